@@ -1,0 +1,62 @@
+# Two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP := $(BIN)/pip
+PASSWORD ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# A production-like environment for `check --deploy`.
+DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_HTTPS=1 DJANGO_STATIC_MANIFEST=1 \
+	DJANGO_SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') \
+	DJANGO_ALLOWED_HOSTS=integration.example.dk
+
+.PHONY: run test install install-dev lint migrate seed serve messages bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml build-constraints.txt | $(BIN)/activate
+	$(PIP) install --quiet --build-constraint build-constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml build-constraints.txt | $(BIN)/activate
+	$(PIP) install --quiet --build-constraint build-constraints.txt -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo $(if $(PASSWORD),--password "$(PASSWORD)")
+
+serve:
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+run: seed
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install-dev lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Rebuild the translation catalogues (needs GNU gettext on the developer's
+# machine only); the compiled .mo files are committed.
+messages: install-dev
+	$(PY) manage.py makemessages --locale da --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --locale da --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,52 @@
+"""The menu of the signed-in user's role, ready for base.html."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from integration.models import Role
+
+
+def menu_for(user) -> list[tuple[str, str]]:
+    if not user.is_authenticated:
+        return []
+    role = user.role
+    items: list[tuple[str, str]] = []
+    if role == Role.CASEWORKER:
+        items = [
+            (_("My cases"), reverse("integration:caseload") + "?scope=mine"),
+            (_("Team caseload"), reverse("integration:caseload") + "?scope=team"),
+            (_("New case"), reverse("integration:case_create")),
+            (_("Provider organisations"), reverse("integration:provider_list")),
+        ]
+    elif role == Role.MANAGER:
+        items = [
+            (_("Overview"), reverse("integration:manager_home")),
+            (_("All cases"), reverse("integration:caseload") + "?scope=all"),
+            (_("Provider organisations"), reverse("integration:provider_list")),
+        ]
+    elif role == Role.PROVIDER:
+        items = [(_("Referred citizens"), reverse("integration:provider_home"))]
+    elif role == Role.SECRETARIAT:
+        items = [(_("Figures"), reverse("integration:secretariat_home"))]
+    elif role == Role.ADMINISTRATOR:
+        items = [
+            (_("Administration"), reverse("integration:admin_home")),
+            (_("All cases"), reverse("integration:caseload") + "?scope=all"),
+            (_("Imports"), reverse("integration:import_upload")),
+            (_("Access log"), reverse("integration:access_log")),
+            (_("Provider organisations"), reverse("integration:provider_list")),
+        ]
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"menu": menu_for(user), "municipality_name": _municipality()}
+
+
+def _municipality() -> str:
+    from django.conf import settings
+
+    return settings.MUNICIPALITY_NAME

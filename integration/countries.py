@@ -1,0 +1,73 @@
+"""Countries of origin as ISO 3166 codes, named in the user's language.
+
+pycountry ships the ISO names and their translations as compiled catalogues,
+so no GNU gettext is needed at run time.
+"""
+
+from __future__ import annotations
+
+import gettext
+import unicodedata
+from functools import cache
+
+import pycountry
+from django.utils.translation import get_language
+
+
+@cache
+def _translation(language: str) -> gettext.NullTranslations:
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
+
+
+def _english_name(country) -> str:
+    return getattr(country, "common_name", None) or country.name
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    country = pycountry.countries.get(alpha_2=(code or "").upper())
+    if country is None:
+        return code
+    language = (language or get_language() or "da")[:2]
+    if language == "en":
+        return _english_name(country)
+    return _translation(language).gettext(country.name)
+
+
+def country_choices(language: str | None = None) -> list[tuple[str, str]]:
+    return sorted(
+        ((c.alpha_2, country_name(c.alpha_2, language)) for c in pycountry.countries),
+        key=lambda pair: _fold(pair[1]),
+    )
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+@cache
+def _lookup() -> dict[str, str]:
+    table: dict[str, str] = {}
+    da = _translation("da")
+    for c in pycountry.countries:
+        names = {c.alpha_2, c.alpha_3, c.name, _english_name(c), da.gettext(c.name)}
+        official = getattr(c, "official_name", None)
+        if official:
+            names.add(official)
+        for name in names:
+            table.setdefault(_fold(name), c.alpha_2)
+    # Names Danish caseworkers write that the ISO catalogue spells otherwise.
+    for alias, code in {
+        "syrien": "SY",
+        "iran": "IR",
+        "rusland": "RU",
+    }.items():
+        table.setdefault(_fold(alias), code)
+    return table
+
+
+def parse_country(text: str) -> str | None:
+    """The ISO alpha-2 code for a Danish or English name or an ISO code."""
+    return _lookup().get(_fold(text or ""))

@@ -1,0 +1,78 @@
+"""The deadlines that count from a citizen's arrival, as pure functions.
+
+Dates have no time of day: a placement that starts on arrival day + 4 is
+within 96 hours, one that starts on day + 5 is a breach. Calendar months are
+"the same day that many months later, or that month's last day when the day
+does not exist" (31-01 + 1 month = 28-02 or 29-02).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+FIRST_PLACEMENT_DAYS = 4  # 96 hours
+HEALTH_OFFER_MONTHS = 3
+FOLLOW_UP_MONTHS = 3
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def first_placement_due(arrival: dt.date) -> dt.date:
+    return arrival + dt.timedelta(days=FIRST_PLACEMENT_DAYS)
+
+
+def health_offer_due(arrival: dt.date) -> dt.date:
+    return add_months(arrival, HEALTH_OFFER_MONTHS)
+
+
+def next_follow_up_due(arrival: dt.date, last_follow_up: dt.date | None) -> dt.date:
+    return add_months(last_follow_up or arrival, FOLLOW_UP_MONTHS)
+
+
+def placement_hours(arrival: dt.date, first_placement: dt.date) -> int:
+    return (first_placement - arrival).days * 24
+
+
+def is_placement_breach(arrival: dt.date, first_placement: dt.date | None, today: dt.date) -> bool:
+    """True when the first placement came, or is still missing, after 96 hours."""
+    due = first_placement_due(arrival)
+    if first_placement is None:
+        return today > due
+    return first_placement > due
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: str
+    due: dt.date
+
+
+def pending_deadlines(
+    *,
+    arrival: dt.date,
+    first_placement: dt.date | None,
+    health_offered: dt.date | None,
+    last_follow_up: dt.date | None,
+) -> list[Deadline]:
+    """The deadlines an open case still has to meet, earliest first."""
+    from integration.models import DeadlineKind
+
+    pending = []
+    if first_placement is None:
+        pending.append(Deadline(DeadlineKind.FIRST_PLACEMENT, first_placement_due(arrival)))
+    if health_offered is None:
+        pending.append(Deadline(DeadlineKind.HEALTH_OFFER, health_offer_due(arrival)))
+    pending.append(Deadline(DeadlineKind.FOLLOW_UP, next_follow_up_due(arrival, last_follow_up)))
+    return sorted(pending, key=lambda d: d.due)
+
+
+def next_deadline(**facts) -> Deadline:
+    return pending_deadlines(**facts)[0]

@@ -1,0 +1,335 @@
+"""Forms for cases and every fact of a case (rendered with crispy-forms)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from integration import cpr
+from integration.countries import country_choices
+from integration.models import (
+    Case,
+    CaseStatus,
+    Citizen,
+    ClosingReason,
+    DanishAbsence,
+    DanishCourse,
+    EmploymentSpell,
+    FollowUp,
+    HealthAssessment,
+    Household,
+    HousingPlacement,
+    IntegrationContract,
+    IntegrationPlan,
+    LadderPlacement,
+    ProviderKind,
+    ProviderOrganisation,
+    Repatriation,
+    ResidenceBasis,
+    Role,
+    ScreeningVisit,
+    Sex,
+    Team,
+    User,
+)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; its value is always ISO, whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _date_field(label, required=True, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=DateInput(), **kwargs)
+
+
+class CountryField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=self._choices, **kwargs)
+
+    @staticmethod
+    def _choices():
+        return [("", "---------"), *country_choices()]
+
+
+class VersionedForm(forms.Form):
+    """Carries the version a record was read at, for optimistic locking."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def caseworkers_of(team: Team | None):
+    qs = User.objects.filter(groups__name=Role.CASEWORKER, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+    return qs.filter(team=team) if team else qs
+
+
+class CaseworkerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({obj.team})" if obj.team_id else name
+
+
+class CitizenFieldsMixin(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=[("", _("From the CPR number")), *Sex.choices], required=False
+    )
+    nationality = CountryField(label=_("Nationality (country of origin)"))
+    languages = forms.CharField(
+        label=_("Languages"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: Arabic, Kurdish"),
+    )
+    residence_basis = forms.ChoiceField(label=_("Residence basis"), choices=ResidenceBasis.choices)
+    arrival_date = _date_field(_("Arrival date"))
+    household = forms.CharField(
+        label=_("Household reference"),
+        max_length=40,
+        required=False,
+        help_text=_("Citizens with the same reference form one household."),
+    )
+    unaccompanied_minor = forms.BooleanField(label=_("Unaccompanied minor"), required=False)
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all())
+    caseworker = CaseworkerChoiceField(
+        label=_("Caseworker"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = caseworkers_of(None).select_related("team")
+
+    def clean_arrival_date(self):
+        day = self.cleaned_data["arrival_date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The arrival date cannot be in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        team, caseworker = data.get("team"), data.get("caseworker")
+        if team and caseworker and caseworker.team_id != team.pk:
+            self.add_error("caseworker", _("The caseworker must belong to the chosen team."))
+        return data
+
+    def household_instance(self) -> Household | None:
+        reference = self.cleaned_data.get("household", "").strip()
+        if not reference:
+            return None
+        household, _created = Household.objects.get_or_create(reference=reference)
+        return household
+
+
+class CaseCreateForm(CitizenFieldsMixin, forms.Form):
+    cpr = forms.CharField(
+        label=_("CPR number"),
+        max_length=11,
+        help_text=_("DDMMYY-SSSS. Replacement numbers are accepted."),
+    )
+
+    field_order = ["cpr", "first_name", "last_name"]
+
+    def clean_cpr(self):
+        number = cpr.validate(self.cleaned_data["cpr"])
+        if Citizen.objects.filter(cpr=number).exists():
+            raise forms.ValidationError(_("A citizen with this CPR number already exists."))
+        return number
+
+
+class CaseEditForm(CitizenFieldsMixin, VersionedForm):
+    @classmethod
+    def initial_for(cls, case: Case) -> dict:
+        c = case.citizen
+        return {
+            "first_name": c.first_name,
+            "last_name": c.last_name,
+            "sex": c.sex,
+            "nationality": c.nationality,
+            "languages": c.languages,
+            "residence_basis": c.residence_basis,
+            "arrival_date": c.arrival_date,
+            "household": c.household.reference if c.household_id else "",
+            "unaccompanied_minor": c.unaccompanied_minor,
+            "team": case.team_id,
+            "caseworker": case.caseworker_id,
+            "version": case.version,
+        }
+
+
+class CloseCaseForm(VersionedForm):
+    reason = forms.ChoiceField(label=_("Closing reason"), choices=ClosingReason.choices)
+    on = _date_field(_("Closed on"), initial=timezone.localdate)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    to_status = CaseStatus.CLOSED
+
+
+class ReopenCaseForm(VersionedForm):
+    on = _date_field(_("Reopened on"), initial=timezone.localdate)
+    note = forms.CharField(
+        label=_("Why is the case reopened?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    to_status = CaseStatus.OPEN
+
+
+# --- facts ----------------------------------------------------------------
+
+
+class FactForm(forms.ModelForm):
+    """A fact's form; the view passes the case so choices can depend on it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget = DateInput()
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and not data.get("version"):
+            raise forms.ValidationError(_("The form is missing its version; reload the page."))
+        return data
+
+    def _post_clean(self):
+        # The case is set by the service, so validate as if it were set here.
+        self.instance.case = self.case
+        super()._post_clean()
+
+
+def _providers(*kinds: str):
+    qs = ProviderOrganisation.objects.filter(active=True)
+    return qs.filter(kind__in=kinds) if kinds else qs
+
+
+class ScreeningVisitForm(FactForm):
+    class Meta:
+        model = ScreeningVisit
+        fields = ["visit_date", "location", "note"]
+
+
+class HousingPlacementForm(FactForm):
+    class Meta:
+        model = HousingPlacement
+        fields = ["kind", "locality", "near_known_job", "start_date", "end_date"]
+
+
+class LadderPlacementForm(FactForm):
+    class Meta:
+        model = LadderPlacement
+        fields = ["step", "provider", "start_date", "end_date"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = _providers(
+            ProviderKind.WORKPLACE, ProviderKind.COURSE, ProviderKind.MUNICIPAL
+        )
+
+
+class DanishCourseForm(FactForm):
+    class Meta:
+        model = DanishCourse
+        fields = ["provider", "module", "hours_per_week", "start_date", "end_date"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = _providers(ProviderKind.LANGUAGE_SCHOOL)
+
+
+class DanishAbsenceForm(FactForm):
+    class Meta:
+        model = DanishAbsence
+        fields = ["course", "month", "absence_percent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = DanishCourse.objects.filter(case=self.case).select_related(
+            "provider"
+        )
+        self.fields["absence_percent"].min_value = 0
+        self.fields["absence_percent"].max_value = 100
+
+
+class IntegrationContractForm(FactForm):
+    class Meta:
+        model = IntegrationContract
+        fields = ["signed_on"]
+
+
+class IntegrationPlanForm(FactForm):
+    class Meta:
+        model = IntegrationPlan
+        fields = ["status", "event_date"]
+
+
+class HealthAssessmentForm(FactForm):
+    class Meta:
+        model = HealthAssessment
+        fields = ["offered_on", "response", "done_on"]
+
+
+class FollowUpForm(FactForm):
+    class Meta:
+        model = FollowUp
+        fields = ["held_on", "repatriation_guidance_given", "note"]
+
+
+class RepatriationForm(FactForm):
+    destination_country = CountryField(label=_("Destination country"))
+
+    class Meta:
+        model = Repatriation
+        fields = ["left_on", "destination_country", "adults", "children"]
+
+
+class EmploymentSpellForm(FactForm):
+    class Meta:
+        model = EmploymentSpell
+        fields = ["category", "start_date", "end_date"]
+
+
+# The URL slug of every fact kind, in the order the case page shows them.
+FACT_FORMS: dict[str, type[FactForm]] = {
+    "screening": ScreeningVisitForm,
+    "housing": HousingPlacementForm,
+    "ladder": LadderPlacementForm,
+    "course": DanishCourseForm,
+    "absence": DanishAbsenceForm,
+    "contract": IntegrationContractForm,
+    "plan": IntegrationPlanForm,
+    "health": HealthAssessmentForm,
+    "followup": FollowUpForm,
+    "repatriation": RepatriationForm,
+    "employment": EmploymentSpellForm,
+}
+
+
+class ProviderOrganisationForm(forms.ModelForm):
+    class Meta:
+        model = ProviderOrganisation
+        fields = ["name", "kind", "cvr", "address", "contact_email", "active"]
+
+    def clean_cvr(self):
+        value = self.cleaned_data["cvr"].strip()
+        if value:
+            from stdnum.dk import cvr
+            from stdnum.exceptions import ValidationError as StdnumError
+
+            try:
+                value = cvr.validate(value)
+            except StdnumError as exc:
+                raise forms.ValidationError(_("Not a valid CVR number.")) from exc
+        return value

@@ -1,0 +1,81 @@
+"""The access log: who saw or changed which citizen, and when.
+
+Rows are only ever added. The model refuses updates and deletes, and no view
+or service offers either.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .people import Citizen
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", _("View")
+    SEARCH = "search", _("Search")
+    CHANGE = "change", _("Change")
+    EXPORT = "export", _("Export")
+    PRINT = "print", _("Print")
+    IMPORT = "import", _("Import")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The access log cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("The access log cannot be deleted from.")
+
+
+class AccessLog(models.Model):
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Kept as text too, so that the row still says who it was if a user is renamed.
+    username = models.CharField(_("username"), max_length=150)
+    action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
+    citizen = models.ForeignKey(
+        Citizen,
+        verbose_name=_("citizen"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    search_term = models.CharField(_("search term"), max_length=200, blank=True)
+    what = models.CharField(_("what"), max_length=200, blank=True)
+    path = models.CharField(_("address"), max_length=500, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["citizen", "at"], name="accesslog_citizen_idx"),
+            models.Index(fields=["user", "at"], name="accesslog_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("The access log cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The access log cannot be deleted from.")

@@ -1,0 +1,103 @@
+"""Teams, provider organisations and the people who use the system."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """A user's role is the name of the group that gives its permissions."""
+
+    CASEWORKER = "caseworker", _("Caseworker")
+    PROVIDER = "provider", _("Provider")
+    MANAGER = "manager", _("Manager")
+    SECRETARIAT = "secretariat", _("Council secretariat")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Team(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProviderKind(models.TextChoices):
+    WORKPLACE = "workplace", _("Workplace")
+    LANGUAGE_SCHOOL = "language_school", _("Language school")
+    COURSE = "course", _("Course or activity")
+    MUNICIPAL = "municipal", _("Municipal team")
+
+
+class ProviderOrganisation(models.Model):
+    """A workplace, language school or course that citizens are referred to."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=ProviderKind.choices)
+    cvr = models.CharField(_("CVR number"), max_length=8, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("provider organisation")
+        verbose_name_plural = _("provider organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member of staff or of a provider organisation.
+
+    The role comes from the user's group; a caseworker or manager belongs to a
+    team, a provider user to a provider organisation.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    provider_organisation = models.ForeignKey(
+        ProviderOrganisation,
+        verbose_name=_("provider organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @cached_property
+    def role(self) -> str | None:
+        """The user's role, or None for a user in no role group."""
+        if not self.is_active:
+            return None
+        names = {group.name for group in self.groups.all()}
+        for role in Role:
+            if role.value in names:
+                return role.value
+        return None
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else ""

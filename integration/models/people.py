@@ -1,0 +1,107 @@
+"""Citizens and their households."""
+
+import datetime as dt
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from integration import cpr
+
+
+class ResidenceBasis(models.TextChoices):
+    REFUGEE = "refugee", _("Refugee")
+    FAMILY_REUNIFIED = "family_reunified", _("Family reunified with a refugee")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("Female")
+    MALE = "M", _("Male")
+
+
+class Household(models.Model):
+    """A husstand: the adults and children who arrived as one family."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Citizen(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cpr = models.CharField(_("CPR number"), max_length=10, unique=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    birth_date = models.DateField(_("date of birth"), editable=False)
+    # Blank only until clean() derives it from the CPR number.
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    nationality = models.CharField(
+        _("nationality"), max_length=2, help_text=_("Country of origin, ISO 3166 code.")
+    )
+    languages = models.CharField(_("languages"), max_length=200, blank=True)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    unaccompanied_minor = models.BooleanField(_("unaccompanied minor"), default=False)
+    residence_basis = models.CharField(
+        _("residence basis"), max_length=20, choices=ResidenceBasis.choices
+    )
+    arrival_date = models.DateField(
+        _("arrival date"),
+        help_text=_("The day the municipality took over responsibility; deadlines count from it."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("citizen")
+        verbose_name_plural = _("citizens")
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="citizen_name_idx"),
+            models.Index(fields=["arrival_date"], name="citizen_arrival_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def masked_cpr(self) -> str:
+        return cpr.masked(self.cpr)
+
+    @property
+    def formatted_cpr(self) -> str:
+        return cpr.formatted(self.cpr)
+
+    def age_on(self, day: dt.date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            self.cpr = cpr.validate(self.cpr)
+        except ValidationError as exc:
+            raise ValidationError({"cpr": exc.messages}) from exc
+        self.birth_date = cpr.birth_date(self.cpr)
+        if not self.sex:
+            self.sex = cpr.sex(self.cpr)
+        if self.arrival_date and self.arrival_date < self.birth_date:
+            raise ValidationError({"arrival_date": _("Arrival cannot be before birth.")})

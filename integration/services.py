@@ -1,0 +1,326 @@
+"""Every write that matters in the integration app.
+
+Views, imports and commands call these functions; nothing else writes cases,
+citizens or their facts. Each runs in a transaction, validates with
+``full_clean`` and writes the access log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from integration import deadlines
+from integration.models import (
+    ALLOWED_TRANSITIONS,
+    AccessAction,
+    AccessLog,
+    Case,
+    CaseFact,
+    CaseStatus,
+    CaseStatusChange,
+    Citizen,
+    FollowUp,
+    HealthAssessment,
+    Household,
+    LadderPlacement,
+    ProviderOrganisation,
+    Team,
+    User,
+)
+
+
+class ConcurrentEditError(Exception):
+    """Someone else saved the record after this user opened it."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or _(
+                "Someone else saved this record while you were editing it. "
+                "Your changes were not saved; reopen the record to see the new version."
+            )
+        )
+
+
+# --- access log -----------------------------------------------------------
+
+
+def access_log_write(
+    *,
+    user: User | None,
+    action: str,
+    citizen: Citizen | None = None,
+    citizens: Iterable[Citizen] = (),
+    search_term: str = "",
+    what: str = "",
+    path: str = "",
+) -> None:
+    """Add one row per citizen shown or changed (or one row for a search).
+
+    A list page passes every citizen it shows, written in one query.
+    """
+    username = user.get_username() if user is not None else ""
+    user_id = user.pk if user is not None else None
+    base = {
+        "user_id": user_id,
+        "username": username,
+        "action": action,
+        "search_term": search_term[:200],
+        "what": what[:200],
+        "path": path[:500],
+    }
+    rows = [AccessLog(citizen=c, **base) for c in citizens]
+    if citizen is not None:
+        rows.append(AccessLog(citizen=citizen, **base))
+    if not rows:
+        rows.append(AccessLog(**base))
+    AccessLog.objects.bulk_create(rows)
+
+
+def _log_change(actor: User | None, citizen: Citizen, what: str) -> None:
+    access_log_write(user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what)
+
+
+def _set_history_user(instance: Any, actor: User | None) -> None:
+    # simple_history takes the user from the request; outside one (imports,
+    # commands) it is set on the instance.
+    instance._history_user = actor
+
+
+# --- versioned saves ------------------------------------------------------
+
+
+def _save_versioned(instance: Case | CaseFact, *, expected_version: int, fields: list[str]) -> None:
+    """Save ``fields`` only if nobody saved the row since ``expected_version``.
+
+    The version is claimed with a conditional UPDATE first, so that of two
+    concurrent saves exactly one succeeds on every database.
+    """
+    model = type(instance)
+    claimed = model.objects.filter(pk=instance.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not claimed:
+        raise ConcurrentEditError()
+    instance.version = expected_version + 1
+    instance.save(update_fields=[*fields, "version"])
+
+
+# --- cases ----------------------------------------------------------------
+
+
+def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
+    """Recompute the stored first placement and next deadline of a case."""
+    facts = {
+        "first_placement": LadderPlacement.objects.filter(case=case).aggregate(d=Min("start_date"))[
+            "d"
+        ],
+        "health_offered": HealthAssessment.objects.filter(case=case).aggregate(d=Min("offered_on"))[
+            "d"
+        ],
+        "last_follow_up": FollowUp.objects.filter(case=case).aggregate(d=Max("held_on"))["d"],
+    }
+    case.first_placement_on = facts["first_placement"]
+    if case.status == CaseStatus.OPEN:
+        nxt = deadlines.next_deadline(arrival=case.citizen.arrival_date, **facts)
+        case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
+    else:
+        case.next_deadline, case.next_deadline_kind = None, ""
+    Case.objects.filter(pk=case.pk).update(
+        first_placement_on=case.first_placement_on,
+        next_deadline=case.next_deadline,
+        next_deadline_kind=case.next_deadline_kind,
+    )
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User | None,
+    team: Team,
+    caseworker: User | None = None,
+    cpr: str,
+    first_name: str,
+    last_name: str,
+    nationality: str,
+    residence_basis: str,
+    arrival_date: dt.date,
+    sex: str = "",
+    languages: str = "",
+    household: Household | None = None,
+    unaccompanied_minor: bool = False,
+) -> Case:
+    if caseworker is not None and caseworker.team_id != team.pk:
+        raise ValidationError({"caseworker": _("The caseworker must belong to the case's team.")})
+    citizen = Citizen(
+        cpr=cpr,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        nationality=nationality.upper(),
+        residence_basis=residence_basis,
+        arrival_date=arrival_date,
+        sex=sex,
+        languages=languages,
+        household=household,
+        unaccompanied_minor=unaccompanied_minor,
+    )
+    citizen.full_clean()
+    _set_history_user(citizen, actor)
+    citizen.save()
+    case = Case(citizen=citizen, team=team, caseworker=caseworker, status=CaseStatus.OPEN)
+    case.full_clean(exclude=["citizen"])
+    _set_history_user(case, actor)
+    case.save()
+    CaseStatusChange.objects.create(
+        case=case,
+        from_status="",
+        to_status=CaseStatus.OPEN,
+        changed_on=arrival_date,
+        changed_by=actor,
+    )
+    case_refresh_deadlines(case=case)
+    _log_change(actor, citizen, "case created")
+    return case
+
+
+CITIZEN_EDITABLE = [
+    "first_name",
+    "last_name",
+    "sex",
+    "nationality",
+    "languages",
+    "household",
+    "unaccompanied_minor",
+    "residence_basis",
+    "arrival_date",
+]
+
+
+@transaction.atomic
+def citizen_update(*, actor: User | None, case: Case, version: int, **changes: Any) -> Case:
+    """Change the citizen's facts; the case's version guards both."""
+    unknown = set(changes) - set(CITIZEN_EDITABLE)
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    citizen = case.citizen
+    for name, value in changes.items():
+        setattr(citizen, name, value)
+    citizen.full_clean()
+    _save_versioned(case, expected_version=version, fields=[])
+    _set_history_user(citizen, actor)
+    citizen.save(update_fields=list(changes))
+    case_refresh_deadlines(case=case)
+    _log_change(actor, citizen, "citizen changed")
+    return case
+
+
+@transaction.atomic
+def case_assign(
+    *, actor: User | None, case: Case, version: int, team: Team, caseworker: User | None
+) -> Case:
+    if caseworker is not None and caseworker.team_id != team.pk:
+        raise ValidationError({"caseworker": _("The caseworker must belong to the case's team.")})
+    case.team, case.caseworker = team, caseworker
+    case.full_clean(exclude=["citizen"])
+    _set_history_user(case, actor)
+    _save_versioned(case, expected_version=version, fields=["team", "caseworker"])
+    _log_change(actor, case.citizen, "case assigned")
+    return case
+
+
+@transaction.atomic
+def case_transition(
+    *,
+    actor: User | None,
+    case: Case,
+    version: int,
+    to_status: str,
+    on: dt.date,
+    reason: str = "",
+    note: str = "",
+) -> Case:
+    """Close or reopen a case; closing needs a closing reason, reopening a note."""
+    if to_status not in ALLOWED_TRANSITIONS.get(case.status, set()):
+        raise ValidationError(
+            _("A case cannot go from %(from)s to %(to)s.")
+            % {"from": CaseStatus(case.status).label, "to": CaseStatus(to_status).label}
+        )
+    if to_status == CaseStatus.CLOSED and not reason:
+        raise ValidationError({"reason": _("Choose why the case is closed.")})
+    if to_status == CaseStatus.OPEN and not note.strip():
+        raise ValidationError({"note": _("Write why the case is reopened.")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    from_status = case.status
+    case.status = to_status
+    case.closing_reason = reason if to_status == CaseStatus.CLOSED else ""
+    case.closed_on = on if to_status == CaseStatus.CLOSED else None
+    _set_history_user(case, actor)
+    _save_versioned(
+        case, expected_version=version, fields=["status", "closing_reason", "closed_on"]
+    )
+    CaseStatusChange.objects.create(
+        case=case,
+        from_status=from_status,
+        to_status=to_status,
+        reason=case.closing_reason,
+        note=note,
+        changed_on=on,
+        changed_by=actor,
+    )
+    case_refresh_deadlines(case=case)
+    _log_change(actor, case.citizen, f"case {to_status}")
+    return case
+
+
+# --- facts ----------------------------------------------------------------
+
+
+@transaction.atomic
+def fact_save(
+    *, actor: User | None, case: Case, fact: CaseFact, version: int | None = None
+) -> CaseFact:
+    """Create a fact (``version`` None) or save changes to one at ``version``."""
+    if fact.pk is not None and fact.case_id != case.pk:
+        raise PermissionDenied("The fact belongs to another case.")
+    fact.case = case
+    fact.full_clean(exclude=["case"])
+    _set_history_user(fact, actor)
+    label = fact._meta.verbose_name
+    if fact.pk is None:
+        fact.created_by = actor
+        fact.save()
+        what = f"{label} added"
+    else:
+        if version is None:
+            raise ValueError("Saving an existing fact needs the version it was read at.")
+        fields = [
+            f.name
+            for f in fact._meta.concrete_fields
+            if f.editable and not f.primary_key and f.name not in {"case", "uuid"}
+        ]
+        _save_versioned(fact, expected_version=version, fields=fields)
+        what = f"{label} changed"
+    case_refresh_deadlines(case=case)
+    _log_change(actor, case.citizen, what)
+    return fact
+
+
+# --- provider organisations ---------------------------------------------
+
+
+@transaction.atomic
+def provider_organisation_save(
+    *, actor: User | None, organisation: ProviderOrganisation
+) -> ProviderOrganisation:
+    organisation.full_clean()
+    organisation.save()
+    return organisation

@@ -1,0 +1,178 @@
+"""Sign-in, the language switch, and each role's landing page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
+
+from integration import selectors
+from integration.models import Case, CaseStatus, LadderStep, Role, Team, User
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    # Django's view already refuses a ``next`` that points at another host.
+    return django_set_language(request)
+
+
+LANDING = {
+    Role.CASEWORKER: "integration:caseload",
+    Role.PROVIDER: "integration:provider_home",
+    Role.MANAGER: "integration:manager_home",
+    Role.SECRETARIAT: "integration:secretariat_home",
+    Role.ADMINISTRATOR: "integration:admin_home",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    target = LANDING.get(request.user.role)
+    if target is None:
+        return render(request, "integration/no_role.html", status=403)
+    return redirect(target)
+
+
+@login_required
+@permission_required("integration.view_referred_citizens", raise_exception=True)
+def provider_home(request: HttpRequest) -> HttpResponse:
+    from integration import services
+    from integration.models import AccessAction, Citizen
+
+    referrals = selectors.referrals_for_provider(request.user)
+    uuids = {r.citizen_uuid for r in referrals}
+    if uuids:
+        services.access_log_write(
+            user=request.user,
+            action=AccessAction.VIEW,
+            citizens=list(Citizen.objects.filter(uuid__in=uuids).only("pk")),
+            what="provider referral list",
+            path=request.path,
+        )
+    return render(
+        request,
+        "integration/provider_home.html",
+        {
+            "organisation": request.user.provider_organisation,
+            "referrals": referrals,
+        },
+    )
+
+
+def suppress(count: int, minimum: int | None = None) -> str:
+    """A count for an aggregate page: below the minimum cell it shows as <N."""
+    minimum = settings.REPORT_MIN_CELL if minimum is None else minimum
+    if 0 < count < minimum:
+        return f"<{minimum}"
+    return str(count)
+
+
+def _team_overview(today: dt.date) -> list[dict]:
+    """Open cases, overdue deadlines and 96-hour breaches per team, one query."""
+    due = today - dt.timedelta(days=4)
+    rows = Team.objects.annotate(
+        open_cases=Count("cases", filter=Q(cases__status=CaseStatus.OPEN)),
+        overdue=Count(
+            "cases", filter=Q(cases__status=CaseStatus.OPEN, cases__next_deadline__lt=today)
+        ),
+        breaches_open=Count(
+            "cases",
+            filter=Q(
+                cases__status=CaseStatus.OPEN,
+                cases__first_placement_on__isnull=True,
+                cases__citizen__arrival_date__lt=due,
+            ),
+        ),
+        without_caseworker=Count(
+            "cases", filter=Q(cases__status=CaseStatus.OPEN, cases__caseworker__isnull=True)
+        ),
+    ).order_by("name")
+    return list(
+        rows.values("id", "name", "open_cases", "overdue", "breaches_open", "without_caseworker")
+    )
+
+
+@login_required
+@permission_required("integration.view_all_cases", raise_exception=True)
+def manager_home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    teams = _team_overview(today)
+    open_cases = Case.objects.filter(status=CaseStatus.OPEN)
+    step_counts = selectors.ladder_distribution(today)
+    return render(
+        request,
+        "integration/manager_home.html",
+        {
+            "teams": teams,
+            "totals": {
+                key: sum(t[key] for t in teams)
+                for key in ("open_cases", "overdue", "breaches_open", "without_caseworker")
+            },
+            "ladder": [(LadderStep(step).label, step_counts.get(step, 0)) for step in LadderStep],
+            "unplaced": open_cases.count() - sum(step_counts.values()),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@permission_required("integration.view_aggregates", raise_exception=True)
+def secretariat_home(request: HttpRequest) -> HttpResponse:
+    """Counts only, each suppressed below the minimum cell size."""
+    today = timezone.localdate()
+    by_year = selectors.arrivals_by_year()
+    rows = [
+        {
+            "year": r["year"],
+            "refugees": suppress(r["refugees"]),
+            "family": suppress(r["family"]),
+            "in_programme": suppress(r["in_programme"]),
+        }
+        for r in by_year
+    ]
+    return render(
+        request,
+        "integration/secretariat_home.html",
+        {
+            "rows": rows,
+            "today": today,
+            "min_cell": settings.REPORT_MIN_CELL,
+        },
+    )
+
+
+@login_required
+@permission_required("integration.view_accesslog", raise_exception=True)
+def admin_home(request: HttpRequest) -> HttpResponse:
+    users = (
+        User.objects.filter(is_active=True)
+        .prefetch_related("groups")
+        .select_related("team", "provider_organisation")
+        .order_by("username")
+    )
+    by_role: dict[str, int] = {}
+    for user in users:
+        by_role[user.role_label or _("No role")] = (
+            by_role.get(user.role_label or _("No role"), 0) + 1
+        )
+    return render(
+        request,
+        "integration/admin_home.html",
+        {
+            "users": users,
+            "by_role": sorted(by_role.items()),
+            "teams": Team.objects.annotate(members_count=Count("members")),
+            "case_count": Case.objects.count(),
+        },
+    )
