@@ -25,6 +25,19 @@ def _english_name(country) -> str:
     return getattr(country, "common_name", None) or country.name
 
 
+# Danish everyday names where the ISO catalogue gives the formal state name.
+DANISH_COMMON_NAMES = {
+    "SY": "Syrien",
+    "IR": "Iran",
+    "RU": "Rusland",
+    "PS": "Palæstina",
+    "CD": "Congo (DR)",
+    "TZ": "Tanzania",
+    "VE": "Venezuela",
+    "MD": "Moldova",
+}
+
+
 def country_name(code: str, language: str | None = None) -> str:
     country = pycountry.countries.get(alpha_2=(code or "").upper())
     if country is None:
@@ -32,6 +45,8 @@ def country_name(code: str, language: str | None = None) -> str:
     language = (language or get_language() or "da")[:2]
     if language == "en":
         return _english_name(country)
+    if language == "da" and country.alpha_2 in DANISH_COMMON_NAMES:
+        return DANISH_COMMON_NAMES[country.alpha_2]
     return _translation(language).gettext(country.name)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integration import views, views_account
+from integration import views, views_account, views_admin, views_imports
 
 app_name = "integration"
 
@@ -23,12 +23,8 @@ urlpatterns = [
     path("overview/", views_account.manager_home, name="manager_home"),
     path("figures/", views_account.secretariat_home, name="secretariat_home"),
     path("administration/", views_account.admin_home, name="admin_home"),
-]
-
-from integration import views_admin  # noqa: E402
-
-urlpatterns += [
-    path("imports/", views_admin.import_upload, name="import_upload"),
+    path("imports/", views_imports.import_upload, name="import_upload"),
+    path("imports/confirm/", views_imports.import_confirm, name="import_confirm"),
     path("access-log/", views_admin.access_log, name="access_log"),
     path(
         "access-log/citizens/<uuid:citizen_uuid>/export/",
