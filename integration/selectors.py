@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.http import Http404
 from django.utils import timezone
@@ -103,7 +103,13 @@ class CaseloadFilters:
 
 CASELOAD_SORTS = {
     # Open cases with the nearest deadline first; closed cases (no deadline) last.
-    "urgency": ["next_deadline", "citizen__last_name", "citizen__first_name", "id"],
+    # SQLite sorts NULL first unless told, PostgreSQL last: say it for both.
+    "urgency": [
+        F("next_deadline").asc(nulls_last=True),
+        "citizen__last_name",
+        "citizen__first_name",
+        "id",
+    ],
     "name": ["citizen__last_name", "citizen__first_name", "id"],
     "arrival": ["-citizen__arrival_date", "citizen__last_name", "id"],
     "arrival_asc": ["citizen__arrival_date", "citizen__last_name", "id"],
@@ -299,3 +305,184 @@ def arrivals_by_year() -> list[dict]:
         .order_by("year")
     )
     return list(rows)
+
+
+# --- access log -------------------------------------------------------------
+
+# What the log page and the export show; nothing else leaves the database.
+ACCESS_LOG_COLUMNS = (
+    "at",
+    "username",
+    "action",
+    "search_term",
+    "what",
+    "path",
+    "citizen",
+    "citizen__uuid",
+    "citizen__cpr",
+    "citizen__first_name",
+    "citizen__last_name",
+)
+
+
+def can_read_access_log(user: User) -> bool:
+    return user.is_authenticated and user.has_perm("integration.view_accesslog")
+
+
+def access_log_entries(
+    user: User,
+    *,
+    username: str | None = None,
+    username_exact: bool = False,
+    citizen: Citizen | None = None,
+    action: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet:
+    """Access-log rows the user may read, newest first, with the citizen joined.
+
+    ``username`` matches the name stored on the row (it survives a rename),
+    exactly or as a case-insensitive part. ``date_from`` and ``date_to`` are
+    local calendar days, both inclusive.
+    """
+    from integration.models import AccessLog
+
+    if not can_read_access_log(user):
+        return AccessLog.objects.none()
+    qs = AccessLog.objects.all()
+    if username:
+        qs = (
+            qs.filter(username=username)
+            if username_exact
+            else qs.filter(username__icontains=username)
+        )
+    if citizen is not None:
+        qs = qs.filter(citizen=citizen)
+    if action:
+        qs = qs.filter(action=action)
+    local = timezone.get_current_timezone()
+    if date_from is not None:
+        qs = qs.filter(at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=local))
+    if date_to is not None:
+        next_day = date_to + dt.timedelta(days=1)
+        qs = qs.filter(at__lt=dt.datetime.combine(next_day, dt.time.min, tzinfo=local))
+    return qs.select_related("citizen").only(*ACCESS_LOG_COLUMNS).order_by("-at", "-id")
+
+
+def access_log_citizens_matching(user: User, term: str) -> QuerySet[Citizen]:
+    """Citizens an access-log reader looks up by UUID, full CPR number or name."""
+    term = term.strip()
+    if not term or not can_read_access_log(user):
+        return Citizen.objects.none()
+    qs = Citizen.objects.only("uuid", "cpr", "first_name", "last_name")
+    try:
+        return qs.filter(uuid=UUID(term))
+    except ValueError:
+        pass
+    return qs.filter(citizen_search_q(term, prefix="")).order_by("last_name", "first_name", "id")
+
+
+def get_citizen_for_access_log(user: User, citizen_uuid: UUID | str) -> Citizen:
+    """The citizen whose log an access-log reader asks for; 404 when not found."""
+    if not can_read_access_log(user):
+        raise Http404
+    try:
+        return Citizen.objects.only("uuid", "cpr", "first_name", "last_name").get(uuid=citizen_uuid)
+    except (Citizen.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+# --- change history ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    user: str
+    record: str
+    kind: str  # "+" created, "~" changed, "-" deleted
+    changes: list[FieldChange]
+
+
+def case_change_history(case: Case, *, limit: int = 200) -> list[HistoryEntry]:
+    """Old and new values of every change to the case, its citizen and facts.
+
+    One query per model kind (history rows with their users), whatever the
+    number of changes.
+    """
+    from integration.forms import FACT_FORMS
+
+    sources = [
+        (case.citizen.history.model.objects.filter(id=case.citizen_id), Citizen),
+        (case.history.model.objects.filter(id=case.pk), Case),
+    ]
+    for form_class in FACT_FORMS.values():
+        model = form_class._meta.model
+        sources.append((model.history.model.objects.filter(case_id=case.pk), model))
+    entries: list[HistoryEntry] = []
+    for qs, model in sources:
+        rows = list(qs.select_related("history_user").order_by("id", "history_id"))
+        previous: dict[int, object] = {}
+        for row in rows:
+            before = previous.get(row.id)
+            changes = []
+            if before is not None:
+                delta = row.diff_against(before, excluded_fields=_HISTORY_HIDDEN)
+                changes = [
+                    FieldChange(
+                        str(model._meta.get_field(c.field).verbose_name),
+                        _history_value(model, c.field, c.old),
+                        _history_value(model, c.field, c.new),
+                    )
+                    for c in delta.changes
+                ]
+                if not changes and row.history_type == "~":
+                    previous[row.id] = row
+                    continue
+            entries.append(
+                HistoryEntry(
+                    at=row.history_date,
+                    user=row.history_user.get_username() if row.history_user else "",
+                    record=str(model._meta.verbose_name),
+                    kind=row.history_type,
+                    changes=changes,
+                )
+            )
+            previous[row.id] = row
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+# Bookkeeping fields whose changes say nothing to a reader of the history.
+_HISTORY_HIDDEN = [
+    "version",
+    "first_placement_on",
+    "next_deadline",
+    "next_deadline_kind",
+    "created_at",
+    "created_by",
+    "birth_date",
+]
+
+
+def _history_value(model, name: str, value) -> str:
+    field = model._meta.get_field(name)
+    if value is None or value == "":
+        return "–"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        related = field.related_model.objects.filter(pk=value).first()
+        return str(related) if related else str(value)
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)

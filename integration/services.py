@@ -248,6 +248,10 @@ def case_transition(
     note: str = "",
 ) -> Case:
     """Close or reopen a case; closing needs a closing reason, reopening a note."""
+    if case.version != version:
+        # Someone saved the case after this user read it: say that, rather than
+        # judge the transition against a status the user has not seen.
+        raise ConcurrentEditError()
     if to_status not in ALLOWED_TRANSITIONS.get(case.status, set()):
         raise ValidationError(
             _("A case cannot go from %(from)s to %(to)s.")
@@ -324,3 +328,158 @@ def provider_organisation_save(
     organisation.full_clean()
     organisation.save()
     return organisation
+
+
+# --- bulk writes for imports ------------------------------------------------
+#
+# The same validation and records as the one-by-one services above, in a few
+# queries for thousands of rows. Foreign keys are passed as saved instances and
+# uniqueness is left to the database constraints, so that validating a row
+# costs no query; a clash raises IntegrityError and rolls everything back.
+
+_IMPORT_CHUNK = 500
+
+
+def _bulk_create_with_history(objs: list[Any], model: type, actor: User | None) -> None:
+    from simple_history.utils import bulk_create_with_history
+
+    if objs:
+        bulk_create_with_history(objs, model, batch_size=_IMPORT_CHUNK, default_user=actor)
+
+
+@transaction.atomic
+def households_get_or_create(
+    *, actor: User | None, references: Iterable[str]
+) -> dict[str, Household]:
+    """The households with these references, creating the missing ones."""
+    wanted = sorted({r.strip() for r in references if r and r.strip()})
+    found: dict[str, Household] = {}
+    for i in range(0, len(wanted), _IMPORT_CHUNK):
+        chunk = wanted[i : i + _IMPORT_CHUNK]
+        found.update((h.reference, h) for h in Household.objects.filter(reference__in=chunk))
+    new = [Household(reference=r) for r in wanted if r not in found]
+    for household in new:
+        household.full_clean(validate_unique=False)
+        _set_history_user(household, actor)
+    _bulk_create_with_history(new, Household, actor)
+    found.update((h.reference, h) for h in new)
+    return found
+
+
+@transaction.atomic
+def cases_create_bulk(
+    *,
+    actor: User | None,
+    entries: Iterable[dict[str, Any]],
+    log_action: str = AccessAction.CHANGE,
+    log_what: str = "case created",
+) -> list[Case]:
+    """``case_create`` for many citizens; each entry holds its keyword arguments.
+
+    An import logs its own action instead of a second row per citizen.
+    """
+    citizens: list[Citizen] = []
+    cases: list[Case] = []
+    for entry in entries:
+        team, caseworker = entry["team"], entry.get("caseworker")
+        if caseworker is not None and caseworker.team_id != team.pk:
+            raise ValidationError(
+                {"caseworker": _("The caseworker must belong to the case's team.")}
+            )
+        citizen = Citizen(
+            cpr=entry["cpr"],
+            first_name=entry["first_name"].strip(),
+            last_name=entry["last_name"].strip(),
+            nationality=entry["nationality"].upper(),
+            residence_basis=entry["residence_basis"],
+            arrival_date=entry["arrival_date"],
+            sex=entry.get("sex", ""),
+            languages=entry.get("languages", ""),
+            household=entry.get("household"),
+            unaccompanied_minor=entry.get("unaccompanied_minor", False),
+        )
+        citizen.full_clean(exclude=["household"], validate_unique=False)
+        _set_history_user(citizen, actor)
+        # A new case has no facts yet, so its deadlines follow from the arrival alone.
+        nxt = deadlines.next_deadline(
+            arrival=citizen.arrival_date,
+            first_placement=None,
+            health_offered=None,
+            last_follow_up=None,
+        )
+        case = Case(
+            citizen=citizen,
+            team=team,
+            caseworker=caseworker,
+            status=CaseStatus.OPEN,
+            next_deadline=nxt.due,
+            next_deadline_kind=nxt.kind,
+        )
+        case.full_clean(
+            exclude=["citizen", "team", "caseworker"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        _set_history_user(case, actor)
+        citizens.append(citizen)
+        cases.append(case)
+    _bulk_create_with_history(citizens, Citizen, actor)
+    _bulk_create_with_history(cases, Case, actor)
+    CaseStatusChange.objects.bulk_create(
+        [
+            CaseStatusChange(
+                case=case,
+                from_status="",
+                to_status=CaseStatus.OPEN,
+                changed_on=case.citizen.arrival_date,
+                changed_by=actor,
+            )
+            for case in cases
+        ],
+        batch_size=_IMPORT_CHUNK,
+    )
+    if citizens:  # with none, access_log_write would log a row about nobody
+        access_log_write(user=actor, action=log_action, citizens=citizens, what=log_what)
+    return cases
+
+
+# Only these facts move a case's deadlines (see case_refresh_deadlines).
+_DEADLINE_FACTS = (LadderPlacement, HealthAssessment, FollowUp)
+
+
+@transaction.atomic
+def facts_create_bulk(
+    *,
+    actor: User | None,
+    facts: Iterable[CaseFact],
+    log_action: str = AccessAction.CHANGE,
+    log_what: str = "facts added",
+) -> list[CaseFact]:
+    """``fact_save`` for many new facts; each fact's case (with its citizen) is set.
+
+    One access-log row per citizen, not per fact.
+    """
+    by_model: dict[type, list[CaseFact]] = {}
+    for fact in facts:
+        if fact.pk is not None:
+            raise ValueError("facts_create_bulk only adds new facts.")
+        fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
+        fact.created_by = actor
+        _set_history_user(fact, actor)
+        by_model.setdefault(type(fact), []).append(fact)
+    cases: dict[int, Case] = {}
+    for model, group in by_model.items():
+        _bulk_create_with_history(group, model, actor)
+        for fact in group:
+            cases.setdefault(fact.case_id, fact.case)
+    if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):
+        for case in cases.values():
+            case_refresh_deadlines(case=case)
+    if cases:
+        access_log_write(
+            user=actor,
+            action=log_action,
+            citizens=[case.citizen for case in cases.values()],
+            what=log_what,
+        )
+    return [fact for group in by_model.values() for fact in group]

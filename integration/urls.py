@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/<uuid:case_uuid>/", views.case_detail, name="case_detail"),
     path("cases/<uuid:case_uuid>/edit/", views.case_edit, name="case_edit"),
+    path("cases/<uuid:case_uuid>/history/", views.case_history, name="case_history"),
     path("cases/<uuid:case_uuid>/status/<str:action>/", views.case_status, name="case_status"),
     path("cases/<uuid:case_uuid>/facts/<str:kind>/new/", views.fact_edit, name="fact_create"),
     path(

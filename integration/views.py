@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -328,8 +329,9 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     if citizen.household_id:
         household = [
             {"name": m.full_name, "age": m.age_on(today)}
+            # household_id too: the related manager reads it on every member.
             for m in citizen.household.members.exclude(pk=citizen.pk).only(
-                "first_name", "last_name", "birth_date"
+                "first_name", "last_name", "birth_date", "household_id"
             )
         ]
     return render(
@@ -380,6 +382,11 @@ def _display(fact, name: str) -> str:
         return date_format(value, "SHORT_DATE_FORMAT")
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        from django.utils.formats import number_format
+
+        # 12,5 in Danish, 12.5 in English.
+        return number_format(value)
     return str(value)
 
 
@@ -561,4 +568,22 @@ def provider_edit(request: HttpRequest, provider_uuid=None) -> HttpResponse:
             else _("New provider organisation"),
             "cancel_url": reverse("integration:provider_list"),
         },
+    )
+
+
+@login_required
+def case_history(request: HttpRequest, case_uuid) -> HttpResponse:
+    """Every change to the case with its old and new values."""
+    case = selectors.get_case_for_user(request.user, case_uuid)
+    services.access_log_write(
+        user=request.user,
+        action=AccessAction.VIEW,
+        citizen=case.citizen,
+        what="change history",
+        path=request.path,
+    )
+    return render(
+        request,
+        "integration/case_history.html",
+        {"case": case, "entries": selectors.case_change_history(case)},
     )

@@ -1,16 +1,294 @@
-"""Administrator pages: imports and the access log."""
+"""Administrator pages: the access log and its per-citizen export.
 
-# TEMPORARY: being written
-from django.http import Http404
+The export answers a citizen's access request (indsigtsanmodning): who has
+seen or changed their case, and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from integration import cpr, csv_export, selectors, services
+from integration.models import AccessAction, AccessLog, Citizen
+
+PAGE_SIZE = 50
+# A name that matches more citizens than this asks the administrator to refine it.
+MAX_CITIZEN_CHOICES = 20
 
 
-def import_upload(request):
-    raise Http404
+class AccessLogFilterForm(forms.Form):
+    """The GET filter of the log page; an invalid field is left out of the filter."""
+
+    user = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150)
+    exact = forms.BooleanField(label=gettext_lazy("Exact username"), required=False)
+    citizen = forms.CharField(
+        label=gettext_lazy("Citizen"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Full CPR number or name"),
+    )
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"),
+        required=False,
+        choices=[("", gettext_lazy("All")), *AccessAction.choices],
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date cannot be before the start date."))
+        return data
+
+    def mark_errors(self) -> None:
+        """Give every field Bootstrap's class, and link invalid fields to their errors."""
+        for name, form_field in self.fields.items():
+            css = "form-check-input" if name == "exact" else "form-control"
+            if name == "action":
+                css = "form-select"
+            if name in self.errors:
+                css += " is-invalid"
+                form_field.widget.attrs["aria-invalid"] = "true"
+                form_field.widget.attrs["aria-describedby"] = f"{name}-error"
+            elif form_field.help_text:
+                form_field.widget.attrs["aria-describedby"] = f"{name}-help"
+            form_field.widget.attrs["class"] = css
 
 
-def access_log(request):
-    raise Http404
+@dataclass(frozen=True)
+class LogRow:
+    """One line of the log page, with everything the template shows worked out."""
+
+    at: dt.datetime
+    username: str
+    action: str
+    citizen_name: str
+    citizen_masked_cpr: str
+    citizen_url: str
+    search_term: str
+    what: str
+    path: str
 
 
-def access_log_export(request, citizen_uuid):
-    raise Http404
+@dataclass(frozen=True)
+class CitizenChoice:
+    name: str
+    masked_cpr: str
+    url: str
+
+
+def _with_citizen(query: QueryDict, citizen: Citizen) -> str:
+    """The filter's query string narrowed to one citizen, on the first page."""
+    query = query.copy()
+    query.pop("page", None)
+    query["citizen"] = str(citizen.uuid)
+    return query.urlencode()
+
+
+def _log_row(entry: AccessLog, query: QueryDict) -> LogRow:
+    citizen = entry.citizen
+    return LogRow(
+        at=entry.at,
+        username=entry.username,
+        action=entry.get_action_display(),
+        citizen_name=citizen.full_name if citizen else "",
+        citizen_masked_cpr=cpr.masked(citizen.cpr) if citizen else "",
+        citizen_url="?" + _with_citizen(query, citizen) if citizen else "",
+        search_term=entry.search_term,
+        what=entry.what,
+        path=entry.path,
+    )
+
+
+def _is_uuid(term: str) -> bool:
+    try:
+        UUID(term)
+    except ValueError:
+        return False
+    return True
+
+
+def _redirect_without_cpr(request: HttpRequest, term: str) -> HttpResponse:
+    """The same filter with the citizen's UUID, or the masked number if none has it.
+
+    A full CPR number must not stay in the address bar, the browser history,
+    the pagination links or the language switch (which repeats the path).
+    """
+    match = selectors.access_log_citizens_matching(request.user, term).first()
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["citizen"] = str(match.uuid) if match else cpr.masked(term)
+    return redirect(f"{request.path}?{query.urlencode()}")
+
+
+@dataclass(frozen=True)
+class CitizenFilter:
+    """The citizen a filter singles out, or the choices when a name fits several."""
+
+    citizen: Citizen | None = None
+    choices: list[CitizenChoice] = field(default_factory=list)
+    more_choices: bool = False
+    not_found: bool = False
+
+
+def _citizen_filter(request: HttpRequest, term: str, query: QueryDict) -> CitizenFilter:
+    if not term:
+        return CitizenFilter()
+    found = list(
+        selectors.access_log_citizens_matching(request.user, term)[: MAX_CITIZEN_CHOICES + 1]
+    )
+    if len(found) == 1:
+        return CitizenFilter(citizen=found[0])
+    shown = found[:MAX_CITIZEN_CHOICES]
+    # The choices show names and CPR numbers: a search, logged like the
+    # caseload's, with the citizens it showed.
+    services.access_log_write(
+        user=request.user,
+        action=AccessAction.SEARCH,
+        citizens=shown,
+        search_term=term,
+        what="access log citizen search",
+        path=request.path,
+    )
+    return CitizenFilter(
+        choices=[
+            CitizenChoice(c.full_name, cpr.masked(c.cpr), "?" + _with_citizen(query, c))
+            for c in shown
+        ],
+        more_choices=len(found) > MAX_CITIZEN_CHOICES,
+        not_found=not found,
+    )
+
+
+@login_required
+@permission_required("integration.view_accesslog", raise_exception=True)
+@require_GET
+def access_log(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = AccessLogFilterForm(request.GET)
+    form.is_valid()
+    form.mark_errors()
+    data = form.cleaned_data
+    query = request.GET.copy()
+
+    citizen_term = data.get("citizen", "")
+    if cpr.looks_like_cpr(citizen_term):
+        return _redirect_without_cpr(request, citizen_term)
+    found = _citizen_filter(request, citizen_term, query)
+    citizen = found.citizen
+    if citizen is not None:
+        query["citizen"] = str(citizen.uuid)
+
+    if citizen_term and citizen is None:
+        # A citizen was asked for but not singled out: show no rows rather than
+        # everybody's.
+        entries = AccessLog.objects.none()
+    else:
+        entries = selectors.access_log_entries(
+            user,
+            username=data.get("user") or None,
+            username_exact=bool(data.get("exact")),
+            citizen=citizen,
+            action=data.get("action") or None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [_log_row(entry, query) for entry in page.object_list]
+
+    if citizen is not None:
+        # Reading one citizen's log is an access to that citizen. An unfiltered
+        # page also shows citizens, but logging a row for each of them would
+        # make the log grow every time somebody reads it, and bury the real
+        # accesses; the administrator's own reads of single citizens are logged.
+        services.access_log_write(
+            user=user,
+            action=AccessAction.VIEW,
+            citizen=citizen,
+            # A UUID says nothing the citizen column does not; a name is kept.
+            search_term="" if _is_uuid(citizen_term) else citizen_term,
+            what="access log",
+            path=request.path,
+        )
+
+    query.pop("page", None)
+    return render(
+        request,
+        "integration/access_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query_string": query.urlencode(),
+            "citizen_value": citizen_term,
+            "citizen": citizen,
+            "citizen_masked_cpr": cpr.masked(citizen.cpr) if citizen else "",
+            "export_url": reverse("integration:access_log_export", args=[citizen.uuid])
+            if citizen
+            else "",
+            "citizen_choices": found.choices,
+            "more_choices": found.more_choices,
+            "no_citizen_found": found.not_found,
+            "clear_url": reverse("integration:access_log"),
+        },
+    )
+
+
+@login_required
+@permission_required("integration.view_accesslog", raise_exception=True)
+@require_GET
+def access_log_export(request: HttpRequest, citizen_uuid) -> HttpResponse:
+    """Every log row about one citizen as CSV, for an access request."""
+    user = request.user
+    citizen = selectors.get_citizen_for_access_log(user, citizen_uuid)
+    # Logged before the rows are read, so the file shows its own export too.
+    services.access_log_write(
+        user=user,
+        action=AccessAction.EXPORT,
+        citizen=citizen,
+        what="access log export",
+        path=request.path,
+    )
+    local = timezone.get_current_timezone()
+    entries = selectors.access_log_entries(user, citizen=citizen)
+    rows = (
+        [
+            timezone.localtime(e.at, local).strftime("%d-%m-%Y %H:%M:%S"),
+            e.username,
+            e.get_action_display(),
+            e.what,
+            e.search_term,
+            e.path,
+        ]
+        for e in entries.iterator(chunk_size=2000)
+    )
+    birth_digits = cpr.masked(citizen.cpr).split("-")[0]
+    filename = f"adgangslog-{birth_digits}-{timezone.localdate():%Y-%m-%d}.csv"
+    return csv_export.csv_response(
+        filename=filename,
+        header=[_("Time"), _("User"), _("Action"), _("What"), _("Search term"), _("Address")],
+        rows=rows,
+    )

@@ -1,0 +1,60 @@
+"""``manage.py import_citizens FILE [--team NAME] [--dry-run]``."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from integration import imports
+from integration.models import Team
+
+
+def read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def finish(command: BaseCommand, report: imports.ImportReport, *, dry_run: bool) -> None:
+    """Print the report the way both import commands do; fail on any error."""
+    for error in report.errors:
+        command.stderr.write(str(error))
+    if not report.ok:
+        raise CommandError(
+            f"{len(report.errors)} error(s) in {report.filename}; nothing was imported."
+        )
+    prefix = "Checked only, nothing written: " if dry_run else ""
+    command.stdout.write(prefix + report.summary())
+    if report.ignored_columns:
+        command.stdout.write(f"Ignored columns: {', '.join(report.ignored_columns)}")
+
+
+class Command(BaseCommand):
+    help = (
+        "Import citizens from a CSV file (cpr, first_name, last_name, nationality, "
+        "residence_basis, arrival_date; optional sex, team, household). "
+        "Nothing is written if any row is wrong."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="CSV file, UTF-8, comma or semicolon separated")
+        parser.add_argument("--team", help="team for rows whose team column is empty")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the file and report, write nothing"
+        )
+
+    def handle(self, *args, **options):
+        team = None
+        if options["team"]:
+            team = Team.objects.filter(name=options["team"]).first()
+            if team is None:
+                raise CommandError(f"There is no team named {options['team']!r}.")
+        path = options["file"]
+        report = imports.import_citizens(
+            read_file(path),
+            filename=Path(path).name,
+            default_team=team,
+            user=None,
+            commit=not options["dry_run"],
+        )
+        finish(self, report, dry_run=options["dry_run"])

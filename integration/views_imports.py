@@ -1,0 +1,114 @@
+"""Upload pages for the citizen and employment imports.
+
+The upload is checked and previewed; the text waits in the session until the
+administrator confirms, and the confirm runs the whole import again from it.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from integration import imports
+from integration.models import Team
+
+SESSION_KEY = "integration_pending_import"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What the file holds"),
+        choices=imports.ImportKind.choices,
+        initial=imports.ImportKind.CITIZENS,
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "UTF-8, separated by commas or semicolons, with a header row. "
+            "Dates as YYYY-MM-DD or DD-MM-YYYY."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Default team"),
+        queryset=Team.objects.all(),
+        required=False,
+        help_text=gettext_lazy(
+            "Citizens: new cases go to this team when the file's team column is empty."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
+            )
+        return upload
+
+
+def _render_report(request: HttpRequest, report: imports.ImportReport) -> HttpResponse:
+    return render(
+        request,
+        "integration/import_preview.html",
+        {
+            "report": report,
+            "kind_label": imports.ImportKind(report.kind).label,
+            "can_confirm": report.ok and not report.written,
+        },
+    )
+
+
+@login_required
+@permission_required("integration.import_data", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    # A new upload, or coming back to this page, drops any file left waiting.
+    request.session.pop(SESSION_KEY, None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        team = form.cleaned_data["team"]
+        kind = form.cleaned_data["kind"]
+        raw = upload.read()
+        filename = upload.name[:100]
+        report = imports.run_import(
+            kind, raw, filename=filename, user=request.user, default_team=team, commit=False
+        )
+        if report.ok:
+            request.session[SESSION_KEY] = {
+                "kind": kind,
+                "filename": filename,
+                "team_id": team.pk if team else None,
+                "text": imports.decode(raw),
+            }
+        return _render_report(request, report)
+    return render(request, "integration/import_upload.html", {"form": form})
+
+
+@login_required
+@permission_required("integration.import_data", raise_exception=True)
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    pending = request.session.pop(SESSION_KEY, None)
+    if not pending:
+        messages.error(request, _("There is no checked file waiting; upload it again."))
+        return redirect("integration:import_upload")
+    team = Team.objects.filter(pk=pending["team_id"]).first() if pending["team_id"] else None
+    report = imports.run_import(
+        pending["kind"],
+        pending["text"],
+        filename=pending["filename"],
+        user=request.user,
+        default_team=team,
+        commit=True,
+    )
+    return _render_report(request, report)

@@ -1,0 +1,185 @@
+"""``manage.py seed_demo``: the demo municipality, its users and its shape.
+
+Seeding takes several seconds, so the module seeds once, inside a transaction
+that is rolled back when the module is done; each test runs in a savepoint of
+it, as pytest-django's ``db`` fixture does.
+"""
+
+import datetime as dt
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import F
+from django.test import RequestFactory, override_settings
+from django.utils import timezone
+
+from integration import cpr, selectors
+from integration.models import (
+    AccessLog,
+    Case,
+    CaseStatus,
+    Citizen,
+    ClosingReason,
+    DanishCourse,
+    EmploymentSpell,
+    FollowUp,
+    LadderPlacement,
+    ProviderKind,
+    ProviderOrganisation,
+    Repatriation,
+    ResidenceBasis,
+    Team,
+    User,
+)
+
+PASSWORD = "demo-pass-123"
+DEMO_USERS = {
+    "caseworker_a": "caseworker",
+    "caseworker_b": "caseworker",
+    "provider": "provider",
+    "manager": "manager",
+    "secretariat": "secretariat",
+    "admin": "administrator",
+}
+COUNTED = [
+    User,
+    Team,
+    ProviderOrganisation,
+    Citizen,
+    Case,
+    LadderPlacement,
+    DanishCourse,
+    EmploymentSpell,
+    FollowUp,
+    Repatriation,
+    AccessLog,
+]
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The output of one seed run; the data stays until the module ends."""
+    # Nine users are hashed; the default Argon2 costs ~0.15 s a hash.
+    fast_hashing = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with fast_hashing, django_db_blocker.unblock(), transaction.atomic():
+        out = io.StringIO()
+        call_command("seed_demo", password=PASSWORD, stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_each_role_has_a_demo_user_who_can_sign_in(seeded, client):
+    for username, role in DEMO_USERS.items():
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.first_name and user.last_name
+        request = RequestFactory().post("/accounts/login/")
+        assert client.login(request=request, username=username, password=PASSWORD), username
+        client.logout()
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and not admin.is_superuser
+    assert User.objects.get(username="caseworker_a").team.name == "Team Nord"
+    assert User.objects.get(username="caseworker_b").team.name == "Team Syd"
+    assert "demo-pass-123" in seeded and "http://127.0.0.1:8000" in seeded
+
+
+@pytest.mark.django_db
+def test_every_team_has_caseworkers_and_every_case_one_of_its_team(seeded):
+    for team in Team.objects.all():
+        assert team.members.filter(groups__name="caseworker").exists(), team
+    assert not Case.objects.exclude(caseworker__team=F("team")).exists()
+    kinds = Counter(ProviderOrganisation.objects.values_list("kind", flat=True))
+    assert kinds[ProviderKind.LANGUAGE_SCHOOL] == 2
+    assert kinds[ProviderKind.MUNICIPAL] >= 1
+    assert kinds[ProviderKind.WORKPLACE] >= 4
+
+
+@pytest.mark.django_db
+def test_about_300_citizens_with_only_replacement_cpr_numbers(seeded):
+    numbers = list(Citizen.objects.values_list("cpr", flat=True))
+    assert 250 <= len(numbers) <= 350
+    assert all(cpr.is_valid(n) and cpr.is_replacement(n) for n in numbers)
+    assert len(set(numbers)) == len(numbers)
+
+
+@pytest.mark.django_db
+def test_arrivals_rise_to_a_2015_peak_and_include_this_year(seeded):
+    today = timezone.localdate()
+    adult_refugees = Counter(
+        c.arrival_date.year
+        for c in Citizen.objects.filter(residence_basis=ResidenceBasis.REFUGEE)
+        if c.age_on(c.arrival_date) >= 18
+    )
+    assert min(adult_refugees) == 2012
+    assert max(adult_refugees) == today.year
+    assert adult_refugees[2015] == max(adult_refugees.values())
+    assert adult_refugees[2012] < adult_refugees[2014] < adult_refugees[2015]
+    assert adult_refugees[2015] > adult_refugees[2016] > adult_refugees[2017]
+    assert Citizen.objects.filter(residence_basis=ResidenceBasis.FAMILY_REUNIFIED).exists()
+    children = [c for c in Citizen.objects.all() if c.age_on(c.arrival_date) < 18]
+    assert len(children) > 30
+
+
+@pytest.mark.django_db
+def test_provider_has_active_referrals_today(seeded):
+    provider = User.objects.get(username="provider")
+    assert provider.provider_organisation.kind == ProviderKind.WORKPLACE
+    assert len(selectors.referrals_for_provider(provider)) >= 3
+
+
+@pytest.mark.django_db
+def test_some_first_placements_breach_96_hours(seeded):
+    today = timezone.localdate()
+    breaches = 0
+    for case in Case.objects.select_related("citizen"):
+        citizen = case.citizen
+        if citizen.age_on(citizen.arrival_date) < 18:
+            continue
+        due = citizen.arrival_date + dt.timedelta(days=4)
+        if (case.first_placement_on or today) > due:
+            breaches += 1
+    assert breaches >= 3
+
+
+@pytest.mark.django_db
+def test_some_households_repatriated(seeded):
+    assert Repatriation.objects.count() >= 2
+    closed = Case.objects.filter(
+        status=CaseStatus.CLOSED, closing_reason=ClosingReason.REPATRIATED
+    ).count()
+    assert closed >= Repatriation.objects.count()
+
+
+@pytest.mark.django_db
+def test_seeding_writes_no_access_log_beyond_case_creation(seeded):
+    assert AccessLog.objects.count() == Case.objects.count()
+
+
+@pytest.mark.django_db
+def test_second_run_changes_nothing(seeded):
+    before = _counts()
+    password_hash = User.objects.get(username="manager").password
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "already there" in out.getvalue()
+    assert _counts() == before
+    assert User.objects.get(username="manager").password == password_hash
+
+
+@pytest.mark.django_db
+def test_second_run_with_password_only_resets_passwords(seeded, client):
+    before = _counts()
+    call_command("seed_demo", password="another-pass-456", stdout=io.StringIO())
+    assert _counts() == before
+    request = RequestFactory().post("/accounts/login/")
+    assert client.login(request=request, username="manager", password="another-pass-456")
