@@ -41,8 +41,16 @@ def placement_hours(arrival: dt.date, first_placement: dt.date) -> int:
     return (first_placement - arrival).days * 24
 
 
-def is_placement_breach(arrival: dt.date, first_placement: dt.date | None, today: dt.date) -> bool:
-    """True when the first placement came, or is still missing, after 96 hours."""
+def is_placement_breach(
+    arrival: dt.date,
+    first_placement: dt.date | None,
+    today: dt.date,
+    *,
+    adult_at_arrival: bool = True,
+) -> bool:
+    """True when an adult's first placement came, or is still missing, after 96 hours."""
+    if not adult_at_arrival:
+        return False
     due = first_placement_due(arrival)
     if first_placement is None:
         return today > due
@@ -61,12 +69,17 @@ def pending_deadlines(
     first_placement: dt.date | None,
     health_offered: dt.date | None,
     last_follow_up: dt.date | None,
+    adult_at_arrival: bool = True,
 ) -> list[Deadline]:
-    """The deadlines an open case still has to meet, earliest first."""
+    """The deadlines an open case still has to meet, earliest first.
+
+    The employment priority ladder is for adults: a child at arrival has no
+    96-hour placement deadline.
+    """
     from integration.models import DeadlineKind
 
     pending = []
-    if first_placement is None:
+    if adult_at_arrival and first_placement is None:
         pending.append(Deadline(DeadlineKind.FIRST_PLACEMENT, first_placement_due(arrival)))
     if health_offered is None:
         pending.append(Deadline(DeadlineKind.HEALTH_OFFER, health_offer_due(arrival)))

@@ -107,6 +107,14 @@ class CitizenFieldsMixin(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["caseworker"].queryset = caseworkers_of(None).select_related("team")
 
+    def limit_to_team(self, team_id: int | None) -> None:
+        """Offer only this team and its caseworkers (everyone but administrators)."""
+        team = Team.objects.filter(pk=team_id).first()
+        self.fields["team"].queryset = Team.objects.filter(pk=team_id)
+        self.fields["caseworker"].queryset = (
+            caseworkers_of(team).select_related("team") if team else User.objects.none()
+        )
+
     def clean_arrival_date(self):
         day = self.cleaned_data["arrival_date"]
         if day > timezone.localdate():

@@ -36,6 +36,8 @@ from integration.models import (
     User,
 )
 
+SYSTEM_USERNAME = "(system)"
+
 
 class ConcurrentEditError(Exception):
     """Someone else saved the record after this user opened it."""
@@ -67,7 +69,9 @@ def access_log_write(
 
     A list page passes every citizen it shows, written in one query.
     """
-    username = user.get_username() if user is not None else ""
+    # "(system)" cannot be a username (Django allows no brackets), so it never
+    # mistakes an import or command for a person.
+    username = user.get_username() if user is not None else SYSTEM_USERNAME
     user_id = user.pk if user is not None else None
     base = {
         "user_id": user_id,
@@ -130,7 +134,11 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
     }
     case.first_placement_on = facts["first_placement"]
     if case.status == CaseStatus.OPEN:
-        nxt = deadlines.next_deadline(arrival=case.citizen.arrival_date, **facts)
+        nxt = deadlines.next_deadline(
+            arrival=case.citizen.arrival_date,
+            adult_at_arrival=case.citizen.adult_at_arrival,
+            **facts,
+        )
         case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
     else:
         case.next_deadline, case.next_deadline_kind = None, ""
@@ -216,7 +224,8 @@ def citizen_update(*, actor: User | None, case: Case, version: int, **changes: A
     citizen.full_clean()
     _save_versioned(case, expected_version=version, fields=[])
     _set_history_user(citizen, actor)
-    citizen.save(update_fields=list(changes))
+    # clean() derives these from the CPR number and the arrival date.
+    citizen.save(update_fields=[*changes, "sex", "adult_at_arrival"])
     case_refresh_deadlines(case=case)
     _log_change(actor, citizen, "citizen changed")
     return case
@@ -403,6 +412,7 @@ def cases_create_bulk(
         # A new case has no facts yet, so its deadlines follow from the arrival alone.
         nxt = deadlines.next_deadline(
             arrival=citizen.arrival_date,
+            adult_at_arrival=citizen.adult_at_arrival,
             first_placement=None,
             health_offered=None,
             last_follow_up=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -82,7 +83,10 @@ def _case_row(case: Case, today: dt.date) -> CaseRow:
         overdue=bool(nd and nd < today),
         due_soon=bool(nd and today <= nd <= today + dt.timedelta(days=settings.DEADLINE_SOON_DAYS)),
         placement_breach=deadlines.is_placement_breach(
-            citizen.arrival_date, case.first_placement_on, today
+            citizen.arrival_date,
+            case.first_placement_on,
+            today,
+            adult_at_arrival=citizen.adult_at_arrival,
         )
         if case.status == CaseStatus.OPEN or case.first_placement_on
         else False,
@@ -131,22 +135,27 @@ def _filters_from(request: HttpRequest) -> selectors.CaseloadFilters:
 def caseload(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     filters = _filters_from(request)
+    cpr_search = cpr.looks_like_cpr(filters.query)
+    if cpr_search:
+        # A full CPR number looks in every case the user may see, open or closed.
+        scope = "all" if selectors.can_see_all_cases(request.user) else "team"
+        filters = dataclasses.replace(filters, scope=scope, status="")
     qs = selectors.caseload(request.user, filters, today=today)
     page = Paginator(qs, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     cases = list(page.object_list)
     rows = [_case_row(case, today) for case in cases]
     if filters.query:
-        term = filters.query
-        if cpr.looks_like_cpr(term):
-            term = cpr.masked(term)
         services.access_log_write(
             user=request.user,
             action=AccessAction.SEARCH,
-            search_term=term,
+            search_term=cpr.masked(filters.query) if cpr_search else filters.query,
             citizens=[c.citizen for c in cases],
             what="caseload search",
             path=request.path,
         )
+        if cpr_search and len(cases) == 1:
+            # Straight to the case, so the full number leaves the address bar.
+            return redirect("integration:case_detail", case_uuid=cases[0].uuid)
     elif cases:
         services.access_log_write(
             user=request.user,
@@ -203,11 +212,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
         "caseworker": user.pk if user.role == Role.CASEWORKER else None,
     }
     form = CaseCreateForm(request.POST or None, initial=initial)
-    if not selectors.can_see_all_cases(user) or user.role != Role.ADMINISTRATOR:
+    if user.role != Role.ADMINISTRATOR:
         # A caseworker creates cases in their own team only.
-        from integration.models import Team
-
-        form.fields["team"].queryset = Team.objects.filter(pk=user.team_id)
+        form.limit_to_team(user.team_id)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -321,7 +328,12 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
             }
         )
     breach = (
-        deadlines.is_placement_breach(citizen.arrival_date, case.first_placement_on, today)
+        deadlines.is_placement_breach(
+            citizen.arrival_date,
+            case.first_placement_on,
+            today,
+            adult_at_arrival=citizen.adult_at_arrival,
+        )
         if (case.status == CaseStatus.OPEN or case.first_placement_on)
         else False
     )
@@ -396,9 +408,7 @@ def case_edit(request: HttpRequest, case_uuid) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, case_uuid, for_edit=True)
     form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_for(case))
     if request.user.role != Role.ADMINISTRATOR:
-        from integration.models import Team
-
-        form.fields["team"].queryset = Team.objects.filter(pk=request.user.team_id)
+        form.limit_to_team(request.user.team_id)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -7,14 +7,14 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
-from integration import selectors
+from integration import deadlines, selectors
 from integration.models import Case, CaseStatus, LadderStep, Role, Team, User
 
 
@@ -79,8 +79,12 @@ def suppress(count: int, minimum: int | None = None) -> str:
 
 
 def _team_overview(today: dt.date) -> list[dict]:
-    """Open cases, overdue deadlines and 96-hour breaches per team, one query."""
-    due = today - dt.timedelta(days=4)
+    """Open cases, overdue deadlines and 96-hour breaches per team, one query.
+
+    A breach is an adult whose first placement came after 96 hours, or who is
+    still unplaced after them.
+    """
+    due = today - dt.timedelta(days=deadlines.FIRST_PLACEMENT_DAYS)
     rows = Team.objects.annotate(
         open_cases=Count("cases", filter=Q(cases__status=CaseStatus.OPEN)),
         overdue=Count(
@@ -88,10 +92,13 @@ def _team_overview(today: dt.date) -> list[dict]:
         ),
         breaches_open=Count(
             "cases",
-            filter=Q(
-                cases__status=CaseStatus.OPEN,
-                cases__first_placement_on__isnull=True,
-                cases__citizen__arrival_date__lt=due,
+            filter=Q(cases__status=CaseStatus.OPEN, cases__citizen__adult_at_arrival=True)
+            & (
+                Q(cases__first_placement_on__isnull=True, cases__citizen__arrival_date__lt=due)
+                | Q(
+                    cases__first_placement_on__gt=F("cases__citizen__arrival_date")
+                    + dt.timedelta(days=deadlines.FIRST_PLACEMENT_DAYS)
+                )
             ),
         ),
         without_caseworker=Count(

@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -77,7 +79,7 @@ class ScreeningVisit(CaseFact):
         verbose_name_plural = _("screening visits")
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name}: {self.location}"
+        return f"{capfirst(self._meta.verbose_name)}: {self.location}"
 
     def timeline_date(self):
         return self.visit_date
@@ -154,7 +156,7 @@ class DanishCourse(SpellMixin, CaseFact):
         indexes = [models.Index(fields=["provider", "end_date"], name="course_provider_idx")]
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name}: {self.provider}, {self.module}"
+        return f"{capfirst(self._meta.verbose_name)}: {self.provider}, {self.module}"
 
 
 class DanishAbsence(CaseFact):
@@ -181,7 +183,8 @@ class DanishAbsence(CaseFact):
         ]
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name}: {self.absence_percent} %"
+        percent = number_format(self.absence_percent, decimal_pos=1)
+        return f"{capfirst(self._meta.verbose_name)}: {percent} %"
 
     def clean(self) -> None:
         super().clean()
@@ -226,7 +229,7 @@ class IntegrationPlan(CaseFact):
         verbose_name_plural = _("integration plans")
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name}: {self.get_status_display()}"
+        return f"{capfirst(self._meta.verbose_name)}: {self.get_status_display()}"
 
     def timeline_date(self):
         return self.event_date
@@ -255,7 +258,7 @@ class HealthAssessment(CaseFact):
         verbose_name_plural = _("health assessments")
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name}: {self.get_response_display()}"
+        return f"{capfirst(self._meta.verbose_name)}: {self.get_response_display()}"
 
     def clean(self) -> None:
         super().clean()
@@ -285,7 +288,7 @@ class FollowUp(CaseFact):
         indexes = [models.Index(fields=["case", "held_on"], name="followup_case_date_idx")]
 
     def __str__(self) -> str:
-        return str(self._meta.verbose_name)
+        return str(capfirst(self._meta.verbose_name))
 
     def timeline_date(self):
         return self.held_on
@@ -302,7 +305,9 @@ class Repatriation(CaseFact):
         verbose_name_plural = _("repatriations")
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name}: {self.destination_country}"
+        from integration.countries import country_name
+
+        return f"{capfirst(self._meta.verbose_name)}: {country_name(self.destination_country)}"
 
     def clean(self) -> None:
         super().clean()
@@ -361,4 +366,4 @@ class EmploymentSpell(SpellMixin, CaseFact):
         ]
 
     def __str__(self) -> str:
-        return f"{self._meta.verbose_name}: {self.get_category_display()}"
+        return f"{capfirst(self._meta.verbose_name)}: {self.get_category_display()}"

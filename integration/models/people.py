@@ -9,6 +9,8 @@ from simple_history.models import HistoricalRecords
 
 from integration import cpr
 
+ADULT_AGE = 18
+
 
 class ResidenceBasis(models.TextChoices):
     REFUGEE = "refugee", _("Refugee")
@@ -63,6 +65,9 @@ class Citizen(models.Model):
         _("arrival date"),
         help_text=_("The day the municipality took over responsibility; deadlines count from it."),
     )
+    # Derived in clean(): the ladder, its deadline and the cohort reports are
+    # for citizens who were 18 or over when they arrived.
+    adult_at_arrival = models.BooleanField(_("18 or over at arrival"), default=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -105,3 +110,5 @@ class Citizen(models.Model):
             self.sex = cpr.sex(self.cpr)
         if self.arrival_date and self.arrival_date < self.birth_date:
             raise ValidationError({"arrival_date": _("Arrival cannot be before birth.")})
+        if self.arrival_date:
+            self.adult_at_arrival = self.age_on(self.arrival_date) >= ADULT_AGE

@@ -401,3 +401,32 @@ def test_the_breach_class_is_red_in_the_stylesheet():
     css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
     rule = next(line for line in css.splitlines() if ".breach" in line)
     assert "color: #a4161a" in rule
+
+
+def test_child_at_arrival_has_no_96_hour_deadline_and_no_breach(team_a, caseworker_a):
+    # Born 01-06-2010, arrived 10-01-2024: 13 years old, not on the ladder.
+    child = make_case(
+        team=team_a,
+        caseworker=caseworker_a,
+        birth=dt.date(2010, 6, 1),
+        arrival=dt.date(2024, 1, 10),
+    )
+    child.refresh_from_db()
+    assert child.citizen.adult_at_arrival is False
+    assert child.next_deadline_kind != DeadlineKind.FIRST_PLACEMENT
+    assert child.next_deadline == dt.date(2024, 4, 10)  # health offer, 3 months
+    assert not deadlines.is_placement_breach(
+        dt.date(2024, 1, 10), None, dt.date(2024, 6, 1), adult_at_arrival=False
+    )
+
+
+def test_eighteenth_birthday_on_arrival_day_counts_as_adult(team_a, caseworker_a):
+    case = make_case(
+        team=team_a,
+        caseworker=caseworker_a,
+        birth=dt.date(2006, 1, 10),
+        arrival=dt.date(2024, 1, 10),
+    )
+    case.refresh_from_db()
+    assert case.citizen.adult_at_arrival is True
+    assert case.next_deadline_kind == DeadlineKind.FIRST_PLACEMENT
