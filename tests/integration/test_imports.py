@@ -6,6 +6,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from integration import cpr, imports
 from integration.models import (
@@ -37,6 +38,13 @@ def write(tmp_path, name: str, content: str | bytes):
     else:
         path.write_bytes(content)
     return str(path)
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Reasons are asserted in English here; the Danish catalogue has its own test."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
