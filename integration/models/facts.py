@@ -293,6 +293,11 @@ class FollowUp(CaseFact):
     def timeline_date(self):
         return self.held_on
 
+    def timeline_text(self) -> str:
+        if self.repatriation_guidance_given:
+            return str(_("Follow-up, repatriation guidance given"))
+        return str(_("Follow-up WITHOUT repatriation guidance"))
+
 
 class Repatriation(CaseFact):
     left_on = models.DateField(_("date of departure"))
