@@ -249,6 +249,20 @@ def case_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _case_form_page(request: HttpRequest, form, case: Case, title: str) -> HttpResponse:
+    """A form about one case, with the way back to its page."""
+    return render(
+        request,
+        "integration/form_page.html",
+        {
+            "form": form,
+            "case": case,
+            "title": title,
+            "cancel_url": reverse("integration:case_detail", args=[case.uuid]),
+        },
+    )
+
+
 def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -444,16 +458,8 @@ def case_edit(request: HttpRequest, case_uuid) -> HttpResponse:
         else:
             messages.success(request, _("The case was saved."))
             return redirect("integration:case_detail", case_uuid=case.uuid)
-    return render(
-        request,
-        "integration/form_page.html",
-        {
-            "form": form,
-            "title": _("Edit case: %(name)s") % {"name": case.citizen.full_name},
-            "case": case,
-            "cancel_url": reverse("integration:case_detail", args=[case.uuid]),
-        },
-    )
+    title = _("Edit case: %(name)s") % {"name": case.citizen.full_name}
+    return _case_form_page(request, form, case, title)
 
 
 @login_required
@@ -487,16 +493,7 @@ def case_status(request: HttpRequest, case_uuid, action: str) -> HttpResponse:
             )
             return redirect("integration:case_detail", case_uuid=case.uuid)
     title = _("Close case: %(name)s") if action == "close" else _("Reopen case: %(name)s")
-    return render(
-        request,
-        "integration/form_page.html",
-        {
-            "form": form,
-            "title": title % {"name": case.citizen.full_name},
-            "case": case,
-            "cancel_url": reverse("integration:case_detail", args=[case.uuid]),
-        },
-    )
+    return _case_form_page(request, form, case, title % {"name": case.citizen.full_name})
 
 
 @login_required
@@ -528,16 +525,8 @@ def fact_edit(request: HttpRequest, case_uuid, kind: str, fact_uuid=None) -> Htt
             )
             return redirect(reverse("integration:case_detail", args=[case.uuid]) + f"#{kind}")
     verb = _("Edit") if instance else _("Add")
-    return render(
-        request,
-        "integration/form_page.html",
-        {
-            "form": form,
-            "case": case,
-            "title": f"{verb} {model._meta.verbose_name}: {case.citizen.full_name}",
-            "cancel_url": reverse("integration:case_detail", args=[case.uuid]),
-        },
-    )
+    title = f"{verb} {model._meta.verbose_name}: {case.citizen.full_name}"
+    return _case_form_page(request, form, case, title)
 
 
 # --- provider organisations -----------------------------------------------
