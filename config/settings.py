@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "integration",
+    "progression",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CASELOAD_PAGE_SIZE = env_int("CASELOAD_PAGE_SIZE", 25)
 DEADLINE_SOON_DAYS = env_int("DEADLINE_SOON_DAYS", 14)
 REPORT_MIN_CELL = env_int("REPORT_MIN_CELL", 5)
+# Raters who differ by this much on an item make it a dialogue topic.
+PROGRESSION_DIVERGENCE = env_int("PROGRESSION_DIVERGENCE", 2)
+# Days a citizen's self-assessment link stays valid.
+CITIZEN_LINK_DAYS = env_int("CITIZEN_LINK_DAYS", 14)
 if REPORT_MIN_CELL < 1:
     raise ImproperlyConfigured("REPORT_MIN_CELL must be 1 or more")
 

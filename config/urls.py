@@ -10,5 +10,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views_account.set_language, name="set_language"),
     path("", include("integration.urls")),
+    path("", include("progression.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -34,6 +34,7 @@ def menu_for(user) -> list[tuple[str, str]]:
             (_("All cases"), reverse("integration:caseload") + "?scope=all"),
             (_("Imports"), reverse("integration:import_upload")),
             (_("Access log"), reverse("integration:access_log")),
+            (_("Questionnaire"), reverse("progression:questionnaire_list")),
             (_("Provider organisations"), reverse("integration:provider_list")),
         ]
     return items

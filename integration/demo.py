@@ -67,6 +67,7 @@ from integration.models import (
     Team,
     User,
 )
+from progression import demo as progression_demo
 
 DEFAULT_SEED = 2019
 URL = "http://127.0.0.1:8000"
@@ -1506,6 +1507,9 @@ def seed(*, password: str, seed: int = DEFAULT_SEED, today: dt.date | None = Non
         services.case_refresh_deadlines(case=case, today=today)
 
     closed = sum(1 for _c, p in cases if p.closed_on is not None)
+    progression_counts = progression_demo.seed_rounds(
+        cases=[case for case, _person in cases], seed=seed, today=today
+    )
     counts = {
         "households": len(households),
         "citizens": len(cases),
@@ -1518,5 +1522,6 @@ def seed(*, password: str, seed: int = DEFAULT_SEED, today: dt.date | None = Non
         "health assessments": batch.written["HealthAssessment"],
         "follow-ups": batch.written["FollowUp"],
         "repatriations": batch.written["Repatriation"],
+        **progression_counts,
     }
     return SeedResult(users=[users[u.username] for u in DEMO_USERS], counts=counts)

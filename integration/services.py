@@ -294,6 +294,12 @@ def case_transition(
     return case
 
 
+def case_set_open_topics(*, case: Case, count: int) -> None:
+    """Record how many progression dialogue topics await an agreement."""
+    Case.objects.filter(pk=case.pk).update(open_topics=count)
+    case.open_topics = count
+
+
 # --- facts ----------------------------------------------------------------
 
 

@@ -59,6 +59,7 @@ class CaseRow:
     overdue: bool
     due_soon: bool
     placement_breach: bool
+    open_topics: int
 
 
 def _case_row(case: Case, today: dt.date) -> CaseRow:
@@ -82,6 +83,7 @@ def _case_row(case: Case, today: dt.date) -> CaseRow:
         else "",
         overdue=bool(nd and nd < today),
         due_soon=bool(nd and today <= nd <= today + dt.timedelta(days=settings.DEADLINE_SOON_DAYS)),
+        open_topics=case.open_topics,
         placement_breach=deadlines.is_placement_breach(
             citizen.arrival_date,
             case.first_placement_on,

@@ -70,6 +70,9 @@ class Case(models.Model):
     next_deadline_kind = models.CharField(
         max_length=20, choices=DeadlineKind.choices, blank=True, editable=False
     )
+    # Dialogue topics from progression rounds that still await an agreement;
+    # kept by services.case_set_open_topics so the caseload can mark them.
+    open_topics = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -106,6 +106,22 @@ GET_MATRIX: dict[str, dict] = {
     "integration:import_confirm": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
     "integration:access_log": ADMIN_ONLY,
     "integration:access_log_export": ADMIN_ONLY,
+    # Progression: the case's rounds are read like the case, entered like its facts.
+    "progression:case_progression": row(LOGIN, 200, 404, 403, 403, 200, 403, 200),
+    "progression:round_create": CASE_EDIT_PAGE,
+    "progression:round_edit": CASE_EDIT_PAGE,
+    "progression:topic_agree": row(LOGIN, *[405] * 7),
+    "progression:link_create": row(LOGIN, *[405] * 7),
+    # The provider scores only a citizen referred to its own organisation.
+    "progression:provider_score": row(LOGIN, 403, 403, 200, 404, 403, 403, 403),
+    # The citizen's form needs no sign-in; an unknown token is simply not found.
+    "progression:citizen_form": row(*[404] * 8),
+    "progression:questionnaire_list": row(LOGIN, 200, 200, 403, 403, 200, 403, 200),
+    "progression:questionnaire_detail": row(LOGIN, 200, 200, 403, 403, 200, 403, 200),
+    # Version 1 is published, so not even the administrator may edit its items.
+    "progression:item_edit": row(LOGIN, 403, 403, 403, 403, 403, 403, 404),
+    "progression:questionnaire_publish": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
+    "progression:questionnaire_new_draft": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
 }
 
 
@@ -157,6 +173,23 @@ def personas(
     }
 
 
+def _round_of(case: Case):
+    """The case's progression round, made on first use."""
+    from progression import services as progression_services
+    from progression.models import Round
+
+    existing = Round.objects.filter(case=case).first()
+    if existing is not None:
+        return existing
+    return progression_services.round_save(
+        actor=None,
+        case=case,
+        measured_on=dt.date(2025, 1, 6),
+        complete=True,
+        scores={"caseworker": {1: 3, 13: 3}},
+    )
+
+
 def _placement_of(case: Case) -> LadderPlacement:
     return LadderPlacement.objects.get(case=case)
 
@@ -175,6 +208,16 @@ def url_for(name: str, case: Case, provider_org) -> str:
         },
         "integration:provider_edit": {"provider_uuid": provider_org.uuid},
         "integration:access_log_export": {"citizen_uuid": case.citizen.uuid},
+        "progression:case_progression": {"case_uuid": case.uuid},
+        "progression:round_create": {"case_uuid": case.uuid},
+        "progression:round_edit": {"round_uuid": _round_of(case).uuid},
+        "progression:topic_agree": {"round_uuid": _round_of(case).uuid, "item_number": 1},
+        "progression:link_create": {"round_uuid": _round_of(case).uuid},
+        "progression:provider_score": {"citizen_uuid": case.citizen.uuid},
+        "progression:citizen_form": {"token": "not-a-real-token"},
+        "progression:questionnaire_detail": {"version": 1},
+        "progression:item_edit": {"version": 1, "number": 1},
+        "progression:questionnaire_publish": {"version": 1},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -456,6 +499,7 @@ MENUS = {
         "/cases/?scope=all",
         "/imports/",
         "/access-log/",
+        "/progression/questionnaires/",
         "/providers/",
     ],
 }

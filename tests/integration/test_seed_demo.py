@@ -34,6 +34,7 @@ from integration.models import (
     Team,
     User,
 )
+from progression.models import CitizenLink, DialogueTopic, Item, Measurement, Questionnaire, Round
 
 PASSWORD = "demo-pass-123"
 DEMO_USERS = {
@@ -56,7 +57,24 @@ COUNTED = [
     FollowUp,
     Repatriation,
     AccessLog,
+    Round,
+    Measurement,
+    DialogueTopic,
 ]
+
+
+def _published_questionnaire() -> None:
+    """The demo's rounds need one; made here until the default arrives by migration."""
+    if Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).exists():
+        return
+    questionnaire, _created = Questionnaire.objects.get_or_create(
+        version=1, defaults={"status": Questionnaire.Status.PUBLISHED}
+    )
+    for n in range(1, 14):
+        text = {"label": f"Item {n}", "question": f"Question {n}?", "scale": list("12345")}
+        Item.objects.get_or_create(
+            questionnaire=questionnaire, number=n, defaults={"texts": {"da": text}}
+        )
 
 
 def _counts() -> dict[str, int]:
@@ -71,6 +89,7 @@ def seeded(django_db_setup, django_db_blocker):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
     )
     with fast_hashing, django_db_blocker.unblock(), transaction.atomic():
+        _published_questionnaire()
         out = io.StringIO()
         call_command("seed_demo", password=PASSWORD, stdout=out)
         yield out.getvalue()
@@ -183,3 +202,74 @@ def test_second_run_with_password_only_resets_passwords(seeded, client):
     assert _counts() == before
     request = RequestFactory().post("/accounts/login/")
     assert client.login(request=request, username="manager", password="another-pass-456")
+
+
+# --- progression ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_rounds_about_every_quarter_since_2017_each_with_the_caseworkers_scores(seeded):
+    today = timezone.localdate()
+    rounds = Round.objects.select_related("case__citizen")
+    assert rounds.order_by("measured_on").first().measured_on.year == 2017
+    assert rounds.filter(measured_on__year=today.year).exists()
+    for round_ in rounds:
+        citizen, case = round_.case.citizen, round_.case
+        assert citizen.arrival_date <= round_.measured_on <= (case.closed_on or today)
+        assert citizen.age_on(round_.measured_on) >= 18
+    # Every round has the caseworker's measurement; every rater measures once.
+    caseworker_rounds = Measurement.objects.filter(rater="caseworker").values("round")
+    assert not rounds.exclude(pk__in=caseworker_rounds).exists()
+    assert Measurement.objects.filter(rater="caseworker").count() == rounds.count()
+    # About every quarter: a citizen measured through 2017-2018 has about 8 rounds.
+    per_case = Counter(
+        rounds.filter(measured_on__year__in=[2017, 2018]).values_list("case_id", flat=True)
+    )
+    assert max(per_case.values()) in range(7, 10)
+    assert rounds.filter(complete=False).exists()
+
+
+@pytest.mark.django_db
+def test_some_citizens_answered_through_a_spent_link(seeded):
+    via_link = Measurement.objects.filter(rater="citizen", via_link=True)
+    assert via_link.count() >= 20
+    assert not via_link.filter(entered_by__isnull=False).exists()
+    for measurement in via_link[:50]:
+        link = CitizenLink.objects.get(round_id=measurement.round_id)
+        assert link.used_at is not None and len(link.token_hash) == 64
+        assert link.created_at <= link.used_at <= link.expires_at
+    assert Measurement.objects.filter(rater="citizen", via_link=False).exists()
+    assert Measurement.objects.filter(rater="provider", provider__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_open_dialogue_topics_are_counted_on_their_cases(seeded):
+    topics = DialogueTopic.objects.select_related("round__case")
+    assert topics.exclude(agreement="").count() > topics.filter(agreement="").count() > 0
+    open_per_case = Counter(t.round.case_id for t in topics if t.is_open)
+    open_cases = Case.objects.filter(pk__in=open_per_case, status=CaseStatus.OPEN)
+    assert open_cases.exists(), "some open case shows open topics"
+    for case in Case.objects.all():
+        assert case.open_topics == open_per_case.get(case.pk, 0), case
+    for topic in topics.exclude(agreement="")[:50]:
+        assert topic.agreed_on >= topic.round.measured_on and topic.agreed_by_id
+
+
+@pytest.mark.django_db
+def test_caseworker_scores_look_like_the_service_review(seeded):
+    period = {"measured_on__gte": dt.date(2017, 1, 1), "measured_on__lte": dt.date(2019, 1, 31)}
+    caseworkers = Measurement.objects.filter(rater="caseworker", **period)
+    indices = [m.index for m in caseworkers if m.index is not None]
+    assert 2.5 <= sum(indices) / len(indices) <= 4.0
+    means = {
+        n: sum(s) / len(s)
+        for n in range(1, 13)
+        if (s := [getattr(m, f"item_{n}") for m in caseworkers if getattr(m, f"item_{n}")])
+    }
+    assert max(means, key=means.get) == 7 and min(means, key=means.get) == 1
+    citizens = [
+        m.item_13
+        for m in Measurement.objects.filter(rater="citizen", **period)
+        if m.item_13 is not None
+    ]
+    assert sum(citizens) / len(citizens) > sum(indices) / len(indices)

@@ -3,9 +3,11 @@
 import secrets
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from integration import demo
+from progression.models import Questionnaire
+from progression.services import questionnaire_current
 
 
 class Command(BaseCommand):
@@ -32,6 +34,14 @@ class Command(BaseCommand):
                 users = demo.demo_users()
             self._print_users(users, password or "(unchanged)")
             return
+        try:
+            questionnaire_current()
+        except Questionnaire.DoesNotExist as exc:
+            raise CommandError(
+                "No progression questionnaire is published, and the demo's progression rounds "
+                "need one. Run `manage.py migrate` (it adds the default questionnaire) or "
+                "publish one in the admin, then run seed_demo again. Nothing was added."
+            ) from exc
         password = password or secrets.token_urlsafe(12)
         started = time.monotonic()
         result = demo.seed(password=password, seed=seed)

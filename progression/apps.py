@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProgressionConfig(AppConfig):
+    name = "progression"
+    verbose_name = _("Progression measurement")
+
+    def role_permissions(self) -> dict[str, list[str]]:
+        """Permissions this app adds to the roles (see integration.roles)."""
+        scoring = ["progression.view_round", "progression.add_round", "progression.change_round"]
+        return {
+            "caseworker": [*scoring, "progression.view_questionnaire"],
+            "manager": ["progression.view_round", "progression.view_questionnaire"],
+            "provider": ["progression.score_as_provider"],
+            "administrator": [
+                *scoring,
+                "progression.view_questionnaire",
+                "progression.add_questionnaire",
+                "progression.change_questionnaire",
+                "progression.import_measurements",
+            ],
+        }

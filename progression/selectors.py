@@ -1,0 +1,182 @@
+"""Reads of progression data, scoped to the user.
+
+``evaluation`` builds its figures from the aggregate functions at the end of
+this module; each takes a period and, optionally, a set of citizens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.http import Http404
+
+from integration import selectors as case_selectors
+from integration.models import Case, User
+from progression.models import (
+    ITEM_COUNT,
+    CitizenLink,
+    DialogueTopic,
+    Measurement,
+    Questionnaire,
+    Rater,
+    Round,
+)
+
+
+def rounds_visible_to(user: User) -> QuerySet[Round]:
+    if not user.is_authenticated or not user.has_perm("progression.view_round"):
+        return Round.objects.none()
+    return Round.objects.filter(case__in=case_selectors.cases_visible_to(user))
+
+
+def can_score(user: User, case: Case) -> bool:
+    return (
+        user.has_perm("progression.change_round")
+        and case_selectors.cases_editable_by(user).filter(pk=case.pk).exists()
+    )
+
+
+def get_round_for_user(user: User, round_uuid: UUID | str, *, for_edit: bool = False) -> Round:
+    qs = rounds_visible_to(user)
+    if for_edit:
+        if not user.has_perm("progression.change_round"):
+            raise Http404
+        qs = qs.filter(case__in=case_selectors.cases_editable_by(user))
+    try:
+        return qs.select_related("case", "case__citizen", "questionnaire").get(uuid=round_uuid)
+    except (Round.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def rounds_of_case(case: Case) -> list[Round]:
+    """Every round of a case, newest first, with measurements and topics (3 queries)."""
+    return list(
+        Round.objects.filter(case=case)
+        .select_related("questionnaire")
+        .prefetch_related("measurements", "topics")
+        .order_by("-measured_on")
+    )
+
+
+def items_of(questionnaire: Questionnaire):
+    return list(questionnaire.items.order_by("number"))
+
+
+def open_topics_of_case(case: Case) -> QuerySet[DialogueTopic]:
+    return DialogueTopic.objects.filter(round__case=case, agreement="").select_related("round")
+
+
+def links_of_round(round_: Round) -> QuerySet[CitizenLink]:
+    return round_.links.order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    measured_on: dt.date
+    rater: str
+    index: float | None
+    item_13: int | None
+
+
+def progress_of_case(case: Case) -> list[ProgressPoint]:
+    """Each rater's index (items 1–12) and item 13 per date, oldest first; one query."""
+    rows = (
+        Measurement.objects.filter(round__case=case)
+        .order_by("measured_on", "rater")
+        .values_list("measured_on", "rater", "index", "item_13")
+    )
+    return [ProgressPoint(*row) for row in rows]
+
+
+# --- aggregates for evaluation ---------------------------------------------
+
+
+def _period(
+    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None
+) -> QuerySet[Measurement]:
+    """Measurements in [start, end] (both inclusive) of cases the user may see."""
+    qs = Measurement.objects.filter(measured_on__gte=start, measured_on__lte=end)
+    if not user.has_perm("integration.view_all_cases") and not user.has_perm(
+        "integration.view_aggregates"
+    ):
+        qs = qs.filter(round__case__in=case_selectors.cases_visible_to(user))
+    if citizen_ids is not None:
+        qs = qs.filter(round__case__citizen_id__in=list(citizen_ids))
+    return qs
+
+
+def caseworker_indices(
+    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
+) -> QuerySet:
+    """One row per caseworker measurement with an index: date, citizen id, index."""
+    return (
+        _period(user, start, end, citizen_ids)
+        .filter(rater=Rater.CASEWORKER, index__isnull=False)
+        .values("measured_on", "round__case__citizen_id", "index")
+        .order_by("measured_on")
+    )
+
+
+def citizen_self_assessments(
+    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
+) -> QuerySet:
+    """One row per citizen measurement with item 13 answered: date, citizen id, item 13."""
+    return (
+        _period(user, start, end, citizen_ids)
+        .filter(rater=Rater.CITIZEN, item_13__isnull=False)
+        .values("measured_on", "round__case__citizen_id", "item_13")
+        .order_by("measured_on")
+    )
+
+
+def progression_summary(
+    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
+) -> dict:
+    """The figures of the service review's section 5.1, aggregated in the database.
+
+    ``caseworker_measurements`` counts caseworker measurements with an index;
+    ``caseworker_index_mean`` is the mean of their indices;
+    ``citizen_self_assessment_mean`` the mean of the citizens' item 13;
+    ``caseworker_item_means`` the caseworkers' mean per item 1–13.
+    """
+    qs = _period(user, start, end, citizen_ids)
+    caseworker = qs.filter(rater=Rater.CASEWORKER).aggregate(
+        caseworker_measurements=Count("id", filter=Q(index__isnull=False)),
+        caseworker_index_mean=Avg("index"),
+        **{f"mean_{n}": Avg(f"item_{n}") for n in range(1, ITEM_COUNT + 1)},
+    )
+    citizen = qs.filter(rater=Rater.CITIZEN).aggregate(
+        citizen_self_assessment_mean=Avg("item_13"),
+        citizen_measurements=Count("id", filter=Q(item_13__isnull=False)),
+    )
+    means = {
+        n: caseworker[f"mean_{n}"]
+        for n in range(1, ITEM_COUNT + 1)
+        if caseworker[f"mean_{n}"] is not None
+    }
+    return {
+        "caseworker_measurements": caseworker["caseworker_measurements"],
+        "caseworker_index_mean": caseworker["caseworker_index_mean"],
+        "citizen_self_assessment_mean": citizen["citizen_self_assessment_mean"],
+        "citizen_measurements": citizen["citizen_measurements"],
+        "caseworker_item_means": means,
+    }
+
+
+def measurement_counts_by_month(
+    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
+) -> QuerySet:
+    """Measurements per month and rater, with the mean index: for trends over time."""
+    from django.db.models.functions import TruncMonth
+
+    return (
+        _period(user, start, end, citizen_ids)
+        .annotate(month=TruncMonth("measured_on"))
+        .values("month", "rater")
+        .annotate(n=Count("id"), index_mean=Avg("index"), item_13_mean=Avg("item_13"))
+        .order_by("month", "rater")
+    )
