@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "simple_history",
     "integration",
     "progression",
+    "evaluation",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +257,30 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CASELOAD_PAGE_SIZE = env_int("CASELOAD_PAGE_SIZE", 25)
 DEADLINE_SOON_DAYS = env_int("DEADLINE_SOON_DAYS", 14)
 REPORT_MIN_CELL = env_int("REPORT_MIN_CELL", 5)
+# The dashboard caches its figures; with several gunicorn workers they must
+# share the cache, so production points DJANGO_CACHE_DIR at a folder they share.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("DJANGO_CACHE_DIR"),
+        }
+        if env_str("DJANGO_CACHE_DIR")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Reports are made in the background by `manage.py db_worker` (django-tasks).
+# Tests and a laptop without a worker use the immediate backend.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if env_bool("TASKS_IN_BACKGROUND", False)
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 # Raters who differ by this much on an item make it a dialogue topic.
 PROGRESSION_DIVERGENCE = env_int("PROGRESSION_DIVERGENCE", 2)
 # Days a citizen's self-assessment link stays valid.

@@ -11,5 +11,6 @@ urlpatterns = [
     path("language/", views_account.set_language, name="set_language"),
     path("", include("integration.urls")),
     path("", include("progression.urls")),
+    path("", include("evaluation.urls")),
     path("admin/", admin.site.urls),
 ]

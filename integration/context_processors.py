@@ -20,17 +20,25 @@ def menu_for(user) -> list[tuple[str, str]]:
         ]
     elif role == Role.MANAGER:
         items = [
+            (_("Dashboard"), reverse("evaluation:dashboard")),
             (_("Overview"), reverse("integration:manager_home")),
+            (_("Reports"), reverse("evaluation:report_list")),
+            (_("Benchmarks"), reverse("evaluation:benchmark_list")),
             (_("All cases"), reverse("integration:caseload") + "?scope=all"),
             (_("Provider organisations"), reverse("integration:provider_list")),
         ]
     elif role == Role.PROVIDER:
         items = [(_("Referred citizens"), reverse("integration:provider_home"))]
     elif role == Role.SECRETARIAT:
-        items = [(_("Figures"), reverse("integration:secretariat_home"))]
+        items = [
+            (_("Reports"), reverse("evaluation:report_list")),
+            (_("Figures"), reverse("integration:secretariat_home")),
+        ]
     elif role == Role.ADMINISTRATOR:
         items = [
+            (_("Dashboard"), reverse("evaluation:dashboard")),
             (_("Administration"), reverse("integration:admin_home")),
+            (_("Reports"), reverse("evaluation:report_list")),
             (_("All cases"), reverse("integration:caseload") + "?scope=all"),
             (_("Imports"), reverse("integration:import_upload")),
             (_("Access log"), reverse("integration:access_log")),

@@ -17,7 +17,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integration import deadlines
+from integration import data_version, deadlines
 from integration.models import (
     ALLOWED_TRANSITIONS,
     AccessAction,
@@ -87,6 +87,8 @@ def access_log_write(
     if not rows:
         rows.append(AccessLog(**base))
     AccessLog.objects.bulk_create(rows)
+    if action in (AccessAction.CHANGE, AccessAction.IMPORT):
+        data_version.bump()  # cached figures (the managers' dashboard) are stale now
 
 
 def _log_change(actor: User | None, citizen: Citizen, what: str) -> None:
@@ -225,7 +227,16 @@ def citizen_update(*, actor: User | None, case: Case, version: int, **changes: A
     _save_versioned(case, expected_version=version, fields=[])
     _set_history_user(citizen, actor)
     # clean() derives these from the CPR number and the arrival date.
-    citizen.save(update_fields=[*changes, "sex", "adult_at_arrival"])
+    citizen.save(
+        update_fields=[
+            *changes,
+            "sex",
+            "adult_at_arrival",
+            "horizon_3m",
+            "horizon_6m",
+            "horizon_12m",
+        ]
+    )
     case_refresh_deadlines(case=case)
     _log_change(actor, citizen, "citizen changed")
     return case

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
-from integration import deadlines, selectors
+from integration import report_selectors, selectors
 from integration.models import Case, CaseStatus, LadderStep, Role, Team, User
 
 
@@ -30,8 +28,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
 LANDING = {
     Role.CASEWORKER: "integration:caseload",
     Role.PROVIDER: "integration:provider_home",
-    Role.MANAGER: "integration:manager_home",
-    Role.SECRETARIAT: "integration:secretariat_home",
+    Role.MANAGER: "evaluation:dashboard",
+    Role.SECRETARIAT: "evaluation:report_list",
     Role.ADMINISTRATOR: "integration:admin_home",
 }
 
@@ -78,43 +76,11 @@ def suppress(count: int, minimum: int | None = None) -> str:
     return str(count)
 
 
-def _team_overview(today: dt.date) -> list[dict]:
-    """Open cases, overdue deadlines and 96-hour breaches per team, one query.
-
-    A breach is an adult whose first placement came after 96 hours, or who is
-    still unplaced after them.
-    """
-    due = today - dt.timedelta(days=deadlines.FIRST_PLACEMENT_DAYS)
-    rows = Team.objects.annotate(
-        open_cases=Count("cases", filter=Q(cases__status=CaseStatus.OPEN)),
-        overdue=Count(
-            "cases", filter=Q(cases__status=CaseStatus.OPEN, cases__next_deadline__lt=today)
-        ),
-        breaches_open=Count(
-            "cases",
-            filter=Q(cases__status=CaseStatus.OPEN, cases__citizen__adult_at_arrival=True)
-            & (
-                Q(cases__first_placement_on__isnull=True, cases__citizen__arrival_date__lt=due)
-                | Q(
-                    cases__first_placement_on__gt=F("cases__citizen__arrival_date")
-                    + dt.timedelta(days=deadlines.FIRST_PLACEMENT_DAYS)
-                )
-            ),
-        ),
-        without_caseworker=Count(
-            "cases", filter=Q(cases__status=CaseStatus.OPEN, cases__caseworker__isnull=True)
-        ),
-    ).order_by("name")
-    return list(
-        rows.values("id", "name", "open_cases", "overdue", "breaches_open", "without_caseworker")
-    )
-
-
 @login_required
 @permission_required("integration.view_all_cases", raise_exception=True)
 def manager_home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    teams = _team_overview(today)
+    teams = report_selectors.overdue_by_team(request.user, today)
     open_cases = Case.objects.filter(status=CaseStatus.OPEN)
     step_counts = selectors.ladder_distribution(today)
     return render(

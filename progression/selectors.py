@@ -96,12 +96,13 @@ def progress_of_case(case: Case) -> list[ProgressPoint]:
 
 
 def _period(
-    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None
+    user: User | None, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None
 ) -> QuerySet[Measurement]:
     """Measurements in [start, end] (both inclusive) of cases the user may see."""
     qs = Measurement.objects.filter(measured_on__gte=start, measured_on__lte=end)
-    if not user.has_perm("integration.view_all_cases") and not user.has_perm(
-        "integration.view_aggregates"
+    # ``user`` None is the system itself (a command run by cron).
+    if user is not None and not (
+        user.has_perm("integration.view_all_cases") or user.has_perm("integration.view_aggregates")
     ):
         qs = qs.filter(round__case__in=case_selectors.cases_visible_to(user))
     if citizen_ids is not None:

@@ -74,8 +74,8 @@ GET_MATRIX: dict[str, dict] = {
         Redirect("integration:caseload"),
         Redirect("integration:provider_home"),
         Redirect("integration:provider_home"),
-        Redirect("integration:manager_home"),
-        Redirect("integration:secretariat_home"),
+        Redirect("evaluation:dashboard"),
+        Redirect("evaluation:report_list"),
         Redirect("integration:admin_home"),
     ),
     # A signed-in user who opens the login page is sent on to their start page.
@@ -122,6 +122,21 @@ GET_MATRIX: dict[str, dict] = {
     "progression:item_edit": row(LOGIN, 403, 403, 403, 403, 403, 403, 404),
     "progression:questionnaire_publish": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
     "progression:questionnaire_new_draft": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
+    # Evaluation: the dashboard is the managers' (and the administrator's).
+    "evaluation:dashboard": row(LOGIN, 403, 403, 403, 403, 200, 403, 200),
+    # Reports: aggregates only; the secretariat reads and downloads, never makes.
+    "evaluation:report_list": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
+    "evaluation:report_generate": row(LOGIN, *[405] * 7),
+    "evaluation:report_job": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
+    "evaluation:report_download": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
+    "evaluation:report_preview": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
+    # The manager writes the service review's narrative, as DOMAIN.md says.
+    "evaluation:narrative_edit": row(LOGIN, 403, 403, 403, 403, 200, 403, 403),
+    # Benchmarks come from outside; managers read them, administrators import them.
+    "evaluation:benchmark_list": row(LOGIN, 403, 403, 403, 403, 200, 403, 200),
+    "evaluation:benchmark_upload": ADMIN_ONLY,
+    "evaluation:benchmark_confirm": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
+    "evaluation:quota_edit": ADMIN_ONLY,
 }
 
 
@@ -173,6 +188,29 @@ def personas(
     }
 
 
+def _report_archive():
+    """An archived monthly report (counts only) for the download URL."""
+    from evaluation.models import ReportArchive
+
+    return ReportArchive.objects.get_or_create(
+        kind="monthly",
+        period="2025-01",
+        version=1,
+        defaults={
+            "pdf": b"%PDF-1.7",
+            "sha256": __import__("hashlib").sha256(b"%PDF-1.7").hexdigest(),
+            "figures": {},
+            "min_cell": 5,
+        },
+    )[0]
+
+
+def _report_job():
+    from evaluation.models import ReportJob
+
+    return ReportJob.objects.get_or_create(kind="monthly", period="2025-01")[0]
+
+
 def _round_of(case: Case):
     """The case's progression round, made on first use."""
     from progression import services as progression_services
@@ -215,6 +253,10 @@ def url_for(name: str, case: Case, provider_org) -> str:
         "progression:link_create": {"round_uuid": _round_of(case).uuid},
         "progression:provider_score": {"citizen_uuid": case.citizen.uuid},
         "progression:citizen_form": {"token": "not-a-real-token"},
+        "evaluation:report_job": {"job_uuid": _report_job().uuid},
+        "evaluation:report_download": {"archive_uuid": _report_archive().uuid},
+        "evaluation:report_preview": {"kind": "monthly", "period": "2025-01"},
+        "evaluation:narrative_edit": {"as_of": "2025-01-31"},
         "progression:questionnaire_detail": {"version": 1},
         "progression:item_edit": {"version": 1, "number": 1},
         "progression:questionnaire_publish": {"version": 1},
@@ -430,8 +472,8 @@ def test_unknown_case_uuid_is_404_like_a_forbidden_one(caseworker_a, client_as):
 LANDING = [
     ("caseworker_a", "integration:caseload", "Caseload"),
     ("provider", "integration:provider_home", "Referred citizens"),
-    ("manager", "integration:manager_home", "Overview of all teams"),
-    ("secretariat", "integration:secretariat_home", "Arrivals and citizens in the programme"),
+    ("manager", "evaluation:dashboard", "Dashboard"),
+    ("secretariat", "evaluation:report_list", "Council reports"),
     ("administrator", "integration:admin_home", "Administration"),
 ]
 
@@ -492,10 +534,19 @@ MENUS = {
         "/providers/",
     ],
     "provider": ["/referrals/"],
-    "manager": ["/overview/", "/cases/?scope=all", "/providers/"],
-    "secretariat": ["/figures/"],
+    "manager": [
+        "/dashboard/",
+        "/overview/",
+        "/reports/",
+        "/benchmarks/",
+        "/cases/?scope=all",
+        "/providers/",
+    ],
+    "secretariat": ["/reports/", "/figures/"],
     "administrator": [
+        "/dashboard/",
         "/administration/",
+        "/reports/",
         "/cases/?scope=all",
         "/imports/",
         "/access-log/",

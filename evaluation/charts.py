@@ -1,0 +1,238 @@
+"""The reports' charts, drawn with matplotlib as vector SVG.
+
+Every function takes numbers that may be published as they are: the caller has
+already put them through ``evaluation.disclosure``, and a value hidden there
+arrives here as ``None`` (drawn as a gap, or as part of a hatched "hidden"
+segment whose size the table beside the chart already reveals). So a chart
+never shows more than its table.
+
+Text stays text in the SVG (``svg.fonttype = none``): the PDF stays small, its
+words can be searched, and the labels print sharply at any size.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import textwrap
+from collections.abc import Sequence
+from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal
+
+# Colours that stay apart for colour-blind readers and in greyscale print
+# (Okabe & Ito), darkest for the step closest to ordinary work.
+LADDER_COLOURS = ["#0b3d91", "#0072b2", "#56b4e9", "#009e73", "#e69f00", "#d55e00", "#bbbbbb"]
+SERIES_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
+HIDDEN_HATCH = "////"
+
+# A4 less the page margins is about 17 cm across.
+FULL_WIDTH = 6.6
+
+_RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "report",
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.edgecolor": "#444444",
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "hatch.linewidth": 0.6,
+    "legend.frameon": False,
+}
+
+
+@contextmanager
+def _figure(width: float, height: float):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    with matplotlib.rc_context(_RC):
+        fig, ax = plt.subplots(figsize=(width, height))
+        try:
+            yield fig, ax
+        finally:
+            plt.close(fig)
+
+
+def _svg(fig) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def _comma(value: float, places: int = 1) -> str:
+    """Rounded half up like the tables beside the charts, with a decimal comma."""
+    quantum = Decimal(1).scaleb(-places)
+    return f"{Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)}".replace(".", ",")
+
+
+def _percent_axis(ax, top: float = 100) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_ylim(0, top)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f} %"))
+
+
+def _comma_axis(axis, places: int = 1) -> None:
+    """Tick labels with a decimal comma, as Danish readers write numbers."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _comma(v, places)))
+
+
+def _tidy(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.5)
+    ax.set_axisbelow(True)
+
+
+def data_uri(svg: str) -> str:
+    """An ``<img>`` source WeasyPrint reads without fetching anything, and the
+    browser preview shows under the CSP (``img-src data:``)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def ladder_months_svg(
+    months: Sequence[str],
+    steps: Sequence[tuple[str, Sequence[int | None]]],
+    hidden: Sequence[int | None],
+) -> str:
+    """Stacked bars, one per month: each ladder step's count (``None`` = hidden),
+    and a hatched segment for the hidden counts of the month taken together
+    (``hidden[i]`` = the month's total less its shown counts; ``None`` when even
+    the total is hidden, and then no bar is drawn)."""
+    with _figure(FULL_WIDTH, 2.9) as (fig, ax):
+        x = list(range(len(months)))
+        bottom = [0] * len(months)
+        for (label, values), colour in zip(steps, LADDER_COLOURS, strict=False):
+            heights = [v or 0 for v in values]
+            ax.bar(x, heights, bottom=bottom, color=colour, width=0.7, label=label)
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        if any(h for h in hidden if h):
+            heights = [h or 0 for h in hidden]
+            ax.bar(
+                x,
+                heights,
+                bottom=bottom,
+                width=0.7,
+                color="white",
+                edgecolor="#666666",
+                hatch=HIDDEN_HATCH,
+                linewidth=0.5,
+                label="Små tal, skjult",
+            )
+        ax.set_xticks(x, list(months), rotation=0)
+        ax.set_ylabel("Personer")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        _tidy(ax)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+        return _svg(fig)
+
+
+def trend_svg(
+    months: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    y_label: str = "Gennemsnit (1–5)",
+    y_range: tuple[float, float] = (1, 5),
+) -> str:
+    """Lines over months; a ``None`` (too few measurements to show) breaks the line."""
+    with _figure(FULL_WIDTH, 2.5) as (fig, ax):
+        x = list(range(len(months)))
+        markers = ["o", "s", "^", "D"]
+        for i, (label, values) in enumerate(series):
+            ys = [float("nan") if v is None else v for v in values]
+            ax.plot(
+                x,
+                ys,
+                label=label,
+                color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
+                marker=markers[i % len(markers)],
+                markersize=3.5,
+                linewidth=1.4,
+            )
+        ax.set_xticks(x, list(months))
+        ax.set_ylim(*y_range)
+        _comma_axis(ax.yaxis, 1 if y_range[1] - y_range[0] <= 10 else 0)
+        ax.set_ylabel(y_label)
+        _tidy(ax)
+        ax.legend(loc="lower left", ncols=len(series), fontsize=7)
+        return _svg(fig)
+
+
+def item_means_svg(
+    items: Sequence[tuple[str, float | None]], *, wrap: int = 60, places: int = 2
+) -> str:
+    """Horizontal bars, one per questionnaire item, labelled with the item's
+    number and text; the mean is written at the end of each bar."""
+    height = 0.5 + 0.32 * len(items)
+    with _figure(FULL_WIDTH, height) as (fig, ax):
+        y = list(range(len(items)))
+        values = [v or 0 for _label, v in items]
+        labels = [textwrap.shorten(label, width=wrap, placeholder=" …") for label, _v in items]
+        bars = ax.barh(y, values, color=SERIES_COLOURS[0], height=0.65)
+        for bar, (_label, value) in zip(bars, items, strict=True):
+            text = "–" if value is None else _comma(value, places)
+            ax.text(
+                bar.get_width() + 0.05,
+                bar.get_y() + bar.get_height() / 2,
+                text,
+                va="center",
+                fontsize=7,
+            )
+        ax.set_yticks(y, labels, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 5.4)
+        ax.set_xticks([0, 1, 2, 3, 4, 5])
+        ax.set_xlabel("Sagsbehandlerens gennemsnitlige score (1–5)")
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+        ax.set_axisbelow(True)
+        return _svg(fig)
+
+
+def grouped_bars_svg(
+    groups: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    percent: bool = True,
+    missing_label: str = "#",
+    value_places: int = 0,
+) -> str:
+    """Bars side by side per group (a cohort year, a period); a ``None`` value
+    draws no bar and writes ``missing_label`` where it would stand."""
+    with _figure(FULL_WIDTH, 2.6) as (fig, ax):
+        n = max(len(series), 1)
+        width = 0.8 / n
+        top = max([v for _l, vs in series for v in vs if v is not None] or [1])
+        upper = 100 if percent and top <= 100 else top * 1.15
+        for i, (label, values) in enumerate(series):
+            xs = [g + (i - (n - 1) / 2) * width for g in range(len(groups))]
+            heights = [v or 0 for v in values]
+            ax.bar(xs, heights, width=width * 0.95, label=label, color=SERIES_COLOURS[i % 7])
+            for x, value in zip(xs, values, strict=True):
+                text = (
+                    missing_label
+                    if value is None
+                    else (_comma(value, value_places) + (" %" if percent else ""))
+                )
+                ax.text(
+                    x,
+                    (value or 0) + upper * 0.01,
+                    text,
+                    ha="center",
+                    va="bottom",
+                    fontsize=6,
+                )
+        ax.set_xticks(list(range(len(groups))), list(groups))
+        if percent:
+            _percent_axis(ax, upper)
+        else:
+            ax.set_ylim(0, upper)
+        _tidy(ax)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+        return _svg(fig)

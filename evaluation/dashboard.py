@@ -1,0 +1,292 @@
+"""The managers' dashboard: figures and charts for a period, a team and a
+residence basis, cached until the case data changes.
+
+Two cache entries per choice of filters, both keyed by the filters, today's
+date and ``integration.data_version.current()`` (which every change or import
+bumps, so a changed figure is never served from the cache):
+
+- the figures, counted in the database (22 queries for 12 months);
+- the charts drawn from them with matplotlib (no query, but ~0.1 s each),
+  per language because their legends are translated.
+
+Every reader with ``evaluation.view_dashboard`` (manager, administrator) also
+reads every team's cases, so the figures do not depend on who asks and one
+entry serves them all. Counts are exact: managers may open the cases anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from evaluation import metrics
+from integration import data_version, deadlines, report_selectors
+from integration import selectors as case_selectors
+from integration.models import LadderStep, User
+from progression import selectors as progression_selectors
+
+# An entry is dropped after this long even without a change, so figures from
+# data that changed without the version noticing (a team renamed in the admin)
+# age out, and so does an entry in another process's local cache.
+CACHE_SECONDS = 15 * 60
+# The ladder chart counts each month with one query; keep the page bounded.
+MAX_MONTHS = 36
+DEFAULT_MONTHS = 12
+LADDER_COLUMNS = [*(str(step.value) for step in LadderStep), "none"]
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """``start`` and ``end`` are both inclusive."""
+
+    start: dt.date
+    end: dt.date
+    team_id: int | None = None
+    residence_basis: str | None = None
+
+    @classmethod
+    def default(cls, today: dt.date) -> DashboardFilters:
+        """The last 12 calendar months: this month so far and the 11 before it."""
+        return cls(start=deadlines.add_months(today.replace(day=1), 1 - DEFAULT_MONTHS), end=today)
+
+    def key(self) -> str:
+        return (
+            f"{self.start.isoformat()}:{self.end.isoformat()}:"
+            f"{self.team_id or 'all'}:{self.residence_basis or 'all'}"
+        )
+
+
+def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first day of every month that [start, end] touches, oldest first."""
+    months = []
+    month = start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = deadlines.add_months(month, 1)
+    return months
+
+
+def month_count(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _month_end(month: dt.date, end: dt.date) -> dt.date:
+    """The month's last day, or ``end`` when the period stops earlier."""
+    return min(deadlines.add_months(month, 1) - dt.timedelta(days=1), end)
+
+
+# --- the figures ----------------------------------------------------------------
+
+
+def _citizen_ids(user: User, *, team_id: int | None, residence_basis: str | None):
+    """The citizens of a team and residence basis, for progression's ``citizen_ids``."""
+    cases = case_selectors.cases_visible_to(user)
+    if team_id is not None:
+        cases = cases.filter(team_id=team_id)
+    if residence_basis:
+        cases = cases.filter(citizen__residence_basis=residence_basis)
+    return cases.values_list("citizen_id", flat=True)
+
+
+def build_figures(user: User, filters: DashboardFilters, today: dt.date) -> dict:
+    """Every number on the dashboard, as a JSON-able dict; no cache.
+
+    Stock figures (in the programme, employed, Danish, the ladder) are counted
+    on the period's last day; open topics and overdue deadlines are as of today.
+    """
+    team_id, basis = filters.team_id, filters.residence_basis
+    narrow = {"team_id": team_id, "residence_basis": basis}
+    start, end = filters.start, filters.end
+
+    programme = report_selectors.programme_counts(user, end, **narrow)
+    arrivals = report_selectors.arrivals(user, start, end, **narrow)
+    placement = metrics.placement_summary(
+        report_selectors.placement_delays(user, start, end, today=today, **narrow)
+    )
+    adults = programme["adults"]
+
+    teams = report_selectors.overdue_by_team(user, today, **narrow)
+    if team_id is not None:
+        teams = [t for t in teams if t["id"] == team_id]
+
+    months = month_starts(start, end)
+    by_month = {
+        row["month"].strftime("%Y-%m"): row["n"]
+        for row in report_selectors.arrivals_by_month(user, start, end, **narrow)
+    }
+    ladder = metrics.ladder_month_frame(
+        [
+            (
+                month.strftime("%Y-%m"),
+                report_selectors.ladder_on(user, _month_end(month, end), **narrow),
+            )
+            for month in months
+        ]
+    )
+
+    citizen_ids = None
+    if team_id is not None or basis:
+        citizen_ids = _citizen_ids(user, team_id=team_id, residence_basis=basis)
+    trend = {
+        row["month"]: row
+        for row in metrics.progression_trend(
+            progression_selectors.measurement_counts_by_month(user, start, end, citizen_ids)
+        )
+    }
+
+    cohorts = metrics.cohort_table(
+        report_selectors.cohort_counts(user, as_of=end, team_id=team_id, residence_basis=basis)
+    )
+
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "today": today.isoformat(),
+        "in_programme": {
+            key: programme[key]
+            for key in ("total", "adults", "children", "refugees", "family_reunified")
+        },
+        "arrivals": {
+            key: arrivals[key] for key in ("total", "refugees", "family_reunified", "adults")
+        },
+        "placement_96h": placement,
+        "employed": {
+            "count": programme["adults_employed"],
+            "of": adults,
+            "share": metrics.share(programme["adults_employed"], adults),
+        },
+        "danish": {
+            "of": adults,
+            "in_course": programme["adults_in_course"],
+            "with_work_or_internship": programme["adults_course_and_work"],
+            "share_in_course": metrics.share(programme["adults_in_course"], adults),
+            "share_combined": metrics.share(programme["adults_course_and_work"], adults),
+        },
+        "open_topics": report_selectors.open_dialogue_topics(user, **narrow),
+        "overdue": sum(t["overdue"] for t in teams),
+        "teams": teams,
+        "team_totals": {
+            key: sum(t[key] for t in teams)
+            for key in ("open_cases", "overdue", "breaches_open", "without_caseworker")
+        },
+        "arrivals_by_month": [
+            {"month": m.strftime("%Y-%m"), "n": by_month.get(m.strftime("%Y-%m"), 0)}
+            for m in months
+        ],
+        "ladder_months": [
+            {
+                "month": month,
+                "counts": {column: int(row[column]) for column in LADDER_COLUMNS},
+                "total": int(row["total"]),
+            }
+            for month, row in ladder.iterrows()
+        ],
+        "progression": [
+            trend.get(
+                m.strftime("%Y-%m"),
+                {
+                    "month": m.strftime("%Y-%m"),
+                    "caseworker_measurements": 0,
+                    "caseworker_index_mean": None,
+                    "citizen_item_13_mean": None,
+                },
+            )
+            for m in months
+        ],
+        "cohorts": [row.as_dict() for row in cohorts],
+    }
+
+
+def _key(kind: str, filters: DashboardFilters | None, today: dt.date, version: int) -> str:
+    part = filters.key() if filters is not None else "-"
+    return f"evaluation:dashboard:{kind}:v{version}:{today.isoformat()}:{part}"
+
+
+def _cached(key: str, build):
+    result = cache.get(key)
+    if result is None:
+        result = build()
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def teams(user: User, today: dt.date) -> list[dict]:
+    """Every team (id and name, with its deadline counts), for the team filter."""
+    return _cached(
+        _key("teams", None, today, data_version.current()),
+        lambda: report_selectors.overdue_by_team(user, today),
+    )
+
+
+def dashboard(user: User, filters: DashboardFilters, today: dt.date) -> tuple[dict, dict]:
+    """The figures and the charts drawn from them, each from the cache when it can."""
+    # One version for both, so charts are never cached beside other figures.
+    version = data_version.current()
+    data = _cached(
+        _key("figures", filters, today, version), lambda: build_figures(user, filters, today)
+    )
+    images = _cached(
+        _key(f"charts:{get_language()}", filters, today, version), lambda: build_charts(data)
+    )
+    return data, images
+
+
+# --- the charts -----------------------------------------------------------------
+
+
+def month_label(month: str, format_: str = "YEAR_MONTH_FORMAT") -> str:
+    """The month "2026-10" as "oktober 2026" (or "October 2026"), in the current language."""
+    year, number = month.split("-")
+    return date_format(dt.date(int(year), int(number), 1), format_)
+
+
+def _axis_labels(months: list[str]) -> list[str]:
+    """Month labels for a chart's axis, on two lines: at most 12 written, the others blank."""
+    every = -(-len(months) // 12)
+    return [month_label(m, "N\nY") if i % every == 0 else "" for i, m in enumerate(months)]
+
+
+def build_charts(data: dict) -> dict[str, str]:
+    """The charts as data: URIs: the CSP forbids the inline styles in matplotlib's SVG.
+
+    Drawn by the reports' own chart functions, so the dashboard and the council
+    PDF look alike; nothing is hidden here (managers see exact counts).
+    """
+    from evaluation import charts
+
+    ladder = data["ladder_months"]
+    months = _axis_labels([row["month"] for row in ladder])
+    steps = [
+        (str(step.label), [row["counts"][str(step.value)] for row in ladder]) for step in LadderStep
+    ]
+    steps.append((_("No placement"), [row["counts"]["none"] for row in ladder]))
+    trend = data["progression"]
+    arrivals = data["arrivals_by_month"]
+    return {
+        "ladder": charts.data_uri(charts.ladder_months_svg(months, steps, [0] * len(ladder))),
+        "progression": charts.data_uri(
+            charts.trend_svg(
+                _axis_labels([row["month"] for row in trend]),
+                [
+                    (
+                        _("Caseworker index (items 1–12)"),
+                        [row["caseworker_index_mean"] for row in trend],
+                    ),
+                    (_("Citizens, item 13"), [row["citizen_item_13_mean"] for row in trend]),
+                ],
+                y_label=_("Mean (1–5)"),
+            )
+        ),
+        "arrivals": charts.data_uri(
+            charts.grouped_bars_svg(
+                _axis_labels([row["month"] for row in arrivals]),
+                [(_("Arrivals"), [row["n"] for row in arrivals])],
+                percent=False,
+            )
+        ),
+    }

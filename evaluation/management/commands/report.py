@@ -1,0 +1,72 @@
+"""Make a council report from the command line, write it to a file and archive it.
+
+    python manage.py report monthly --month 2026-10 --output oktober.pdf
+    python manage.py report service-review --as-of 2026-11-22 --output review.pdf
+
+Every run archives a new version (nothing is overwritten) and prints the
+version, the SHA-256 checksum, the seconds it took and the peak memory.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from evaluation import reports
+from evaluation.models import ReportKind
+
+
+def peak_memory_mb() -> float:
+    """The process's peak resident memory (``ru_maxrss``) in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports kilobytes, macOS bytes.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+class Command(BaseCommand):
+    help = "Make a monthly follow-up or a service review as PDF, write it to a file and archive it."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="kind", required=True)
+        monthly = sub.add_parser("monthly", help="The monthly council follow-up.")
+        monthly.add_argument("--month", required=True, help="The month, YYYY-MM.")
+        monthly.add_argument("--output", required=True, help="Where to write the PDF.")
+        review = sub.add_parser("service-review", help="The service review.")
+        review.add_argument("--as-of", required=True, dest="as_of", help="The date, YYYY-MM-DD.")
+        review.add_argument("--output", required=True, help="Where to write the PDF.")
+        review.add_argument(
+            "--allow-draft",
+            action="store_true",
+            help="Make it although some texts are not final; every page is stamped UDKAST.",
+        )
+
+    def handle(self, *args, **options):
+        if options["kind"] == "monthly":
+            kind, period = ReportKind.MONTHLY, options["month"]
+        else:
+            kind, period = ReportKind.SERVICE_REVIEW, options["as_of"]
+        try:
+            reports.parse_period(kind, period)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        output = Path(options["output"])
+        if not output.parent.exists():
+            raise CommandError(f"The folder {output.parent} does not exist.")
+        started = time.perf_counter()
+        try:
+            archive = reports.make_report(
+                kind=kind, period=period, allow_draft=options.get("allow_draft", False)
+            )
+        except reports.ReportRefused as exc:
+            raise CommandError(str(exc)) from exc
+        output.write_bytes(bytes(archive.pdf))
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            f"{archive}: version {archive.version}, {len(archive.pdf)} bytes -> {output}\n"
+            f"sha256 {archive.sha256}\n"
+            f"{seconds:.2f} s, peak memory {peak_memory_mb():.0f} MB"
+        )

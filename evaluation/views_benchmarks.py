@@ -1,0 +1,267 @@
+"""Benchmark figures (list and upload) and the year's expected arrivals.
+
+The upload is checked and previewed; the text waits in the session until the
+administrator confirms, and the confirm runs the whole import again from it,
+as the citizen import does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from evaluation import benchmarks
+from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
+from integration.forms import DateInput
+from integration.imports import ImportReport, decode
+
+SESSION_KEY = "evaluation_pending_benchmarks"
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+# --- list ---------------------------------------------------------------------------
+
+
+def _decimals(value: Decimal) -> int:
+    """The decimals a stored value needs: 35.20 needs 1, 40.00 none."""
+    return max(0, -value.normalize().as_tuple().exponent)
+
+
+def _shown_value(value: Decimal, decimals: int) -> str:
+    """The value in the active language's number format ("35,2" in Danish)."""
+    return formats.number_format(value, decimal_pos=decimals)
+
+
+def _municipality_order(names: set[str]) -> list[str]:
+    """Our own municipality first, the neighbours by name, the national figure last."""
+    own = settings.MUNICIPALITY_NAME
+    return sorted(names, key=lambda n: (n != own, n == benchmarks.NATIONAL, n.casefold()))
+
+
+def _benchmark_groups(rows: list[dict]) -> list[dict]:
+    """One table per indicator and source: a row per period, a column per municipality."""
+    by_group: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        by_group.setdefault((row["indicator"], row["source"]), []).append(row)
+    indicator_order = {value: i for i, value in enumerate(BenchmarkIndicator.values)}
+    groups = []
+    for (indicator, source), values in sorted(
+        by_group.items(), key=lambda item: (indicator_order.get(item[0][0], 99), item[0][1])
+    ):
+        municipalities = _municipality_order({v["municipality"] for v in values})
+        # One table prints every value with as many decimals as its most precise one.
+        decimals = max(_decimals(v["value"]) for v in values)
+        cell = {
+            (v["period"], v["municipality"]): _shown_value(v["value"], decimals) for v in values
+        }
+        periods = sorted({v["period"] for v in values})
+        groups.append(
+            {
+                "indicator": indicator,
+                "label": BenchmarkIndicator(indicator).label
+                if indicator in BenchmarkIndicator.values
+                else indicator,
+                "source": BenchmarkSource(source).label
+                if source in BenchmarkSource.values
+                else source,
+                "downloaded_on": sorted({v["downloaded_on"] for v in values}),
+                "municipalities": municipalities,
+                "rows": [
+                    {"period": p, "cells": [cell.get((p, m), "") for m in municipalities]}
+                    for p in periods
+                ],
+            }
+        )
+    return groups
+
+
+@login_required
+@permission_required("evaluation.view_benchmarkvalue", raise_exception=True)
+@require_http_methods(["GET", "HEAD"])
+def benchmark_list(request: HttpRequest) -> HttpResponse:
+    # Benchmark figures are public statistics about municipalities, never about a person.
+    rows = list(
+        BenchmarkValue.objects.order_by("indicator", "source", "period", "municipality").values(
+            "indicator", "source", "municipality", "period", "value", "downloaded_on"
+        )
+    )
+    return render(
+        request,
+        "evaluation/benchmark_list.html",
+        {
+            "groups": _benchmark_groups(rows),
+            "can_upload": request.user.has_perm("evaluation.add_benchmarkvalue"),
+            "can_edit_quotas": request.user.has_perm("evaluation.change_arrivalquota"),
+        },
+    )
+
+
+# --- upload -------------------------------------------------------------------------
+
+
+class BenchmarkUploadForm(forms.Form):
+    source = forms.ChoiceField(
+        label=gettext_lazy("Source"),
+        choices=BenchmarkSource.choices,
+        widget=forms.RadioSelect,
+    )
+    downloaded_on = forms.DateField(
+        label=gettext_lazy("Downloaded on"),
+        initial=timezone.localdate,
+        widget=DateInput(),
+        help_text=gettext_lazy("The day the file was downloaded from the source."),
+    )
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy(
+            "UTF-8, separated by commas or semicolons, with the header row "
+            "municipality, period, indicator, value."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_downloaded_on(self) -> dt.date:
+        day = self.cleaned_data["downloaded_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The download date cannot be in the future."))
+        return day
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
+            )
+        return upload
+
+
+def _render_report(
+    request: HttpRequest, report: ImportReport, *, source: str, downloaded_on: dt.date
+) -> HttpResponse:
+    return render(
+        request,
+        "evaluation/benchmark_upload.html",
+        {
+            "report": report,
+            "source_label": BenchmarkSource(source).label,
+            "downloaded_on": downloaded_on,
+            "can_confirm": report.ok and not report.written,
+        },
+    )
+
+
+def _source_indicators() -> list[tuple[str, list[str]]]:
+    return [
+        (BenchmarkSource(source).label, list(indicators))
+        for source, indicators in benchmarks.SOURCE_INDICATORS.items()
+    ]
+
+
+@login_required
+@permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def benchmark_upload(request: HttpRequest) -> HttpResponse:
+    # A new upload, or coming back to this page, drops any file left waiting.
+    request.session.pop(SESSION_KEY, None)
+    form = BenchmarkUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        source = form.cleaned_data["source"]
+        downloaded_on = form.cleaned_data["downloaded_on"]
+        raw = upload.read()
+        filename = upload.name[:100]
+        report = benchmarks.import_benchmarks(
+            raw,
+            source=source,
+            downloaded_on=downloaded_on,
+            filename=filename,
+            user=request.user,
+            commit=False,
+        )
+        if report.ok:
+            request.session[SESSION_KEY] = {
+                "source": source,
+                "downloaded_on": downloaded_on.isoformat(),
+                "filename": filename,
+                "text": decode(raw),
+            }
+        return _render_report(request, report, source=source, downloaded_on=downloaded_on)
+    return render(
+        request,
+        "evaluation/benchmark_upload.html",
+        {"form": form, "source_indicators": _source_indicators()},
+    )
+
+
+@login_required
+@permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
+@require_POST
+def benchmark_confirm(request: HttpRequest) -> HttpResponse:
+    pending = request.session.pop(SESSION_KEY, None)
+    if not pending:
+        messages.error(request, _("There is no checked file waiting; upload it again."))
+        return redirect("evaluation:benchmark_upload")
+    downloaded_on = dt.date.fromisoformat(pending["downloaded_on"])
+    report = benchmarks.import_benchmarks(
+        pending["text"],
+        source=pending["source"],
+        downloaded_on=downloaded_on,
+        filename=pending["filename"],
+        user=request.user,
+        commit=True,
+    )
+    return _render_report(request, report, source=pending["source"], downloaded_on=downloaded_on)
+
+
+# --- expected arrivals --------------------------------------------------------------
+
+
+class ArrivalQuotaForm(forms.ModelForm):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    expected = forms.IntegerField(
+        label=gettext_lazy("Expected arrivals"), min_value=0, max_value=100_000
+    )
+
+    class Meta:
+        model = ArrivalQuota
+        fields = ["year", "expected"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A stored year keeps its year; only the expected number changes.
+        if self.instance.pk:
+            self.fields["year"].disabled = True
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+
+QuotaFormSet = forms.modelformset_factory(ArrivalQuota, form=ArrivalQuotaForm, extra=1)
+
+
+@login_required
+@permission_required("evaluation.change_arrivalquota", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def quota_edit(request: HttpRequest) -> HttpResponse:
+    queryset = ArrivalQuota.objects.order_by("-year")
+    formset = QuotaFormSet(request.POST or None, queryset=queryset)
+    if request.method == "POST" and formset.is_valid():
+        changed = [form for form in formset.forms if form.has_changed()]
+        for form in changed:
+            benchmarks.quota_set(
+                year=form.cleaned_data["year"], expected=form.cleaned_data["expected"]
+            )
+        if changed:
+            messages.success(request, _("The expected arrivals were saved."))
+        return redirect("evaluation:quota_edit")
+    return render(request, "evaluation/quota_edit.html", {"formset": formset})

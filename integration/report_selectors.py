@@ -1,0 +1,455 @@
+"""Aggregated reads for reports and dashboards: counts, never persons.
+
+Every function aggregates in the database and returns plain numbers or
+small rows per year, month, step or country. ``user`` is the reader: a
+manager, the secretariat or an administrator (``view_aggregates`` or
+``view_all_cases``); ``None`` is the system itself (a command run by cron).
+``team_id`` and ``residence_basis`` narrow the population for the dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import ExtractYear
+
+from integration import deadlines
+from integration.models import (
+    EMPLOYED_OR_SELF_SUPPORTING,
+    Case,
+    CaseStatus,
+    Citizen,
+    ClosingReason,
+    DanishAbsence,
+    DanishCourse,
+    EmploymentSpell,
+    FollowUp,
+    HealthAssessment,
+    LadderPlacement,
+    Repatriation,
+    ResidenceBasis,
+    User,
+)
+
+# Closing reasons that take a person out of the municipality's population,
+# for the adjusted denominator of the cohort table.
+LEFT_REASONS = [
+    ClosingReason.MOVED_AWAY,
+    ClosingReason.REPATRIATED,
+    ClosingReason.DECEASED,
+    ClosingReason.PENSION,
+]
+# Ladder steps that are work or an internship (1–5; 6 is other activity).
+WORK_OR_INTERNSHIP_STEPS = [1, 2, 3, 4, 5]
+
+
+def _check(user: User | None) -> None:
+    if user is None:
+        return
+    if not (
+        user.is_authenticated
+        and (
+            user.has_perm("integration.view_aggregates")
+            or user.has_perm("integration.view_all_cases")
+        )
+    ):
+        raise PermissionDenied
+
+
+def _citizens(
+    user: User | None, *, team_id: int | None = None, residence_basis: str | None = None
+) -> QuerySet[Citizen]:
+    _check(user)
+    qs = Citizen.objects.all()
+    if team_id is not None:
+        qs = qs.filter(case__team_id=team_id)
+    if residence_basis:
+        qs = qs.filter(residence_basis=residence_basis)
+    return qs
+
+
+def _active(day, prefix: str = "") -> Q:
+    """A spell (start and end inclusive, empty end = ongoing) covering ``day``."""
+    return Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
+def _employed_on(day) -> Exists:
+    """The citizen (OuterRef pk) is employed or self-supporting on ``day``."""
+    return Exists(
+        EmploymentSpell.objects.filter(
+            Q(case__citizen=OuterRef("pk"), category__in=EMPLOYED_OR_SELF_SUPPORTING) & _active(day)
+        )
+    )
+
+
+def in_programme_q(day: dt.date) -> Q:
+    """Arrived by ``day`` and the case not closed before it."""
+    return Q(arrival_date__lte=day) & (
+        Q(case__status=CaseStatus.OPEN, case__closed_on__isnull=True) | Q(case__closed_on__gt=day)
+    )
+
+
+def _adult_cutoff(day: dt.date) -> dt.date:
+    """Born on or before this date = 18 or over on ``day``."""
+    return deadlines.add_months(day, -12 * 18)
+
+
+# --- cohort outcomes ----------------------------------------------------------
+
+
+def cohort_counts(
+    user: User | None,
+    *,
+    as_of: dt.date,
+    include_family: bool = False,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> list[dict]:
+    """Per arrival year: the counts behind the cohort outcome table (seed 001, 2.1).
+
+    Population: refugees (and, optionally, family reunified) aged 18 or over at
+    arrival, arrived on or before ``as_of``; ``residence_basis`` (the dashboard's
+    filter) takes that basis alone instead. For each horizon (6 and 12 months
+    after arrival, and ``as_of`` itself) it counts who had reached it, who was
+    employed or self-supporting on that day (spell ends inclusive), and who had
+    left (closed as moved away, repatriated, deceased or pension) by then.
+    """
+    bases = [ResidenceBasis.REFUGEE]
+    if include_family:
+        bases.append(ResidenceBasis.FAMILY_REUNIFIED)
+    if residence_basis:
+        bases = [residence_basis]
+    qs = _citizens(user, team_id=team_id).filter(
+        residence_basis__in=bases, adult_at_arrival=True, arrival_date__lte=as_of
+    )
+    left = Q(case__closing_reason__in=LEFT_REASONS)
+    employed_6m = Exists(
+        EmploymentSpell.objects.filter(
+            Q(case__citizen=OuterRef("pk"), category__in=EMPLOYED_OR_SELF_SUPPORTING)
+            & _active(OuterRef("horizon_6m"))
+        )
+    )
+    employed_12m = Exists(
+        EmploymentSpell.objects.filter(
+            Q(case__citizen=OuterRef("pk"), category__in=EMPLOYED_OR_SELF_SUPPORTING)
+            & _active(OuterRef("horizon_12m"))
+        )
+    )
+    rows = (
+        qs.annotate(
+            year=ExtractYear("arrival_date"),
+            e6=employed_6m,
+            e12=employed_12m,
+            ea=_employed_on(as_of),
+        )
+        .values("year")
+        .annotate(
+            persons=Count("id"),
+            reached_6m=Count("id", filter=Q(horizon_6m__lte=as_of)),
+            reached_12m=Count("id", filter=Q(horizon_12m__lte=as_of)),
+            employed_6m=Count("id", filter=Q(e6=True)),
+            employed_12m=Count("id", filter=Q(e12=True)),
+            employed_as_of=Count("id", filter=Q(ea=True)),
+            left_6m=Count("id", filter=left & Q(case__closed_on__lte=F("horizon_6m"))),
+            left_12m=Count("id", filter=left & Q(case__closed_on__lte=F("horizon_12m"))),
+            left_as_of=Count("id", filter=left & Q(case__closed_on__lte=as_of)),
+            employed_6m_stayed=Count(
+                "id",
+                filter=Q(e6=True) & ~(left & Q(case__closed_on__lte=F("horizon_6m"))),
+            ),
+            employed_12m_stayed=Count(
+                "id",
+                filter=Q(e12=True) & ~(left & Q(case__closed_on__lte=F("horizon_12m"))),
+            ),
+            employed_as_of_stayed=Count(
+                "id", filter=Q(ea=True) & ~(left & Q(case__closed_on__lte=as_of))
+            ),
+        )
+        .order_by("year")
+    )
+    return list(rows)
+
+
+# --- the programme on a day -----------------------------------------------------
+
+
+def programme_counts(
+    user: User | None,
+    day: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> dict:
+    """Citizens in the programme on ``day``: adults/children, refugee/family reunified,
+    and the adults employed or self-supporting, in a Danish course, and in a
+    course together with work or an internship."""
+    cutoff = _adult_cutoff(day)
+    course = Exists(DanishCourse.objects.filter(Q(case__citizen=OuterRef("pk")) & _active(day)))
+    work = Exists(
+        LadderPlacement.objects.filter(
+            Q(case__citizen=OuterRef("pk"), step__in=WORK_OR_INTERNSHIP_STEPS) & _active(day)
+        )
+    )
+    adult = Q(birth_date__lte=cutoff)
+    qs = _citizens(user, team_id=team_id, residence_basis=residence_basis).filter(
+        in_programme_q(day)
+    )
+    return qs.annotate(course=course, work=work, employed=_employed_on(day)).aggregate(
+        total=Count("id"),
+        adults=Count("id", filter=adult),
+        children=Count("id", filter=~adult),
+        refugees=Count("id", filter=Q(residence_basis=ResidenceBasis.REFUGEE)),
+        family_reunified=Count("id", filter=Q(residence_basis=ResidenceBasis.FAMILY_REUNIFIED)),
+        adults_employed=Count("id", filter=adult & Q(employed=True)),
+        adults_in_course=Count("id", filter=adult & Q(course=True)),
+        adults_course_and_work=Count(
+            "id", filter=adult & Q(course=True) & (Q(work=True) | Q(employed=True))
+        ),
+    )
+
+
+def arrivals(
+    user: User | None,
+    start: dt.date,
+    end: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> dict:
+    """Arrivals with ``start <= arrival <= end``, by residence basis and age."""
+    qs = _citizens(user, team_id=team_id, residence_basis=residence_basis).filter(
+        arrival_date__gte=start, arrival_date__lte=end
+    )
+    return qs.aggregate(
+        total=Count("id"),
+        refugees=Count("id", filter=Q(residence_basis=ResidenceBasis.REFUGEE)),
+        family_reunified=Count("id", filter=Q(residence_basis=ResidenceBasis.FAMILY_REUNIFIED)),
+        adults=Count("id", filter=Q(adult_at_arrival=True)),
+    )
+
+
+def arrivals_by_month(
+    user: User | None,
+    start: dt.date,
+    end: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> list[dict]:
+    from django.db.models.functions import TruncMonth
+
+    return list(
+        _citizens(user, team_id=team_id, residence_basis=residence_basis)
+        .filter(arrival_date__gte=start, arrival_date__lte=end)
+        .annotate(month=TruncMonth("arrival_date"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+
+
+def ladder_on(
+    user: User | None,
+    day: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> dict[int | None, int]:
+    """Adults in the programme on ``day`` by their ladder step then (None = no placement).
+
+    A citizen with two spells that day counts once, at the spell that started last.
+    """
+    from django.db.models import Subquery
+
+    step = Subquery(
+        LadderPlacement.objects.filter(Q(case__citizen=OuterRef("pk")) & _active(day))
+        .order_by("-start_date", "-id")
+        .values("step")[:1]
+    )
+    rows = (
+        _citizens(user, team_id=team_id, residence_basis=residence_basis)
+        .filter(in_programme_q(day), birth_date__lte=_adult_cutoff(day))
+        .annotate(step=step)
+        .values("step")
+        .annotate(n=Count("id"))
+    )
+    return {row["step"]: row["n"] for row in rows}
+
+
+def placement_delays(
+    user: User | None,
+    start: dt.date,
+    end: dt.date,
+    *,
+    today: dt.date,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> dict:
+    """Adults arriving in [start, end]: how many, how many placed within 96 hours,
+    how many not placed, and the days from arrival to first placement as a
+    histogram ``{days: count}`` (for the median)."""
+    qs = _citizens(user, team_id=team_id, residence_basis=residence_basis).filter(
+        arrival_date__gte=start, arrival_date__lte=end, adult_at_arrival=True
+    )
+    limit = F("arrival_date") + dt.timedelta(days=deadlines.FIRST_PLACEMENT_DAYS)
+    totals = qs.aggregate(
+        arrivals=Count("id"),
+        within=Count("id", filter=Q(case__first_placement_on__lte=limit)),
+        not_placed=Count("id", filter=Q(case__first_placement_on__isnull=True)),
+    )
+    delay = ExpressionWrapper(
+        F("case__first_placement_on") - F("arrival_date"), output_field=DurationField()
+    )
+    histogram: dict[int, int] = {}
+    for row in (
+        qs.filter(case__first_placement_on__isnull=False)
+        .annotate(delay=delay)
+        .values("delay")
+        .annotate(n=Count("id"))
+    ):
+        days = row["delay"].days if isinstance(row["delay"], dt.timedelta) else int(row["delay"])
+        histogram[days] = histogram.get(days, 0) + row["n"]
+    totals["delay_days"] = histogram
+    return totals
+
+
+# --- deadlines ----------------------------------------------------------------
+
+
+def health_offer_compliance(
+    user: User | None,
+    start: dt.date,
+    end: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> dict:
+    """Citizens whose 3-month deadline fell in [start, end]: due, and offered in time."""
+    offered = Exists(
+        HealthAssessment.objects.filter(
+            case__citizen=OuterRef("pk"), offered_on__lte=OuterRef("horizon_3m")
+        )
+    )
+    return (
+        _citizens(user, team_id=team_id, residence_basis=residence_basis)
+        .filter(horizon_3m__gte=start, horizon_3m__lte=end)
+        .annotate(offered=offered)
+        .aggregate(due=Count("id"), on_time=Count("id", filter=Q(offered=True)))
+    )
+
+
+def follow_up_compliance(
+    user: User | None,
+    day: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> dict:
+    """Citizens in the programme on ``day`` and whether their follow-up is up to date:
+    a follow-up in the 3 calendar months up to ``day``, or arrival within them."""
+    since = deadlines.add_months(day, -deadlines.FOLLOW_UP_MONTHS)
+    recent = Exists(
+        FollowUp.objects.filter(case__citizen=OuterRef("pk"), held_on__gt=since, held_on__lte=day)
+    )
+    return (
+        _citizens(user, team_id=team_id, residence_basis=residence_basis)
+        .filter(in_programme_q(day))
+        .annotate(recent=recent)
+        .aggregate(
+            open_cases=Count("id"),
+            up_to_date=Count("id", filter=Q(recent=True) | Q(arrival_date__gt=since)),
+        )
+    )
+
+
+def overdue_by_team(
+    user: User | None,
+    today: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> list[dict]:
+    """Open cases, overdue deadlines and adults' 96-hour breaches per team."""
+    _check(user)
+    from integration.models import Team
+
+    due = today - dt.timedelta(days=deadlines.FIRST_PLACEMENT_DAYS)
+    open_case = Q(cases__status=CaseStatus.OPEN)
+    if residence_basis:
+        open_case &= Q(cases__citizen__residence_basis=residence_basis)
+    teams = Team.objects.all() if team_id is None else Team.objects.filter(pk=team_id)
+    rows = teams.annotate(
+        open_cases=Count("cases", filter=open_case),
+        overdue=Count("cases", filter=open_case & Q(cases__next_deadline__lt=today)),
+        breaches_open=Count(
+            "cases",
+            filter=open_case
+            & Q(cases__citizen__adult_at_arrival=True)
+            & (
+                Q(cases__first_placement_on__isnull=True, cases__citizen__arrival_date__lt=due)
+                | Q(
+                    cases__first_placement_on__gt=F("cases__citizen__arrival_date")
+                    + dt.timedelta(days=deadlines.FIRST_PLACEMENT_DAYS)
+                )
+            ),
+        ),
+        without_caseworker=Count("cases", filter=open_case & Q(cases__caseworker__isnull=True)),
+    ).order_by("name")
+    return list(
+        rows.values("id", "name", "open_cases", "overdue", "breaches_open", "without_caseworker")
+    )
+
+
+# --- Danish, repatriation -------------------------------------------------------
+
+
+def danish_absence_by_month(user: User | None, start: dt.date, end: dt.date) -> list[dict]:
+    from django.db.models import Avg
+
+    _check(user)
+    return list(
+        DanishAbsence.objects.filter(month__gte=start.replace(day=1), month__lte=end)
+        .values("month")
+        .annotate(mean=Avg("absence_percent"), n=Count("id"))
+        .order_by("month")
+    )
+
+
+def repatriations_by_year_and_country(
+    user: User | None, start: dt.date, end: dt.date
+) -> list[dict]:
+    """Households, adults and children who left in [start, end], per year and country."""
+    _check(user)
+    return list(
+        Repatriation.objects.filter(left_on__gte=start, left_on__lte=end)
+        .annotate(year=ExtractYear("left_on"))
+        .values("year", "destination_country")
+        .annotate(households=Count("id"), adults=Sum("adults"), children=Sum("children"))
+        .order_by("year", "destination_country")
+    )
+
+
+def open_dialogue_topics(
+    user: User | None, *, team_id: int | None = None, residence_basis: str | None = None
+) -> int:
+    _check(user)
+    qs = Case.objects.filter(status=CaseStatus.OPEN)
+    if team_id is not None:
+        qs = qs.filter(team_id=team_id)
+    if residence_basis:
+        qs = qs.filter(citizen__residence_basis=residence_basis)
+    return qs.aggregate(n=Sum("open_topics"))["n"] or 0
