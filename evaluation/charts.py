@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 # Colours that stay apart for colour-blind readers and in greyscale print
 # (Okabe & Ito), darkest for the step closest to ordinary work.
 LADDER_COLOURS = ["#0b3d91", "#0072b2", "#56b4e9", "#009e73", "#e69f00", "#d55e00", "#bbbbbb"]
@@ -123,10 +125,10 @@ def ladder_months_svg(
                 edgecolor="#666666",
                 hatch=HIDDEN_HATCH,
                 linewidth=0.5,
-                label="Små tal, skjult",
+                label=_("Small counts, hidden"),
             )
         ax.set_xticks(x, list(months), rotation=0)
-        ax.set_ylabel("Personer")
+        ax.set_ylabel(_("Persons"))
         ax.yaxis.get_major_locator().set_params(integer=True)
         _tidy(ax)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
@@ -208,7 +210,7 @@ def grouped_bars_svg(
     with _figure(FULL_WIDTH, 2.6) as (fig, ax):
         n = max(len(series), 1)
         width = 0.8 / n
-        top = max([v for _l, vs in series for v in vs if v is not None] or [1])
+        top = max([v for _l, vs in series for v in vs if v is not None] or [1]) or 1
         upper = 100 if percent and top <= 100 else top * 1.15
         for i, (label, values) in enumerate(series):
             xs = [g + (i - (n - 1) / 2) * width for g in range(len(groups))]

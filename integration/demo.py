@@ -1510,6 +1510,9 @@ def seed(*, password: str, seed: int = DEFAULT_SEED, today: dt.date | None = Non
     progression_counts = progression_demo.seed_rounds(
         cases=[case for case, _person in cases], seed=seed, today=today
     )
+    from evaluation import demo as evaluation_demo
+
+    report_counts = evaluation_demo.seed_report_inputs(today=today)
     counts = {
         "households": len(households),
         "citizens": len(cases),
@@ -1523,5 +1526,6 @@ def seed(*, password: str, seed: int = DEFAULT_SEED, today: dt.date | None = Non
         "follow-ups": batch.written["FollowUp"],
         "repatriations": batch.written["Repatriation"],
         **progression_counts,
+        **report_counts,
     }
     return SeedResult(users=[users[u.username] for u in DEMO_USERS], counts=counts)
