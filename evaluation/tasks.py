@@ -36,7 +36,12 @@ def generate_report(job_id: int) -> str | None:
     marks the job failed; the error kept on the job names no person.
     """
     with transaction.atomic():
-        job = ReportJob.objects.select_for_update().select_related("requested_by").get(pk=job_id)
+        # of=self: PostgreSQL cannot lock the nullable side of the join to the user.
+        job = (
+            ReportJob.objects.select_for_update(of=("self",))
+            .select_related("requested_by")
+            .get(pk=job_id)
+        )
         if job.status != ReportJob.Status.QUEUED:
             # Picked up twice (a worker restarted): the first run owns it.
             return str(job.archive.uuid) if job.archive_id else None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from evaluation.benchmarks import import_benchmarks, normalise_period, parse_value
 from evaluation.models import ArrivalQuota, BenchmarkValue
@@ -260,6 +260,13 @@ def test_command_refuses_bad_options(tmp_path, options):
 
 
 # --- the pages ----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Reasons are asserted in English here; the Danish catalogue has its own test."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

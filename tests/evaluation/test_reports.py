@@ -12,6 +12,7 @@ import re
 import socket
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -690,7 +691,9 @@ def test_a_stale_save_is_refused_with_a_clear_message(client_as, manager):
         status="draft",
     )
 
-    response = client_as(manager).post(
+    client = client_as(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the message is asserted in English
+    response = client.post(
         url,
         opened | {"introduction": "Min tekst.", "conclusion": "Min konklusion.", "status": "draft"},
     )
