@@ -36,11 +36,16 @@ Scores = Mapping[int, int | None]
 
 
 class LinkNotUsable(Exception):
-    """The link is unknown, expired or already used; nothing is written."""
+    """The link is unknown, expired or already used; nothing is written.
 
-    def __init__(self, reason: str):
+    ``language`` is the link's language when the link exists, so the refusal
+    can be said in it.
+    """
+
+    def __init__(self, reason: str, language: str | None = None):
         super().__init__(reason)
         self.reason = reason  # "unknown", "expired" or "used"
+        self.language = language
 
 
 def questionnaire_current() -> Questionnaire:
@@ -295,9 +300,9 @@ def citizen_link_get(token: str) -> CitizenLink:
     if link is None:
         raise LinkNotUsable("unknown")
     if link.used_at is not None:
-        raise LinkNotUsable("used")
+        raise LinkNotUsable("used", link.language)
     if link.expires_at <= timezone.now():
-        raise LinkNotUsable("expired")
+        raise LinkNotUsable("expired", link.language)
     return link
 
 
@@ -310,7 +315,7 @@ def citizen_link_answer(*, token: str, scores: Scores) -> Round:
         used_at=timezone.now()
     )
     if not spent:
-        raise LinkNotUsable("used")
+        raise LinkNotUsable("used", link.language)
     round_ = link.round
     _measurement_put(
         round_=round_, rater=Rater.CITIZEN, scores=scores, entered_by=None, via_link=True

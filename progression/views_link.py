@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from progression import selectors, services
 from progression.citizen_texts import FALLBACK_LANGUAGES, direction, texts_for
 from progression.forms_link import CitizenScoresForm, LinkCreateForm
-from progression.models import LANGUAGES, CitizenLink, Rater
+from progression.models import LANGUAGES, Rater
 
 LANGUAGE_NAMES = dict(LANGUAGES)
 
@@ -89,17 +89,8 @@ def _citizen_page(
     return response
 
 
-def _language_of(token: str) -> str | None:
-    """The language of a known (used or expired) link, to refuse it in that language."""
-    return (
-        CitizenLink.objects.filter(token_hash=services._hash(token))
-        .values_list("language", flat=True)
-        .first()
-    )
-
-
-def _unusable(request: HttpRequest, token: str, reason: str) -> HttpResponse:
-    language = _language_of(token) if reason != "unknown" else None
+def _unusable(request: HttpRequest, refusal: services.LinkNotUsable) -> HttpResponse:
+    reason, language = refusal.reason, refusal.language
     languages = (language,) if language else FALLBACK_LANGUAGES
     notices = [
         {
@@ -125,7 +116,7 @@ def citizen_form(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.citizen_link_get(token)
     except services.LinkNotUsable as exc:
-        return _unusable(request, token, exc.reason)
+        return _unusable(request, exc)
     language = link.language
     form = CitizenScoresForm(
         request.POST if request.method == "POST" else None,
@@ -137,7 +128,7 @@ def citizen_form(request: HttpRequest, token: str) -> HttpResponse:
             services.citizen_link_answer(token=token, scores=form.scores())
         except services.LinkNotUsable as exc:
             # Spent or expired between the check above and the answer.
-            return _unusable(request, token, exc.reason)
+            return _unusable(request, exc)
         return _citizen_page(
             request, "progression/citizen_done.html", {"t": texts_for(language)}, language
         )
