@@ -31,8 +31,20 @@ class ScoreField(forms.Field):
         return int(value)
 
 
-class ScoresMixin:
+class ScoresForm(forms.Form):
+    """A date and a score field for each item of each of ``raters``."""
+
     raters: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_score_fields()
+
+    def clean_measured_on(self):
+        day = self.cleaned_data["measured_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return day
 
     def add_score_fields(self) -> None:
         for rater in self.raters:
@@ -51,22 +63,12 @@ class ScoresMixin:
         }
 
 
-class RoundGridForm(ScoresMixin, forms.Form):
+class RoundGridForm(ScoresForm):
     raters = GRID_RATERS
 
     measured_on = forms.DateField(label=_("Date of the round"), widget=DateInput())
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_score_fields()
-
-    def clean_measured_on(self):
-        day = self.cleaned_data["measured_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return day
 
     @staticmethod
     def initial_for(round_) -> dict:
@@ -77,20 +79,10 @@ class RoundGridForm(ScoresMixin, forms.Form):
         return initial
 
 
-class ProviderScoreForm(ScoresMixin, forms.Form):
+class ProviderScoreForm(ScoresForm):
     raters = [Rater.PROVIDER]
 
     measured_on = forms.DateField(label=_("Date"), widget=DateInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_score_fields()
-
-    def clean_measured_on(self):
-        day = self.cleaned_data["measured_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return day
 
 
 class TopicAgreementForm(forms.Form):
