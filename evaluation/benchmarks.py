@@ -27,11 +27,11 @@ from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource,
 from integration.imports import (
     ImportFileError,
     ImportReport,
+    RowChecker,
     RowError,
-    _read_table,
-    _RowChecker,
-    _write_failed,
     decode,
+    read_table,
+    write_failed,
 )
 from integration.models import User
 
@@ -112,7 +112,7 @@ class _BenchmarkRow:
         return (self.indicator, self.municipality, self.period)
 
 
-def _check_row(check: _RowChecker, *, source: str) -> _BenchmarkRow | None:
+def _check_row(check: RowChecker, *, source: str) -> _BenchmarkRow | None:
     max_name = BenchmarkValue._meta.get_field("municipality").max_length
     municipality = " ".join(check.text("municipality", max_name).split())
     period = ""
@@ -175,7 +175,7 @@ def import_benchmarks(
     except ImportFileError as exc:
         report.errors.append(exc.error)
         return report
-    table = _read_table(text, required=REQUIRED, optional=(), errors=report.errors)
+    table = read_table(text, required=REQUIRED, optional=(), errors=report.errors)
     if table is None:
         return report
     report.ignored_columns = table.ignored_columns
@@ -184,7 +184,7 @@ def import_benchmarks(
     rows: list[_BenchmarkRow] = []
     first_line: dict[tuple[str, str, str], int] = {}
     for line, values in table.rows:
-        check = _RowChecker(line, values, report.errors)
+        check = RowChecker(line, values, report.errors)
         row = _check_row(check, source=source)
         if row is None:
             continue
@@ -250,7 +250,7 @@ def import_benchmarks(
                 updates, fields=["value", "downloaded_on", "imported_by"]
             )
     except (ValidationError, DatabaseError) as exc:
-        return _write_failed(report, exc, None)
+        return write_failed(report, exc, None)
     report.written = True
     return report
 

@@ -134,7 +134,7 @@ def _normalise(name: str) -> str:
     return name.strip().lower()
 
 
-def _read_table(
+def read_table(
     text: str, *, required: Iterable[str], optional: Iterable[str], errors: list[RowError]
 ) -> _Table | None:
     """The data rows as (line, {column: stripped value}); None if the file is unusable.
@@ -231,7 +231,7 @@ def _max_length(model: type[models.Model], name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
-class _RowChecker:
+class RowChecker:
     """Collects the errors of one row, each under its column."""
 
     def __init__(self, line: int, values: dict[str, str], errors: list[RowError]):
@@ -291,7 +291,7 @@ class _RowChecker:
         return value.lower()
 
 
-def _cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
+def cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
     numbers = sorted(set(numbers))
     cases: dict[str, Case] = {}
     for i in range(0, len(numbers), CHUNK):
@@ -302,7 +302,7 @@ def _cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
     return cases
 
 
-def _write_failed(report: ImportReport, exc: Exception, line: int | None) -> ImportReport:
+def write_failed(report: ImportReport, exc: Exception, line: int | None) -> ImportReport:
     # Only a change made by someone else since the check, or a bug, gets here.
     if isinstance(exc, ValidationError):
         detail = " ".join(exc.messages)
@@ -332,7 +332,7 @@ class _CitizenRow:
 
 
 def _check_citizen(
-    check: _RowChecker, *, teams: dict[str, Team], default_team: Team | None, today: dt.date
+    check: RowChecker, *, teams: dict[str, Team], default_team: Team | None, today: dt.date
 ) -> _CitizenRow | None:
     number = check.cpr()
     first_name = check.text("first_name", _max_length(Citizen, "first_name"))
@@ -420,7 +420,7 @@ def import_citizens(
     except ImportFileError as exc:
         report.errors.append(exc.error)
         return report
-    table = _read_table(
+    table = read_table(
         text, required=CITIZEN_REQUIRED, optional=CITIZEN_OPTIONAL, errors=report.errors
     )
     if table is None:
@@ -435,7 +435,7 @@ def import_citizens(
     rows: list[_CitizenRow] = []
     first_line: dict[str, int] = {}
     for line, values in table.rows:
-        check = _RowChecker(line, values, report.errors)
+        check = RowChecker(line, values, report.errors)
         row = _check_citizen(check, teams=teams, default_team=default_team, today=today)
         if check.number in first_line:
             check.error(
@@ -449,7 +449,7 @@ def import_citizens(
         if row is not None:
             rows.append(row)
 
-    existing = _cases_by_cpr(row.cpr for row in rows)
+    existing = cases_by_cpr(row.cpr for row in rows)
     creates: list[_CitizenRow] = []
     updates: list[tuple[_CitizenRow, Case, dict[str, Any]]] = []
     unchanged: list[Case] = []
@@ -517,7 +517,7 @@ def import_citizens(
                     user=user, action=AccessAction.IMPORT, citizens=touched, what=what
                 )
     except (ValidationError, DatabaseError, services.ConcurrentEditError) as exc:
-        return _write_failed(report, exc, line)
+        return write_failed(report, exc, line)
     report.written = True
     return report
 
@@ -534,7 +534,7 @@ class _SpellRow:
     category: str
 
 
-def _check_spell(check: _RowChecker) -> _SpellRow | None:
+def _check_spell(check: RowChecker) -> _SpellRow | None:
     number = check.cpr()
     start = check.date("start_date")
     end = check.date("end_date", required=False)
@@ -573,16 +573,14 @@ def import_employment(
     except ImportFileError as exc:
         report.errors.append(exc.error)
         return report
-    table = _read_table(text, required=EMPLOYMENT_REQUIRED, optional=(), errors=report.errors)
+    table = read_table(text, required=EMPLOYMENT_REQUIRED, optional=(), errors=report.errors)
     if table is None:
         return report
     report.ignored_columns = table.ignored_columns
     report.rows = len(table.rows)
 
-    checked = [
-        _check_spell(_RowChecker(line, values, report.errors)) for line, values in table.rows
-    ]
-    cases = _cases_by_cpr(row.cpr for row in checked if row is not None)
+    checked = [_check_spell(RowChecker(line, values, report.errors)) for line, values in table.rows]
+    cases = cases_by_cpr(row.cpr for row in checked if row is not None)
     rows: list[tuple[_SpellRow, Case]] = []
     for row in checked:
         if row is None:
@@ -656,7 +654,7 @@ def import_employment(
                     user=user, action=AccessAction.IMPORT, citizens=touched.values(), what=what
                 )
     except (ValidationError, DatabaseError, services.ConcurrentEditError) as exc:
-        return _write_failed(report, exc, line)
+        return write_failed(report, exc, line)
     report.written = True
     return report
 

@@ -29,12 +29,12 @@ from integration.imports import (
     CHUNK,
     ImportFileError,
     ImportReport,
+    RowChecker,
     RowError,
-    _cases_by_cpr,
-    _read_table,
-    _RowChecker,
-    _write_failed,
+    cases_by_cpr,
     decode,
+    read_table,
+    write_failed,
 )
 from integration.models import AccessAction, Case, DanishCourse, LadderPlacement, User
 from progression.models import (
@@ -84,7 +84,7 @@ class _ScoreRow:
     score: int
 
 
-def _whole_number(check: _RowChecker, column: str, allowed: range) -> int | None:
+def _whole_number(check: RowChecker, column: str, allowed: range) -> int | None:
     value = check.required(column)
     if not value:
         return None
@@ -99,7 +99,7 @@ def _whole_number(check: _RowChecker, column: str, allowed: range) -> int | None
     return number
 
 
-def _check_row(check: _RowChecker, *, today: dt.date) -> _ScoreRow | None:
+def _check_row(check: RowChecker, *, today: dt.date) -> _ScoreRow | None:
     number = check.cpr()
     day = check.date("date")
     if day and day > today:
@@ -184,7 +184,7 @@ def import_measurements(
     except ImportFileError as exc:
         report.errors.append(exc.error)
         return report
-    table = _read_table(text, required=REQUIRED, optional=(), errors=report.errors)
+    table = read_table(text, required=REQUIRED, optional=(), errors=report.errors)
     if table is None:
         return report
     report.ignored_columns = table.ignored_columns
@@ -195,7 +195,7 @@ def import_measurements(
     # (cpr, date, rater, item) → (first line, score)
     seen: dict[tuple, tuple[int, int]] = {}
     for line, values in table.rows:
-        check = _RowChecker(line, values, report.errors)
+        check = RowChecker(line, values, report.errors)
         row = _check_row(check, today=today)
         if row is None:
             continue
@@ -222,7 +222,7 @@ def import_measurements(
         seen[key] = (line, row.score)
         rows.append(row)
 
-    cases = _cases_by_cpr(row.cpr for row in rows)
+    cases = cases_by_cpr(row.cpr for row in rows)
     planned: dict[tuple, _Planned] = {}
     for row in rows:
         case = cases.get(row.cpr)
@@ -305,7 +305,7 @@ def import_measurements(
                 cases=cases.values(),
             )
     except (ValidationError, DatabaseError) as exc:
-        result = _write_failed(report, exc, None)
+        result = write_failed(report, exc, None)
         result.rounds_created = 0
         return result
     report.written = True

@@ -595,7 +595,7 @@ def test_clash_while_writing_rolls_everything_back(monkeypatch, team_a):
         f"{existing},Omar,Haddad,SY,refugee,2019-01-10,,H-9",
     )
     # As if the existing citizen had been created after the file was checked.
-    monkeypatch.setattr(imports, "_cases_by_cpr", lambda numbers: {})
+    monkeypatch.setattr(imports, "cases_by_cpr", lambda numbers: {})
 
     report = imports.import_citizens(text, default_team=team_a)
 
