@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from evaluation import benchmarks
 from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
-from integration.forms import DateInput
+from integration.forms import CsvFileField, DateInput
 from integration.imports import ImportReport, decode
 
 SESSION_KEY = "evaluation_pending_benchmarks"
@@ -122,13 +122,12 @@ class BenchmarkUploadForm(forms.Form):
         widget=DateInput(),
         help_text=gettext_lazy("The day the file was downloaded from the source."),
     )
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
+    file = CsvFileField(
+        max_bytes=MAX_UPLOAD_BYTES,
         help_text=gettext_lazy(
             "UTF-8, separated by commas or semicolons, with the header row "
             "municipality, period, indicator, value."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
     def clean_downloaded_on(self) -> dt.date:
@@ -136,14 +135,6 @@ class BenchmarkUploadForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("The download date cannot be in the future."))
         return day
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
-            )
-        return upload
 
 
 def _render_report(

@@ -48,6 +48,24 @@ def _date_field(label, required=True, **kwargs) -> forms.DateField:
     return forms.DateField(label=label, required=required, widget=DateInput(), **kwargs)
 
 
+class CsvFileField(forms.FileField):
+    """A CSV upload, refused with a clear message above ``max_bytes``."""
+
+    def __init__(self, *, max_bytes: int, **kwargs):
+        self.max_bytes = max_bytes
+        kwargs.setdefault("label", _("CSV file"))
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload is not None and upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": self.max_bytes // 2**20}
+            )
+        return upload
+
+
 class CountryField(forms.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=self._choices, **kwargs)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from integration import imports
+from integration.forms import CsvFileField
 from integration.models import Team
 
 SESSION_KEY = "integration_pending_import"
@@ -29,13 +30,12 @@ class ImportUploadForm(forms.Form):
         initial=imports.ImportKind.CITIZENS,
         widget=forms.RadioSelect,
     )
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
+    file = CsvFileField(
+        max_bytes=MAX_UPLOAD_BYTES,
         help_text=gettext_lazy(
             "UTF-8, separated by commas or semicolons, with a header row. "
             "Dates as YYYY-MM-DD or DD-MM-YYYY."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     team = forms.ModelChoiceField(
         label=gettext_lazy("Default team"),
@@ -45,14 +45,6 @@ class ImportUploadForm(forms.Form):
             "Citizens: new cases go to this team when the file's team column is empty."
         ),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": MAX_UPLOAD_BYTES // 2**20}
-            )
-        return upload
 
 
 def _render_report(request: HttpRequest, report: imports.ImportReport) -> HttpResponse:
