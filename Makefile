@@ -13,7 +13,7 @@ DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_HTTPS=1 DJANGO_STATIC_MANIFEST=1 \
 	DJANGO_SECRET_KEY=deploy-check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n') \
 	DJANGO_ALLOWED_HOSTS=integration.example.dk
 
-.PHONY: run test install install-dev lint migrate seed serve messages bench clean
+.PHONY: run test install install-dev lint migrate seed serve messages bench clean backup restore
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ $(VENV)/.installed: pyproject.toml build-constraints.txt | $(BIN)/activate
 $(VENV)/.installed-dev: pyproject.toml build-constraints.txt | $(BIN)/activate
 	$(PIP) install --quiet --build-constraint build-constraints.txt -e '.[dev]'
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-bench: pyproject.toml build-constraints.txt | $(BIN)/activate
+	$(PIP) install --quiet --build-constraint build-constraints.txt -e '.[dev,bench]'
+	touch $(VENV)/.installed $(VENV)/.installed-dev $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -51,6 +55,24 @@ test: install-dev lint
 	$(PY) manage.py check
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# PostgreSQL only. A backup needs the app installed, not reinstalled: an
+# operator's backup must not wait for (or fail on) a package download.
+backup: $(if $(wildcard $(VENV)/.installed),,install)
+	$(PY) manage.py backup $(if $(BACKUP_FILE),--output "$(BACKUP_FILE)")
+
+# Into an empty database only; see README "Backup and restore".
+restore: $(if $(wildcard $(VENV)/.installed),,install)
+	$(if $(BACKUP_FILE),,$(error Name the backup: make restore BACKUP_FILE=var/backup/....dump))
+	$(PY) manage.py restore "$(BACKUP_FILE)"
+
+# Seed synthetic municipalities on PostgreSQL and measure them (see
+# evaluation/perf/); `make bench SIZES=S` runs one size. The databases
+# bench_s, bench_m and bench_l are made on the server of BENCH_DATABASE_URL.
+SIZES ?= S M L
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+bench: $(VENV)/.installed-bench
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --sizes $(SIZES)
 
 # Rebuild the translation catalogues (needs GNU gettext on the developer's
 # machine only); the compiled .mo files are committed.

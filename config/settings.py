@@ -129,10 +129,24 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # A persistent connection that died with a database restart is
+        # dropped when the next request starts, instead of failing it.
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # While the database is unreachable a request fails within seconds with
+    # the error page instead of hanging until gunicorn kills the worker.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles the reports' correlated subqueries anew on every
+    # run and takes longer doing so than running them (make bench, 10,000
+    # citizens: the cohort table in 1.4 s with JIT, 0.2 s without).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -169,6 +183,7 @@ AXES_VERBOSE = False
 
 # Sessions end after 30 idle minutes: every request renews the cookie.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_ENGINE = "integration.sessions"
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -285,6 +300,17 @@ TASKS = {
 PROGRESSION_DIVERGENCE = env_int("PROGRESSION_DIVERGENCE", 2)
 # Days a citizen's self-assessment link stays valid.
 CITIZEN_LINK_DAYS = env_int("CITIZEN_LINK_DAYS", 14)
+# `manage.py apply_retention` anonymises cases closed longer ago than this:
+# five years (leap days included), the usual discard period for a closed
+# municipal social case. It deletes access-log rows older than the second
+# setting: six months, as the Danish security order (bek. 528/2000, § 19)
+# prescribed for logs of personal data.
+CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 5 * 365 + 2)
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 180)
+if CASE_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("CASE_RETENTION_DAYS must be 1 or more")
+if ACCESS_LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be 1 or more")
 if REPORT_MIN_CELL < 1:
     raise ImproperlyConfigured("REPORT_MIN_CELL must be 1 or more")
 
