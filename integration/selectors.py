@@ -57,11 +57,13 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 def cases_editable_by(user: User) -> QuerySet[Case]:
     if not can_edit_cases(user):
         return Case.objects.none()
+    # An anonymised case is kept for the figures only: no one edits or reopens it.
+    editable = Case.objects.filter(citizen__anonymised_on__isnull=True)
     if user.role == Role.ADMINISTRATOR:
-        return Case.objects.all()
+        return editable
     if user.team_id is None:
         return Case.objects.none()
-    return Case.objects.filter(team_id=user.team_id)
+    return editable.filter(team_id=user.team_id)
 
 
 def get_case_for_user(user: User, case_uuid: UUID | str, *, for_edit: bool = False) -> Case:

@@ -17,7 +17,7 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integration import data_version, deadlines
+from integration import bulk, data_version, deadlines
 from integration.models import (
     ALLOWED_TRANSITIONS,
     AccessAction,
@@ -61,13 +61,15 @@ def access_log_write(
     action: str,
     citizen: Citizen | None = None,
     citizens: Iterable[Citizen] = (),
+    citizen_ids: Iterable[int] = (),
     search_term: str = "",
     what: str = "",
     path: str = "",
 ) -> None:
     """Add one row per citizen shown or changed (or one row for a search).
 
-    A list page passes every citizen it shows, written in one query.
+    A list page passes every citizen it shows, written in one query; an import
+    may pass the citizens' ids instead.
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
     # mistakes an import or command for a person.
@@ -81,12 +83,14 @@ def access_log_write(
         "what": what[:200],
         "path": path[:500],
     }
-    rows = [AccessLog(citizen=c, **base) for c in citizens]
+    # Plain rows rather than instances: an import logs 10,000 citizens at once.
+    rows = [{**base, "citizen_id": c.pk} for c in citizens]
+    rows += [{**base, "citizen_id": pk} for pk in citizen_ids]
     if citizen is not None:
-        rows.append(AccessLog(citizen=citizen, **base))
+        rows.append({**base, "citizen_id": citizen.pk})
     if not rows:
-        rows.append(AccessLog(**base))
-    AccessLog.objects.bulk_create(rows)
+        rows.append({**base, "citizen_id": None})
+    bulk.insert(AccessLog, rows, returning=False)
     if action in (AccessAction.CHANGE, AccessAction.IMPORT):
         data_version.bump()  # cached figures (the managers' dashboard) are stale now
 
@@ -124,7 +128,20 @@ def _save_versioned(instance: Case | CaseFact, *, expected_version: int, fields:
 
 
 def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
-    """Recompute the stored first placement and next deadline of a case."""
+    """Recompute the stored first placement and next deadline of a case.
+
+    Runs inside the caller's transaction. The case row is locked first, and its
+    status and the citizen's arrival are read again under the lock: two saves
+    of one case at once (the case form and a new placement, say) take turns
+    here, and the later one works from both instead of from what it read
+    before the other committed.
+    """
+    status = Case.objects.select_for_update().values_list("status", flat=True).get(pk=case.pk)
+    # A statement of its own: one that waited for the lock would still see
+    # the citizen as it was when it began.
+    arrival, adult_at_arrival = Citizen.objects.values_list("arrival_date", "adult_at_arrival").get(
+        pk=case.citizen_id
+    )
     facts = {
         "first_placement": LadderPlacement.objects.filter(case=case).aggregate(d=Min("start_date"))[
             "d"
@@ -135,12 +152,8 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
         "last_follow_up": FollowUp.objects.filter(case=case).aggregate(d=Max("held_on"))["d"],
     }
     case.first_placement_on = facts["first_placement"]
-    if case.status == CaseStatus.OPEN:
-        nxt = deadlines.next_deadline(
-            arrival=case.citizen.arrival_date,
-            adult_at_arrival=case.citizen.adult_at_arrival,
-            **facts,
-        )
+    if status == CaseStatus.OPEN:
+        nxt = deadlines.next_deadline(arrival=arrival, adult_at_arrival=adult_at_arrival, **facts)
         case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
     else:
         case.next_deadline, case.next_deadline_kind = None, ""
@@ -311,6 +324,16 @@ def case_set_open_topics(*, case: Case, count: int) -> None:
     case.open_topics = count
 
 
+def cases_set_open_topics(*, counts: dict[int, int]) -> None:
+    """``case_set_open_topics`` for many cases, by id: one UPDATE per distinct count."""
+    by_count: dict[int, list[int]] = {}
+    for case_id, count in counts.items():
+        by_count.setdefault(count, []).append(case_id)
+    for count, ids in by_count.items():
+        for i in range(0, len(ids), _IMPORT_CHUNK):
+            Case.objects.filter(pk__in=ids[i : i + _IMPORT_CHUNK]).update(open_topics=count)
+
+
 # --- facts ----------------------------------------------------------------
 
 
@@ -359,18 +382,27 @@ def provider_organisation_save(
 # --- bulk writes for imports ------------------------------------------------
 #
 # The same validation and records as the one-by-one services above, in a few
-# queries for thousands of rows. Foreign keys are passed as saved instances and
-# uniqueness is left to the database constraints, so that validating a row
-# costs no query; a clash raises IntegrityError and rolls everything back.
+# queries for thousands of rows: every instance is full_clean()ed, and the rows,
+# their history and the status changes go in with ``bulk`` inserts. Foreign
+# keys are passed as saved instances and uniqueness is left to the database
+# constraints, so that validating a row costs no query; a clash raises
+# IntegrityError and rolls everything back.
 
 _IMPORT_CHUNK = 500
 
 
-def _bulk_create_with_history(objs: list[Any], model: type, actor: User | None) -> None:
-    from simple_history.utils import bulk_create_with_history
+def _user_id(actor: User | None) -> int | None:
+    return actor.pk if actor is not None else None
 
-    if objs:
-        bulk_create_with_history(objs, model, batch_size=_IMPORT_CHUNK, default_user=actor)
+
+def _citizens_of(case_ids: Iterable[int]) -> dict[int, int]:
+    """Case id → its citizen's id."""
+    ids = sorted(set(case_ids))
+    found: dict[int, int] = {}
+    for i in range(0, len(ids), _IMPORT_CHUNK):
+        chunk = ids[i : i + _IMPORT_CHUNK]
+        found.update(Case.objects.filter(pk__in=chunk).values_list("pk", "citizen_id"))
+    return found
 
 
 @transaction.atomic
@@ -386,8 +418,7 @@ def households_get_or_create(
     new = [Household(reference=r) for r in wanted if r not in found]
     for household in new:
         household.full_clean(validate_unique=False)
-        _set_history_user(household, actor)
-    _bulk_create_with_history(new, Household, actor)
+    bulk.create_with_history(new, user_id=_user_id(actor))
     found.update((h.reference, h) for h in new)
     return found
 
@@ -399,13 +430,14 @@ def cases_create_bulk(
     entries: Iterable[dict[str, Any]],
     log_action: str = AccessAction.CHANGE,
     log_what: str = "case created",
-) -> list[Case]:
+) -> list[int]:
     """``case_create`` for many citizens; each entry holds its keyword arguments.
 
-    An import logs its own action instead of a second row per citizen.
+    Returns the new cases' ids. An import logs its own action instead of a
+    second row per citizen.
     """
     citizens: list[Citizen] = []
-    cases: list[Case] = []
+    cases: list[dict[str, Any]] = []
     for entry in entries:
         team, caseworker = entry["team"], entry.get("caseworker")
         if caseworker is not None and caseworker.team_id != team.pk:
@@ -425,7 +457,6 @@ def cases_create_bulk(
             unaccompanied_minor=entry.get("unaccompanied_minor", False),
         )
         citizen.full_clean(exclude=["household"], validate_unique=False)
-        _set_history_user(citizen, actor)
         # A new case has no facts yet, so its deadlines follow from the arrival alone.
         nxt = deadlines.next_deadline(
             arrival=citizen.arrival_date,
@@ -434,40 +465,44 @@ def cases_create_bulk(
             health_offered=None,
             last_follow_up=None,
         )
-        case = Case(
-            citizen=citizen,
-            team=team,
-            caseworker=caseworker,
-            status=CaseStatus.OPEN,
-            next_deadline=nxt.due,
-            next_deadline_kind=nxt.kind,
+        # Every value of a new case is fixed or derived here, none comes from
+        # the caller but the team and caseworker checked above: a row, not an
+        # instance to full_clean(), saves a third of the import's time.
+        cases.append(
+            {
+                "team_id": team.pk,
+                "caseworker_id": caseworker.pk if caseworker is not None else None,
+                "status": CaseStatus.OPEN.value,
+                "next_deadline": nxt.due,
+                "next_deadline_kind": nxt.kind,
+            }
         )
-        case.full_clean(
-            exclude=["citizen", "team", "caseworker"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
-        _set_history_user(case, actor)
         citizens.append(citizen)
-        cases.append(case)
-    _bulk_create_with_history(citizens, Citizen, actor)
-    _bulk_create_with_history(cases, Case, actor)
-    CaseStatusChange.objects.bulk_create(
+    user_id = _user_id(actor)
+    bulk.create_with_history(citizens, user_id=user_id)
+    for case, citizen in zip(cases, citizens, strict=True):
+        case["citizen_id"] = citizen.pk
+    bulk.insert(Case, cases)
+    bulk.insert_history(Case, [case["id"] for case in cases], user_id=user_id)
+    bulk.insert(
+        CaseStatusChange,
         [
-            CaseStatusChange(
-                case=case,
-                from_status="",
-                to_status=CaseStatus.OPEN,
-                changed_on=case.citizen.arrival_date,
-                changed_by=actor,
-            )
-            for case in cases
+            {
+                "case_id": case["id"],
+                "from_status": "",
+                "to_status": CaseStatus.OPEN.value,
+                "reason": "",
+                "note": "",
+                "changed_on": citizen.arrival_date,
+                "changed_by_id": user_id,
+            }
+            for case, citizen in zip(cases, citizens, strict=True)
         ],
-        batch_size=_IMPORT_CHUNK,
+        returning=False,
     )
     if citizens:  # with none, access_log_write would log a row about nobody
         access_log_write(user=actor, action=log_action, citizens=citizens, what=log_what)
-    return cases
+    return [case["id"] for case in cases]
 
 
 # Only these facts move a case's deadlines (see case_refresh_deadlines).
@@ -482,7 +517,7 @@ def facts_create_bulk(
     log_action: str = AccessAction.CHANGE,
     log_what: str = "facts added",
 ) -> list[CaseFact]:
-    """``fact_save`` for many new facts; each fact's case (with its citizen) is set.
+    """``fact_save`` for many new facts, each with its case set (``case_id`` will do).
 
     One access-log row per citizen, not per fact.
     """
@@ -492,21 +527,71 @@ def facts_create_bulk(
             raise ValueError("facts_create_bulk only adds new facts.")
         fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
         fact.created_by = actor
-        _set_history_user(fact, actor)
         by_model.setdefault(type(fact), []).append(fact)
-    cases: dict[int, Case] = {}
-    for model, group in by_model.items():
-        _bulk_create_with_history(group, model, actor)
-        for fact in group:
-            cases.setdefault(fact.case_id, fact.case)
+    case_ids: set[int] = set()
+    for group in by_model.values():
+        bulk.create_with_history(group, user_id=_user_id(actor))
+        case_ids.update(fact.case_id for fact in group)
     if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):
-        for case in cases.values():
-            case_refresh_deadlines(case=case)
-    if cases:
+        ids = sorted(case_ids)
+        for i in range(0, len(ids), _IMPORT_CHUNK):
+            chunk = ids[i : i + _IMPORT_CHUNK]
+            for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
+                case_refresh_deadlines(case=case)
+    if case_ids:
         access_log_write(
             user=actor,
             action=log_action,
-            citizens=[case.citizen for case in cases.values()],
+            citizen_ids=_citizens_of(case_ids).values(),
             what=log_what,
         )
     return [fact for group in by_model.values() for fact in group]
+
+
+@transaction.atomic
+def facts_update_bulk(
+    *, actor: User | None, changes: Iterable[tuple[CaseFact, int]], fields: list[str]
+) -> None:
+    """``fact_save`` for changed facts of one model, each at the version it was read at.
+
+    Saves ``fields``. If anyone saved one of the facts since it was read, nothing
+    is saved (ConcurrentEditError). One access-log row per fact, as one by one.
+    """
+    changes = list(changes)
+    if not changes:
+        return
+    model = type(changes[0][0])
+    by_version: dict[int, list[int]] = {}
+    for fact, version in changes:
+        fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
+        by_version.setdefault(version, []).append(fact.pk)
+    # The conditional UPDATE claims each version, as _save_versioned does.
+    for version, pks in by_version.items():
+        for i in range(0, len(pks), _IMPORT_CHUNK):
+            chunk = pks[i : i + _IMPORT_CHUNK]
+            claimed = model.objects.filter(pk__in=chunk, version=version).update(
+                version=F("version") + 1
+            )
+            if claimed != len(chunk):
+                raise ConcurrentEditError()
+    facts = []
+    for fact, version in changes:
+        fact.version = version + 1
+        facts.append(fact)
+    model.objects.bulk_update(facts, fields, batch_size=_IMPORT_CHUNK)
+    bulk.insert_history(
+        model, [fact.pk for fact in facts], user_id=_user_id(actor), history_type="~"
+    )
+    if issubclass(model, _DEADLINE_FACTS):
+        ids = sorted({fact.case_id for fact in facts})
+        for i in range(0, len(ids), _IMPORT_CHUNK):
+            chunk = ids[i : i + _IMPORT_CHUNK]
+            for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
+                case_refresh_deadlines(case=case)
+    citizens = _citizens_of(fact.case_id for fact in facts)
+    access_log_write(
+        user=actor,
+        action=AccessAction.CHANGE,
+        citizen_ids=[citizens[fact.case_id] for fact in facts],
+        what=f"{model._meta.verbose_name} changed",
+    )

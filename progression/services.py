@@ -6,15 +6,16 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integration import bulk
 from integration import services as case_services
 from integration.models import AccessAction, Case, ProviderOrganisation, User
 from integration.services import ConcurrentEditError
@@ -23,6 +24,7 @@ from progression.models import (
     ITEM_COUNT,
     LANGUAGES,
     SCALE,
+    SCORE_FIELDS,
     CitizenLink,
     DialogueTopic,
     Item,
@@ -33,6 +35,9 @@ from progression.models import (
 )
 
 Scores = Mapping[int, int | None]
+
+# Ids per ``__in`` query, below every database's limit on parameters.
+_CHUNK = 500
 
 
 class LinkNotUsable(Exception):
@@ -105,6 +110,19 @@ def _measurement_put(
     return measurement
 
 
+def _round_claim(round_: Round) -> None:
+    """Count a rater's own save (provider, citizen link) as a change of the round.
+
+    A grid opened before then carries an old version and is refused, instead
+    of saving its empty column over those scores. The UPDATE also locks the
+    round until commit, so two writers of one round take turns: each sees the
+    other's scores when it looks for an existing measurement and when it works
+    out the dialogue topics.
+    """
+    Round.objects.filter(pk=round_.pk).update(version=F("version") + 1)
+    round_.version = Round.objects.values_list("version", flat=True).get(pk=round_.pk)
+
+
 def topics_refresh(*, round_: Round) -> list[DialogueTopic]:
     """Create a topic for every divergent item; drop open ones that no longer diverge.
 
@@ -125,6 +143,67 @@ def topics_refresh(*, round_: Round) -> list[DialogueTopic]:
     open_count = DialogueTopic.objects.filter(round__case=round_.case, agreement="").count()
     case_services.case_set_open_topics(case=round_.case, count=open_count)
     return list(round_.topics.all())
+
+
+@transaction.atomic
+def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None:
+    """``topics_refresh`` for many rounds (an import): a few queries per 500 rounds.
+
+    The same topics, history rows and open-topic counts as one call per round.
+    """
+    round_ids = sorted(set(round_ids))
+    scores: dict[int, dict[str, dict[int, int | None]]] = {}
+    topics: dict[int, dict[int, DialogueTopic]] = {}
+    case_ids: set[int] = set()
+    for i in range(0, len(round_ids), _CHUNK):
+        chunk = round_ids[i : i + _CHUNK]
+        case_ids.update(Round.objects.filter(pk__in=chunk).values_list("case_id", flat=True))
+        measurements = Measurement.objects.filter(round_id__in=chunk)
+        for m in measurements.only("round", "rater", *SCORE_FIELDS):
+            scores.setdefault(m.round_id, {})[m.rater] = m.scores()
+        for topic in DialogueTopic.objects.filter(round_id__in=chunk):
+            topics.setdefault(topic.round_id, {})[topic.item_number] = topic
+    created: list[dict] = []
+    dropped: list[DialogueTopic] = []
+    respread: list[DialogueTopic] = []
+    for round_id in round_ids:
+        divergent = divergent_items(scores.get(round_id, {}), settings.PROGRESSION_DIVERGENCE)
+        existing = topics.get(round_id, {})
+        for number, topic in existing.items():
+            if number not in divergent and topic.is_open:
+                dropped.append(topic)
+            elif number in divergent and topic.spread != divergent[number]:
+                topic.spread = divergent[number]
+                respread.append(topic)
+        created += [
+            {"round_id": round_id, "item_number": number, "spread": spread}
+            for number, spread in divergent.items()
+            if number not in existing
+        ]
+    user_id = actor.pk if actor is not None else None
+    if dropped:
+        pks = [t.pk for t in dropped]
+        bulk.insert_history(DialogueTopic, pks, user_id=user_id, history_type="-")
+        for i in range(0, len(pks), _CHUNK):
+            DialogueTopic.objects.filter(pk__in=pks[i : i + _CHUNK]).delete()
+    if respread:
+        DialogueTopic.objects.bulk_update(respread, ["spread"], batch_size=_CHUNK)
+        bulk.insert_history(
+            DialogueTopic, [t.pk for t in respread], user_id=user_id, history_type="~"
+        )
+    bulk.insert(DialogueTopic, created)
+    bulk.insert_history(DialogueTopic, [row["id"] for row in created], user_id=user_id)
+    counts = dict.fromkeys(case_ids, 0)
+    ids = sorted(case_ids)
+    for i in range(0, len(ids), _CHUNK):
+        counts.update(
+            DialogueTopic.objects.filter(round__case_id__in=ids[i : i + _CHUNK], agreement="")
+            .order_by()
+            .values("round__case_id")
+            .annotate(n=Count("pk"))
+            .values_list("round__case_id", "n")
+        )
+    case_services.cases_set_open_topics(counts=counts)
 
 
 @transaction.atomic
@@ -228,6 +307,7 @@ def provider_scores_save(*, actor: User, case: Case, measured_on: dt.date, score
         measured_on=measured_on,
         defaults={"questionnaire": questionnaire_current(), "created_by": actor},
     )
+    _round_claim(round_)
     _measurement_put(
         round_=round_,
         rater=Rater.PROVIDER,
@@ -317,6 +397,7 @@ def citizen_link_answer(*, token: str, scores: Scores) -> Round:
     if not spent:
         raise LinkNotUsable("used", link.language)
     round_ = link.round
+    _round_claim(round_)
     _measurement_put(
         round_=round_, rater=Rater.CITIZEN, scores=scores, entered_by=None, via_link=True
     )

@@ -1,7 +1,8 @@
 """The access log: who saw or changed which citizen, and when.
 
 Rows are only ever added. The model refuses updates and deletes, and no view
-or service offers either.
+or service offers either; only the retention command (``apply_retention``)
+removes rows past their retention period.
 """
 
 from django.conf import settings
@@ -30,6 +31,15 @@ class AccessLogQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("The access log cannot be deleted from.")
+
+    # The two exceptions, for integration.retention only: rows past the access
+    # log's retention period go, and a search term that names an anonymised
+    # citizen is blanked.
+    def retention_delete(self) -> int:
+        return super().delete()[0]
+
+    def retention_blank_search_terms(self) -> int:
+        return super().update(search_term="")
 
 
 class AccessLog(models.Model):

@@ -39,7 +39,10 @@ class Household(models.Model):
 
 class Citizen(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    cpr = models.CharField(_("CPR number"), max_length=10, unique=True)
+    # NULL once the citizen is anonymised (integration.retention): the number
+    # is gone rather than replaced, so no stand-in can pass for a CPR number,
+    # and NULLs do not clash in the unique index.
+    cpr = models.CharField(_("CPR number"), max_length=10, unique=True, null=True)  # noqa: DJ001
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     birth_date = models.DateField(_("date of birth"), editable=False)
@@ -73,6 +76,9 @@ class Citizen(models.Model):
     horizon_3m = models.DateField(null=True, editable=False)
     horizon_6m = models.DateField(null=True, editable=False)
     horizon_12m = models.DateField(null=True, editable=False)
+    # Set when the retention command anonymised the citizen: name, CPR number
+    # and free text are gone; what the reports count is kept.
+    anonymised_on = models.DateField(_("anonymised on"), null=True, blank=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -89,15 +95,19 @@ class Citizen(models.Model):
 
     @property
     def full_name(self) -> str:
+        # Only an anonymised citizen has no name (integration.retention); asking
+        # for anonymised_on instead would cost a query where names are loaded alone.
+        if not (self.first_name or self.last_name):
+            return str(_("Anonymised citizen"))
         return f"{self.first_name} {self.last_name}"
 
     @property
     def masked_cpr(self) -> str:
-        return cpr.masked(self.cpr)
+        return cpr.masked(self.cpr) if self.cpr else ""
 
     @property
     def formatted_cpr(self) -> str:
-        return cpr.formatted(self.cpr)
+        return cpr.formatted(self.cpr) if self.cpr else ""
 
     def age_on(self, day: dt.date) -> int:
         born = self.birth_date
