@@ -21,6 +21,15 @@ class AppUserAdmin(UserAdmin):
         (_("Team or organisation"), {"fields": ["team", "provider_organisation"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # A role is a group. An administrator who could tick "superuser" or
+            # hand out single permissions could give anyone, themselves included,
+            # rights no role has, such as the manager's report texts.
+            fields += ["is_superuser", "user_permissions"]
+        return fields
+
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):

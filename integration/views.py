@@ -357,10 +357,13 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     if citizen.household_id:
         household = [
             {"name": m.full_name, "age": m.age_on(today)}
-            # household_id too: the related manager reads it on every member.
-            for m in citizen.household.members.exclude(pk=citizen.pk).only(
-                "first_name", "last_name", "birth_date", "household_id"
-            )
+            # household_id and anonymised_on too: the related manager and
+            # full_name read them on every member. Only members whose case the
+            # reader may open: a household reference is free text, and typing
+            # another team's would otherwise name its family.
+            for m in citizen.household.members.exclude(pk=citizen.pk)
+            .filter(case__in=selectors.cases_visible_to(request.user))
+            .only("first_name", "last_name", "birth_date", "household_id", "anonymised_on")
         ]
     return render(
         request,
