@@ -178,7 +178,6 @@ def import_benchmarks(
     table = read_table(text, required=REQUIRED, optional=(), errors=report.errors)
     if table is None:
         return report
-    report.ignored_columns = table.ignored_columns
     report.rows = len(table.rows)
 
     rows: list[_BenchmarkRow] = []

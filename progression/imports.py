@@ -22,21 +22,21 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from integration import cpr, services
+from integration import bulk, cpr, services
 from integration.imports import (
     CHUNK,
+    CaseRef,
     ImportFileError,
     ImportReport,
     RowChecker,
     RowError,
-    cases_by_cpr,
+    case_refs_by_cpr,
     decode,
     read_table,
     write_failed,
 )
-from integration.models import AccessAction, Case, DanishCourse, LadderPlacement, User
+from integration.models import AccessAction, DanishCourse, LadderPlacement, User
 from progression.models import (
     ITEM_COUNT,
     SCALE,
@@ -46,7 +46,7 @@ from progression.models import (
     Rater,
     Round,
 )
-from progression.services import questionnaire_current, topics_refresh
+from progression.services import questionnaire_current, topics_refresh_bulk
 
 MEASUREMENTS = "measurements"
 REQUIRED = ("cpr", "date", "rater", "item", "score")
@@ -117,7 +117,7 @@ class _Planned:
     """One measurement of the file: a citizen's, a date's and a rater's scores."""
 
     line: int  # its first line
-    case: Case
+    case: CaseRef
     measured_on: dt.date
     rater: str
     scores: dict[int, int | None]
@@ -187,7 +187,6 @@ def import_measurements(
     table = read_table(text, required=REQUIRED, optional=(), errors=report.errors)
     if table is None:
         return report
-    report.ignored_columns = table.ignored_columns
     report.rows = len(table.rows)
 
     today = timezone.localdate()
@@ -222,7 +221,7 @@ def import_measurements(
         seen[key] = (line, row.score)
         rows.append(row)
 
-    cases = cases_by_cpr(row.cpr for row in rows)
+    cases = case_refs_by_cpr(row.cpr for row in rows)
     planned: dict[tuple, _Planned] = {}
     for row in rows:
         case = cases.get(row.cpr)
@@ -236,7 +235,7 @@ def import_measurements(
                 )
             )
             continue
-        if row.measured_on < case.citizen.arrival_date:
+        if row.measured_on < case.arrival_date:
             report.errors.append(
                 RowError(
                     row.line,
@@ -244,7 +243,7 @@ def import_measurements(
                     _("%(cpr)s arrived on %(arrival)s; a measurement cannot be before that.")
                     % {
                         "cpr": cpr.masked(row.cpr),
-                        "arrival": case.citizen.arrival_date.strftime("%d-%m-%Y"),
+                        "arrival": case.arrival_date.strftime("%d-%m-%Y"),
                     },
                 )
             )
@@ -321,13 +320,12 @@ def _write(
     new_rounds: list[tuple[int, dt.date]],
     creates: list[_Planned],
     updates: list[tuple[_Planned, Measurement]],
-    cases: Iterable[Case],
+    cases: Iterable[CaseRef],
 ) -> None:
-    cases_by_id = {case.pk: case for case in cases}
     made = []
     for case_id, day in new_rounds:
         round_ = Round(
-            case=cases_by_id[case_id],
+            case_id=case_id,
             measured_on=day,
             questionnaire=questionnaire,
             complete=True,
@@ -337,7 +335,8 @@ def _write(
         # found no round of this case and date.
         round_.full_clean(exclude=["case", "questionnaire", "created_by", "uuid"])
         made.append(round_)
-    bulk_create_with_history(made, Round, batch_size=500, default_user=user)
+    user_id = user.pk if user is not None else None
+    bulk.create_with_history(made, user_id=user_id)
     rounds.update(((r.case_id, r.measured_on), r) for r in made)
 
     provider_keys = {
@@ -364,7 +363,7 @@ def _write(
         measurement.set_scores(plan.scores)
         _clean(measurement)
         new.append(measurement)
-    bulk_create_with_history(new, Measurement, batch_size=500, default_user=user)
+    bulk.create_with_history(new, user_id=user_id)
 
     changed: list[Measurement] = []
     for plan, measurement in updates:
@@ -375,28 +374,17 @@ def _write(
             measurement.provider_id = providers.get((plan.case.pk, plan.measured_on))
         _clean(measurement)
         changed.append(measurement)
-    if changed:
-        bulk_update_with_history(
-            changed,
-            Measurement,
-            [*SCORE_FIELDS, "index", "answered", "entered_by", "provider", "updated_at"],
-            batch_size=500,
-            default_user=user,
-        )
+    bulk.update(
+        changed, [*SCORE_FIELDS, "index", "answered", "entered_by", "provider", "updated_at"]
+    )
+    bulk.insert_history(Measurement, [m.pk for m in changed], user_id=user_id, history_type="~")
 
-    touched = sorted({m.round_id for m in [*new, *changed]})
-    for chunk in _chunks(touched):
-        for round_ in (
-            Round.objects.filter(pk__in=chunk)
-            .select_related("case")
-            .prefetch_related("measurements", "topics")
-        ):
-            topics_refresh(round_=round_)
+    topics_refresh_bulk(round_ids={m.round_id for m in [*new, *changed]}, actor=user)
 
     services.access_log_write(
         user=user,
         action=AccessAction.IMPORT,
-        citizens=[case.citizen for case in cases_by_id.values()],
+        citizen_ids=[case.citizen_id for case in cases],
         what=f"measurement import {report.filename}",
     )
 

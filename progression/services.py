@@ -184,10 +184,9 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     if dropped:
         pks = [t.pk for t in dropped]
         bulk.insert_history(DialogueTopic, pks, user_id=user_id, history_type="-")
-        for i in range(0, len(pks), _CHUNK):
-            DialogueTopic.objects.filter(pk__in=pks[i : i + _CHUNK]).delete()
+        bulk.delete(DialogueTopic, pks)
     if respread:
-        DialogueTopic.objects.bulk_update(respread, ["spread"], batch_size=_CHUNK)
+        bulk.update(respread, ["spread"])
         bulk.insert_history(
             DialogueTopic, [t.pk for t in respread], user_id=user_id, history_type="~"
         )

@@ -609,3 +609,160 @@ def test_cpr_numbers_in_any_message_are_masked():
     error = imports.RowError(2, "nationality", "Unknown country “7101904000”.")
     assert "7101904000" not in str(error)
     assert "710190-xxxx" in error.reason
+
+
+# --- the audit trail of the bulk writes -------------------------------------------
+
+
+def _history(model, pk):
+    return list(
+        model.history.filter(id=pk)
+        .order_by("history_id")
+        .values_list("history_type", "history_user_id", "version")
+    )
+
+
+@pytest.mark.django_db
+def test_created_and_changed_citizens_leave_history_log_and_deadlines(
+    three_citizens, administrator, team_a, team_b
+):
+    numbers, text = three_citizens
+    imports.import_citizens(text, filename="c.csv", default_team=team_a, user=administrator)
+    dawit = Citizen.objects.get(cpr=numbers[2])
+    case = dawit.case
+    assert [(h.history_type, h.history_user_id) for h in dawit.history.all()] == [
+        ("+", administrator.pk)
+    ]
+    assert _history(Case, case.pk) == [("+", administrator.pk, 1)]
+    changed = text.replace(
+        "Dawit,Tesfaye,Eritrea,refugee,2023-11-20", "Dawit,Tesfay,ER,refugee,2023-12-01"
+    )
+
+    imports.import_citizens(changed, filename="c2.csv", default_team=team_a, user=administrator)
+
+    dawit.refresh_from_db()
+    case.refresh_from_db()
+    newest = dawit.history.order_by("-history_id").first()
+    assert (newest.history_type, newest.history_user_id, newest.last_name) == (
+        "~",
+        administrator.pk,
+        "Tesfay",
+    )
+    assert newest.arrival_date == dt.date(2023, 12, 1)
+    assert newest.horizon_6m == dt.date(2024, 6, 1)  # derived again from the new arrival
+    assert _history(Case, case.pk) == [("+", administrator.pk, 1), ("~", administrator.pk, 2)]
+    # No placement yet: the first one is due 4 days after the new arrival.
+    assert (case.next_deadline, case.next_deadline_kind) == (
+        dt.date(2023, 12, 5),
+        DeadlineKind.FIRST_PLACEMENT,
+    )
+    log = AccessLog.objects.filter(citizen=dawit).order_by("id")
+    assert list(log.values_list("action", "what", "user_id")) == [
+        (AccessAction.IMPORT, "citizen import c.csv", administrator.pk),
+        (AccessAction.CHANGE, "citizen changed", administrator.pk),
+        (AccessAction.IMPORT, "citizen import c2.csv", administrator.pk),
+    ]
+    # The unchanged citizens got an import row and no history.
+    amal = Citizen.objects.get(cpr=numbers[0])
+    assert amal.history.count() == 1
+    assert AccessLog.objects.filter(citizen=amal).count() == 2
+
+
+@pytest.mark.django_db
+def test_changed_arrival_moves_the_deadline_from_the_stored_facts(team_a):
+    from tests.factories import place
+
+    case = make_case(team=team_a, arrival=dt.date(2019, 1, 10), first_name="Amal")
+    place(case, start=dt.date(2019, 1, 12))
+    number = case.citizen.cpr
+    # Arrival a month later; the placement stays, so the next deadline is the
+    # health-assessment offer, 3 months after the new arrival.
+    text = citizens_csv(f"{number},Amal,{case.citizen.last_name},SY,refugee,2019-02-10,,")
+
+    report = imports.import_citizens(text)
+
+    assert (report.updated, report.written) == (1, True)
+    case.refresh_from_db()
+    assert case.first_placement_on == dt.date(2019, 1, 12)
+    assert (case.next_deadline, case.next_deadline_kind) == (
+        dt.date(2019, 5, 10),
+        DeadlineKind.HEALTH_OFFER,
+    )
+
+
+@pytest.mark.django_db
+def test_a_case_saved_meanwhile_refuses_the_whole_update(team_a):
+    from integration import services
+
+    cases = [make_case(team=team_a, arrival=dt.date(2019, 1, 10)) for _ in range(2)]
+    stale = Case.objects.select_related("citizen").get(pk=cases[1].pk)
+    services.citizen_update(actor=None, case=cases[1], version=cases[1].version, last_name="X")
+    fresh = Case.objects.select_related("citizen").get(pk=cases[0].pk)
+    names = list(Citizen.objects.order_by("pk").values_list("last_name", flat=True))
+
+    with pytest.raises(services.ConcurrentEditError):
+        services.citizens_update_bulk(
+            actor=None,
+            changes=[
+                (fresh, fresh.version, {"last_name": "Fresh"}),
+                (stale, stale.version, {"last_name": "Stale"}),
+            ],
+        )
+
+    assert list(Citizen.objects.order_by("pk").values_list("last_name", flat=True)) == names
+
+
+@pytest.mark.django_db
+def test_ended_spell_leaves_history_and_a_change_row(two_cases, administrator):
+    a = two_cases[0].citizen.cpr
+    imports.import_employment(f"cpr,start_date,end_date,category\n{a},2019-03-01,,internship\n")
+    spell = EmploymentSpell.objects.get(case=two_cases[0])
+
+    imports.import_employment(
+        f"cpr,start_date,end_date,category\n{a},2019-03-01,2019-06-30,internship\n",
+        filename="e2.csv",
+        user=administrator,
+    )
+
+    assert _history(EmploymentSpell, spell.pk) == [("+", None, 1), ("~", administrator.pk, 2)]
+    assert spell.history.order_by("-history_id").first().end_date == dt.date(2019, 6, 30)
+    log = AccessLog.objects.filter(citizen=two_cases[0].citizen, user=administrator)
+    assert sorted(log.values_list("action", "what")) == [
+        (AccessAction.CHANGE, "employment status changed"),
+        (AccessAction.IMPORT, "employment import e2.csv"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_large_file_is_written_in_few_statements_with_every_record(team_a):
+    """1,200 citizens: each with its case, history, status change and log row."""
+    # One birth date each: day 1-28 (+60), month 1-12, born 1970-1973.
+    numbers = [
+        f"{(i % 28) + 61:02d}{(i // 28) % 12 + 1:02d}{70 + i // 336:02d}0{i % 1000:03d}"
+        for i in range(1200)
+    ]
+    assert len(set(numbers)) == 1200
+    text = citizens_csv(
+        *(f"{n},Amal,Haddad{i},SY,refugee,2019-01-10,,H-{i % 400}" for i, n in enumerate(numbers))
+    )
+
+    with CaptureQueriesContext(connection) as ctx:
+        report = imports.import_citizens(text, filename="big.csv", default_team=team_a)
+
+    assert report.ok and report.written, report.errors[:3]
+    assert report.created == 1200
+    assert Citizen.objects.count() == Case.objects.count() == 1200
+    assert Citizen.history.count() == Case.history.count() == 1200
+    assert CaseStatusChange.objects.count() == 1200
+    assert AccessLog.objects.filter(action=AccessAction.IMPORT).count() == 1200
+    assert Household.objects.count() == Household.history.count() == 400
+    citizen = Citizen.objects.get(cpr=numbers[777])
+    assert (citizen.last_name, citizen.household.reference, citizen.case.team) == (
+        "Haddad777",
+        "H-377",
+        team_a,
+    )
+    assert citizen.history.get().cpr == numbers[777]
+    # SQLite takes at most 999 values a statement, so some 70 statements there
+    # and a dozen on PostgreSQL: far from one per row.
+    assert len(ctx.captured_queries) < 120

@@ -416,3 +416,44 @@ def test_checking_a_file_costs_no_query_per_row(team_a, questionnaire):
 
     # cases by CPR; their rounds; their measurements; the current questionnaire
     assert queries_for(2) == queries_for(30) == 4
+
+
+@pytest.mark.django_db
+def test_topics_keep_their_history_and_each_case_its_open_count(two_cases, administrator):
+    amal, dawit = two_cases
+    a, d = amal.citizen.cpr, dawit.citizen.cpr
+    text = scores_csv(
+        # Amal: items 4 (2 vs 5) and 6 (1 vs 3) diverge; Dawit: item 1 (1 vs 5).
+        *rows_for(a, "2024-03-01", "caseworker", {4: 2, 5: 3, 6: 1}),
+        *rows_for(a, "2024-03-01", "citizen", {4: 5, 5: 4, 6: 3}),
+        *rows_for(d, "2024-03-01", "caseworker", {1: 1}),
+        *rows_for(d, "2024-03-01", "citizen", {1: 5}),
+    )
+    imports.import_measurements(text, filename="m.csv", user=administrator)
+    topic_6 = DialogueTopic.objects.get(round__case=amal, item_number=6)
+    assert [(t.history_type, t.history_user_id) for t in topic_6.history.all()] == [
+        ("+", administrator.pk)
+    ]
+    amal.refresh_from_db()
+    dawit.refresh_from_db()
+    assert (amal.open_topics, dawit.open_topics) == (2, 1)
+
+    # Amal's item 4 now agrees (5 vs 5) and item 6 diverges further (1 vs 4).
+    imports.import_measurements(
+        scores_csv(*rows_for(a, "2024-03-01", "citizen", {4: 2, 5: 4, 6: 4})),
+        filename="m2.csv",
+        user=administrator,
+    )
+
+    topic_4_history = DialogueTopic.history.filter(item_number=4).order_by("history_id")
+    assert [(h.history_type, h.spread, h.history_user_id) for h in topic_4_history] == [
+        ("+", 3, administrator.pk),
+        ("-", 3, administrator.pk),
+    ]
+    assert [(h.history_type, h.spread) for h in topic_6.history.order_by("history_id")] == [
+        ("+", 2),
+        ("~", 3),
+    ]
+    amal.refresh_from_db()
+    dawit.refresh_from_db()
+    assert (amal.open_topics, dawit.open_topics) == (1, 1)

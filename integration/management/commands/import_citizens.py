@@ -25,8 +25,6 @@ def finish(command: BaseCommand, report: imports.ImportReport, *, dry_run: bool)
         )
     prefix = "Checked only, nothing written: " if dry_run else ""
     command.stdout.write(prefix + report.summary())
-    if report.ignored_columns:
-        command.stdout.write(f"Ignored columns: {', '.join(report.ignored_columns)}")
 
 
 class Command(BaseCommand):
