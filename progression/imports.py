@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -379,7 +380,14 @@ def _write(
     )
     bulk.insert_history(Measurement, [m.pk for m in changed], user_id=user_id, history_type="~")
 
-    topics_refresh_bulk(round_ids={m.round_id for m in [*new, *changed]}, actor=user)
+    # Like a rater's own save, an imported score is a change of its round: a
+    # grid opened before the import carries the old version and is refused
+    # instead of saving its columns over the imported scores.
+    made_ids = {r.pk for r in made}
+    touched = {m.round_id for m in [*new, *changed]}
+    for chunk in _chunks(sorted(touched - made_ids)):
+        Round.objects.filter(pk__in=chunk).update(version=F("version") + 1)
+    topics_refresh_bulk(round_ids=touched, actor=user)
 
     services.access_log_write(
         user=user,

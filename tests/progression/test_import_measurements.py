@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from integration.models import AccessAction, AccessLog, LadderStep
-from progression import imports
+from integration.services import ConcurrentEditError
+from progression import imports, services
 from progression.models import DialogueTopic, Item, Measurement, Questionnaire, Rater, Round
 from tests.factories import enrol, make_case, place, replacement_cpr
 
@@ -309,6 +310,31 @@ def test_a_new_rater_joins_the_existing_round(two_cases):
 
     assert (report.created, report.rounds_created) == (1, 0)
     assert Round.objects.get(case=dawit).measurements.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_grid_opened_before_an_import_cannot_save_over_the_imported_scores(two_cases):
+    amal, dawit = two_cases
+    imports.import_measurements(good_file(amal, dawit), filename="m.csv")
+    round_ = Round.objects.get(case=dawit)
+    opened_at = round_.version  # the caseworker opens the grid
+
+    imports.import_measurements(
+        scores_csv(f"{dawit.citizen.cpr},01-03-2024,citizen,13,3"), filename="m2.csv"
+    )
+
+    with pytest.raises(ConcurrentEditError):
+        services.round_save(
+            actor=None,
+            case=dawit,
+            measured_on=round_.measured_on,
+            scores={},
+            complete=True,
+            round_=round_,
+            version=opened_at,
+        )
+    citizen = Measurement.objects.get(round=round_, rater=Rater.CITIZEN)
+    assert citizen.item_13 == 3
 
 
 # --- what follows a write -------------------------------------------------------------
