@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -48,8 +49,12 @@ def provider_home(request: HttpRequest) -> HttpResponse:
     from integration import services
     from integration.models import AccessAction, Citizen
 
-    referrals = selectors.referrals_for_provider(request.user)
-    uuids = {r.citizen_uuid for r in referrals}
+    # A page at a time, like the caseload: the list grows with the
+    # organisation's referrals, and only the names shown are logged as seen.
+    page = Paginator(
+        selectors.referrals_for_provider(request.user), settings.CASELOAD_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    uuids = {r.citizen_uuid for r in page}
     if uuids:
         services.access_log_write(
             user=request.user,
@@ -63,7 +68,8 @@ def provider_home(request: HttpRequest) -> HttpResponse:
         "integration/provider_home.html",
         {
             "organisation": request.user.provider_organisation,
-            "referrals": referrals,
+            "referrals": page.object_list,
+            "page": page,
         },
     )
 

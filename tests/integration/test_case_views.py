@@ -575,3 +575,28 @@ def test_caseworker_is_offered_only_own_team_and_its_caseworkers(
     assert caseworker_a.last_name in body
     assert caseworker_b.last_name not in body
     assert team_b.name not in body
+
+
+def test_provider_list_shows_a_page_at_a_time_and_logs_only_the_names_shown(
+    team_a, provider_org, provider_user, client_as, settings
+):
+    settings.CASELOAD_PAGE_SIZE = 3
+    for n in range(4):
+        case = make_case(team=team_a, first_name=f"Borger{n}", last_name=f"Efternavn{n}")
+        place(case, provider=provider_org, start=dt.date(2024, 2, 1))
+    client = client_as(provider_user, language="en")
+    url = reverse("integration:provider_home")
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+
+    assert [f"Borger{n}" in first for n in range(4)] == [True, True, True, False]
+    assert [f"Borger{n}" in second for n in range(4)] == [False, False, False, True]
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    logged = AccessLog.objects.filter(what="provider referral list")
+    assert sorted(logged.values_list("citizen__first_name", flat=True)) == [
+        "Borger0",
+        "Borger1",
+        "Borger2",
+        "Borger3",
+    ]

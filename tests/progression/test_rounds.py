@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 
@@ -65,6 +66,21 @@ def test_index_ignores_unanswered_items(case, caseworker_a):
         complete=False,
     )
     assert round_.measurements.get().index == 2.5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("score", [0, 6])
+def test_a_score_outside_1_to_5_is_refused_and_nothing_is_saved(case, caseworker_a, score):
+    with pytest.raises(ValidationError):
+        services.round_save(
+            actor=caseworker_a,
+            case=case,
+            measured_on=DAY,
+            scores={Rater.CITIZEN: {1: 3}, Rater.CASEWORKER: {1: 3, 2: score}},
+            complete=True,
+        )
+    assert not Round.objects.filter(case=case).exists()
+    assert not Measurement.objects.exists()
 
 
 def test_spread_counts_only_items_two_raters_answered():
