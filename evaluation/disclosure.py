@@ -18,8 +18,11 @@ How "derivable" is judged: a reader knows each shown number, that a ``<5``
 cell lies in 0–4, and that a ``–`` cell is at least 5 (it would read ``<5``
 otherwise). A hidden number counts as revealed when the published totals pin
 it to one value, either by linear algebra (it is a combination of published
-figures) or by those bounds along the table's lines. Cells are added to the
-hidden set, smallest first, until no hidden number is pinned.
+figures) or by those bounds along the table's lines. The hidden cells of a
+line with a shown total must also add up to at least the minimum: the total
+less the shown cells gives their sum away, and together they are a group of
+people too. Cells are added to the hidden set, smallest first, until no hidden
+number is pinned and no such group is small.
 """
 
 from __future__ import annotations
@@ -200,7 +203,11 @@ class _Problem:
         while True:
             pinned = self._pinned()
             if not pinned:
-                return
+                partner = self._small_group_partner()
+                if partner is None:
+                    return
+                self.hidden[partner] = True
+                continue
             extra = self._next_to_hide(pinned)
             if extra is None:
                 shown = [i for i, hidden in enumerate(self.hidden) if not hidden]
@@ -297,6 +304,22 @@ class _Problem:
             if hidden and bounds[i][0] == bounds[i][1]:
                 fixed.add(i)
         return sorted(fixed)
+
+    def _small_group_partner(self) -> int | None:
+        """A shown cell to hide on a line whose hidden cells add up to fewer than
+        the minimum: its shown total less its shown cells gives that sum away,
+        and those cells together are then a small group of people (seven cells
+        "<5" beside a 6 under a total of 7 say that one person is on them)."""
+        for cells, total in self.lines:
+            if self.hidden[total]:
+                continue
+            hidden = [i for i in cells if self.hidden[i]]
+            if hidden and sum(self.values[i] for i in hidden) < self.min_cell:
+                shown = [i for i in cells if not self.hidden[i]]
+                # A shown cell is at least the minimum, and the total is more than
+                # the hidden cells, so there is one.
+                return min(shown, key=lambda j: (self.values[j], j))
+        return None
 
     def _next_to_hide(self, pinned: list[int]) -> int | None:
         """The smallest shown cell on a line through a pinned number; a total only

@@ -72,6 +72,11 @@ from integration.deadlines import add_months
 from integration.models import LadderStep, User
 from progression import selectors as progression_selectors
 
+# Months of the progression trend: the monthly report's year back, the
+# review's two (the reports print these tables whole).
+MONTHLY_TREND_MONTHS = 12
+REVIEW_TREND_MONTHS = 24
+
 # Sections of the service review that a manager writes (seed 001's headings).
 NARRATIVE_SECTIONS = [
     "introduction",
@@ -109,7 +114,9 @@ def ladder_months(user: User | None, end: dt.date, count: int = 12, **filters) -
     return out
 
 
-def progression_trend(user: User | None, end: dt.date, count: int = 12, **kw) -> list[dict]:
+def progression_trend(
+    user: User | None, end: dt.date, count: int = MONTHLY_TREND_MONTHS, **kw
+) -> list[dict]:
     start = add_months(end.replace(day=1), -(count - 1))
     return metrics.progression_trend(
         progression_selectors.measurement_counts_by_month(user, start, end, **kw)
@@ -253,7 +260,7 @@ def progression_figures(user: User | None, start: dt.date, end: dt.date) -> dict
         "highest_item": highest,
         "lowest_item": lowest,
         "item_labels": labels,
-        "trend": progression_trend(user, end, count=24),
+        "trend": progression_trend(user, end, count=REVIEW_TREND_MONTHS),
     }
 
 

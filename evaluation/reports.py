@@ -371,7 +371,53 @@ def _ladder_months(
     return {"rows": rows, "chart": charts.data_uri(svg) if months else None}
 
 
-def _trend(trend: list[Mapping], marks: _Marks, *, chart: bool = True) -> dict:
+def _months_ago(month: str, count: int) -> str:
+    """``2026-10`` and 23 -> ``2024-11``."""
+    year, number = (int(x) for x in month.split("-"))
+    index = year * 12 + number - 1 - count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _trend_with_total(
+    trend: list[Mapping], marks: _Marks, *, total: int, since: str, first: str
+) -> tuple[dict, Shown]:
+    """The month-by-month table and a count printed beside it that is the sum of
+    its months from ``since`` on (the year's measurements; the review period's).
+
+    Printed on their own, the total less the months shown would give a hidden
+    month away, so they are protected as one sum. When the period starts before
+    the table's first month ``first`` (a month without measurements is not
+    listed), the measurements before it are a part the reader cannot see,
+    protected like a cell. When the months hold more than the total
+    (a measurement without an index is in the months only), no month can be
+    worked out from it exactly and each is protected on its own.
+    """
+    counts = {m["month"]: int(m.get("caseworker_measurements") or 0) for m in trend}
+    members = [month for month in counts if month >= since]
+    earlier = int(total) - sum(counts[m] for m in members)
+    unseen = since < first
+    if not members or earlier < 0 or (earlier and not unseen):
+        return _trend(trend, marks), marks.count(total)
+    values = {m: counts[m] for m in members}
+    if unseen:
+        values["earlier"] = earlier
+    values["total"] = int(total)
+    linked = suppress_linked(
+        values, [([k for k in values if k != "total"], "total")], min_cell=marks.min_cell
+    )
+    cells = {month: marks.cell(linked[month]) for month in members}
+    return _trend(trend, marks, cells=cells), marks.cell(linked["total"])
+
+
+def _trend(
+    trend: list[Mapping],
+    marks: _Marks,
+    *,
+    chart: bool = True,
+    cells: Mapping[str, Shown] | None = None,
+) -> dict:
+    """The months' measurements and means; ``cells`` are months' counts already
+    protected together with a total (``_trend_with_total``)."""
     rows = []
     index_series: list[float | None] = []
     citizen_series: list[float | None] = []
@@ -382,7 +428,7 @@ def _trend(trend: list[Mapping], marks: _Marks, *, chart: bool = True) -> dict:
         rows.append(
             {
                 "month": _month_short(month["month"]),
-                "measurements": marks.count(n),
+                "measurements": (cells or {}).get(month["month"]) or marks.count(n),
                 "index": index,
                 "citizen": citizen,
             }
@@ -460,6 +506,8 @@ def _country_rows(rows: list[Mapping], marks: _Marks, *, with_year: bool) -> dic
 
 
 def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> dict:
+    from evaluation import report_data
+
     marks = _Marks(min_cell)
     ctx = _base_context(figures, min_cell=min_cell, draft=draft)
     p = figures["in_programme"]
@@ -599,10 +647,27 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
     }
 
     pr = figures["progression"]
+    trend = pr.get("trend") or []
+    # Table 6.1's year is the sum of table 6.2's months of the year, and its
+    # month is the table's last row.
+    progression_trend, year_cell = _trend_with_total(
+        trend,
+        marks,
+        total=pr["year_caseworker_measurements"],
+        since=f"{as_of.year:04d}-01",
+        first=_months_ago(figures["period"], report_data.MONTHLY_TREND_MONTHS - 1),
+    )
+    month_cell = None
+    if (
+        trend
+        and trend[-1]["month"] == figures["period"]
+        and trend[-1].get("caseworker_measurements") == pr["month_caseworker_measurements"]
+    ):
+        month_cell = progression_trend["rows"][-1]["measurements"]
     ctx["progression"] = {
-        "month": marks.count(pr["month_caseworker_measurements"]),
-        "year": marks.count(pr["year_caseworker_measurements"]),
-        "trend": _trend(pr.get("trend") or [], marks),
+        "month": month_cell or marks.count(pr["month_caseworker_measurements"]),
+        "year": year_cell,
+        "trend": progression_trend,
     }
 
     r = figures["repatriations"]
@@ -634,6 +699,8 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
 
 
 def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> dict:
+    from evaluation import report_data
+
     marks = _Marks(min_cell)
     ctx = _base_context(figures, min_cell=min_cell, draft=draft)
     narratives = figures.get("narratives") or {}
@@ -733,10 +800,19 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
         }
         for number in sorted(item_means, key=int)
     ]
+    # The period's measurements are the sum of the table's months since its
+    # start (and of months before the table when the period starts earlier).
+    progression_trend, measurements = _trend_with_total(
+        pr.get("trend") or [],
+        marks,
+        total=n,
+        since=str(pr.get("from") or "")[:7],
+        first=_months_ago(figures["as_of"][:7], report_data.REVIEW_TREND_MONTHS - 1),
+    )
     ctx["progression"] = {
         "from": da_date(pr.get("from")),
         "to": da_date(pr.get("to")),
-        "measurements": marks.count(n),
+        "measurements": measurements,
         "index_mean": marks.mean(pr.get("caseworker_index_mean"), n),
         "citizen_mean": marks.mean(
             pr.get("citizen_self_assessment_mean"), pr.get("citizen_measurements")
@@ -744,7 +820,7 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
         "items": items,
         "highest": _item_ref(pr.get("highest_item"), labels) if enough else None,
         "lowest": _item_ref(pr.get("lowest_item"), labels) if enough else None,
-        "trend": _trend(pr.get("trend") or [], marks),
+        "trend": progression_trend,
         "chart": None,
     }
     if items and enough:

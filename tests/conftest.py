@@ -6,6 +6,8 @@ import pytest
 
 from tests.factories import ProviderFactory, TeamFactory, UserFactory
 
+pytest_plugins = ["tests.guards"]
+
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

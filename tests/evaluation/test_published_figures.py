@@ -1,0 +1,1474 @@
+"""Published figures: nothing in a council PDF, and nothing the test suite
+prints to a PDF or a log, points at a person.
+
+The property tests make the monthly follow-up and the service review from
+generated data, read every table back from the report's text, and play a
+reader who knows
+
+- every number shown, that "<5" is 0–4, and that "–*" is at least 5 (the
+  footnote says it hides a cell a total would reveal; one that stands for a
+  small count is read as 0 or more);
+- the shares shown beside their base (a whole percentage narrows the count);
+- every sum that ties the numbers: a table's total, the same count printed in
+  two tables (the adults of tables 1, 3.1 and 5), a count and the rest of its
+  base (the adults not employed), the year's measurements as the sum of its
+  months.
+
+Such a reader must not be able to pin a count below ``REPORT_MIN_CELL``
+(printed or only implied, like the adults not employed) or a hidden cell to
+its value, nor learn that the hidden cells of a sum with a known total add up
+to fewer than the minimum (they are then a small group of people together).
+The reader is played by bounds along every sum and an exhaustive search over
+the hidden values; the disclosure module's own solver plays no part.
+
+The last part tests the leak guard of ``tests/guards.py``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from evaluation import charts, reports
+from evaluation.models import ReportKind
+from integration import services
+from integration.models import (
+    Case,
+    CaseStatus,
+    ClosingReason,
+    DanishAbsence,
+    DanishCourse,
+    EmploymentCategory,
+    EmploymentSpell,
+    FollowUp,
+    HealthAssessment,
+    LadderPlacement,
+    Repatriation,
+    ResidenceBasis,
+)
+from progression.models import Measurement, Rater, Round
+from progression.services import questionnaire_current
+from tests import guards
+from tests.evaluation.test_reports import monthly_by_hand, review_by_hand
+from tests.factories import ProviderFactory, TeamFactory, make_case, replacement_cpr
+
+pytest_plugins = ["pytester"]
+
+MIN = 5
+PROJECT = Path(__file__).resolve().parents[2]
+LADDER_KEYS = ["1", "2", "3", "4", "5", "6", "none"]
+LADDER_LABELS = [f"{step}. {reports.LADDER_STEPS_DA[step]}" for step in range(1, 7)] + [
+    reports.LADDER_STEPS_DA[None]
+]
+POOLED = "Øvrige lande"
+
+
+# --- the report as text --------------------------------------------------------------
+
+# A page's running footer: the municipality and title, then "... Side n af m".
+FOOTER = re.compile(r"[^\n]*\n[^\n]*Side \d+ af \d+\s*$")
+
+
+def pdf_flat(pdf: bytes) -> str:
+    """The PDF's text (read by pypdf) without page footers, whitespace collapsed."""
+    pages = [FOOTER.sub("", page) for page in guards.pdf_pages(pdf)]
+    return " ".join(" ".join(pages).split())
+
+
+class _HtmlText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.skipping += tag in ("head", "style", "script")
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        self.skipping -= tag in ("head", "style", "script")
+        self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_flat(html: str) -> str:
+    parser = _HtmlText()
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split())
+
+
+# One printed value: a count, "<5", "–*", "–", "#", a share "40 %" or a mean "3,45".
+TOKEN = r"(<\d+|–\*?|#|\d+(?:,\d+)?(?: %)?)"
+
+
+def table_rows(
+    text: str, caption: str, header: str, rows: list[tuple[str, int]]
+) -> list[list[str]]:
+    """The printed values of a table's rows, read in order after its header.
+
+    ``rows`` are the row labels with the number of values each row prints; a
+    header repeated after a page break is skipped.
+    """
+    start = text.find(caption)
+    assert start >= 0, f"{caption!r} is not in the report"
+    pos = text.find(header, start)
+    assert pos >= 0, f"the header {header!r} of {caption!r} is not in the report"
+    pos += len(header)
+    out = []
+    for label, count in rows:
+        pattern = (
+            r"\s*(?:"
+            + re.escape(header)
+            + r"\s*)?"
+            + re.escape(label)
+            + "".join(r"\s+" + TOKEN for _ in range(count))
+            + r"(?=\s|$)"
+        )
+        match = re.compile(pattern).match(text, pos)
+        assert match, f"{caption} has no row {label!r} here: {text[pos : pos + 160]!r}"
+        out.append(list(match.groups()))
+        pos = match.end()
+    return out
+
+
+# --- what a reader knows ---------------------------------------------------------------
+
+
+def share_percent(numerator: int, denominator: int) -> int:
+    """A whole percentage, halves up, worked out here without the app's rounding."""
+    return int(Fraction(100 * numerator, denominator) + Fraction(1, 2))
+
+
+@dataclass
+class Reading:
+    """What one report lets a reader know, next to the true counts it was made from."""
+
+    true: dict[str, int]
+    lines: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    shares: list[tuple[str, str, int]] = field(default_factory=list)
+    known: dict[str, tuple[int, int]] = field(default_factory=dict)
+    shown: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)
+    protected: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+    def _narrow(self, name: str, lo: int, hi: int) -> None:
+        old_lo, old_hi = self.known.get(name, (0, CAP))
+        self.known[name] = (max(lo, old_lo), min(hi, old_hi))
+
+    def count(self, name: str, token: str) -> None:
+        value = self.true[name]
+        if token.isdigit():
+            if int(token) != value:
+                self.problems.append(f"{name}: printed {token}, the figures say {value}")
+            elif value < MIN:
+                self.problems.append(f"{name} = {value} is printed as it is")
+            self._narrow(name, value, value)
+            self.shown.add(name)
+        elif token == f"<{MIN}":
+            if value >= MIN:
+                self.problems.append(f"{name} = {value} is printed as <{MIN}")
+            self._narrow(name, 0, MIN - 1)
+            self.hidden.add(name)
+        elif token == "–*":
+            # The footnote says a "–*" is a cell a total would reveal: at least
+            # the minimum. A small count printed so is read as 0 or more.
+            self._narrow(name, MIN if value >= MIN else 0, CAP)
+            self.hidden.add(name)
+        else:
+            self.problems.append(f"{name}: {token!r} is not a count")
+
+    def share(self, numerator: str, denominator: str, token: str) -> None:
+        if token in ("–*", "–", "#"):
+            return
+        match = re.fullmatch(r"(\d+) %", token)
+        if not match:
+            self.problems.append(f"{numerator} / {denominator}: {token!r} is not a share")
+            return
+        percent = int(match.group(1))
+        if share_percent(self.true[numerator], self.true[denominator]) != percent:
+            self.problems.append(f"{numerator} / {denominator}: printed {token}")
+        self.shares.append((numerator, denominator, percent))
+
+    def line(self, cells: list[str], total: str) -> None:
+        assert sum(self.true[c] for c in cells) == self.true[total], (cells, total)
+        self.lines.append((tuple(cells), total))
+
+    def fixed(self, name: str, value: int) -> None:
+        """A number the reader knows without the report (the year's quota)."""
+        self.true[name] = value
+        self._narrow(name, value, value)
+        self.shown.add(name)
+
+
+CAP = 10**6  # "no upper bound"; the search tries values near the truth first
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _propagate(
+    bounds: dict[str, list[int]],
+    lines: list[tuple[tuple[str, ...], str]],
+    shares: list[tuple[str, str, int]],
+) -> bool:
+    """Narrow every number's bounds along the sums and shares to a fixpoint;
+    False when they contradict each other."""
+    changed = True
+    while changed:
+        changed = False
+        for cells, total in lines:
+            lo_sum = sum(bounds[c][0] for c in cells)
+            hi_sum = sum(bounds[c][1] for c in cells)
+            t = bounds[total]
+            new = [max(t[0], lo_sum), min(t[1], hi_sum)]
+            if new != t:
+                bounds[total], changed = new, True
+                t = new
+            for c in cells:
+                b = bounds[c]
+                new = [
+                    max(b[0], t[0] - (hi_sum - b[1])),
+                    min(b[1], t[1] - (lo_sum - b[0])),
+                ]
+                if new != b:
+                    lo_sum += new[0] - b[0]
+                    hi_sum += new[1] - b[1]
+                    bounds[c], changed = new, True
+        for numerator, denominator, p in shares:
+            # p % of d people: (2p - 1) d <= 200 k < (2p + 1) d
+            n, d = bounds[numerator], bounds[denominator]
+            lo = _ceil_div((2 * p - 1) * d[0], 200) if p > 0 else 0
+            hi = _ceil_div((2 * p + 1) * d[1], 200) - 1
+            new = [max(n[0], lo), min(n[1], hi)]
+            if new != n:
+                bounds[numerator], changed = new, True
+                n = new
+            d_lo = (200 * n[0]) // (2 * p + 1) + 1
+            d_hi = (200 * n[1]) // (2 * p - 1) if p > 0 else d[1]
+            new = [max(d[0], d_lo, 1), min(d[1], d_hi)]
+            if new != d:
+                bounds[denominator], changed = new, True
+        if any(lo > hi for lo, hi in bounds.values()):
+            return False
+    return True
+
+
+class _GaveUp(Exception):
+    pass
+
+
+class _Search:
+    """Whether the published numbers allow another value for one number."""
+
+    def __init__(self, reading: Reading, bounds: dict[str, list[int]]):
+        self.reading = reading
+        self.bounds = bounds
+        self.budget = 0
+
+    def component(self, name: str):
+        names = {name}
+        lines = []
+        shares = []
+        grew = True
+        while grew:
+            grew = False
+            for cells, total in self.reading.lines:
+                members = {*cells, total}
+                if members & names and (cells, total) not in lines:
+                    lines.append((cells, total))
+                    names |= members
+                    grew = True
+            for share in self.reading.shares:
+                members = {share[0], share[1]}
+                if members & names and share not in shares:
+                    shares.append(share)
+                    names |= members
+                    grew = True
+        return sorted(names), lines, shares
+
+    def can_differ(self, name: str) -> bool | None:
+        """True when another value fits everything published, False when none
+        does, None when the search gave up (counted as a disclosure: a hidden
+        value must be shown to be free, not assumed to be)."""
+        names, lines, shares = self.component(name)
+        value = self.reading.true[name]
+        lo, hi = self.bounds[name]
+        gave_up = False
+        for side in ([lo, value - 1], [value + 1, hi]):
+            if side[0] > side[1]:
+                continue
+            bounds = {n: list(self.bounds[n]) for n in names}
+            bounds[name] = side
+            self.budget = 20_000
+            try:
+                if self._solve(bounds, names, lines, shares):
+                    return True
+            except _GaveUp:
+                gave_up = True
+        return None if gave_up else False
+
+    def _solve(self, bounds, names, lines, shares) -> bool:
+        if not _propagate(bounds, lines, shares):
+            return False
+        free = [n for n in names if bounds[n][0] < bounds[n][1]]
+        if not free:
+            return True
+        name = min(free, key=lambda n: (bounds[n][1] - bounds[n][0], n))
+        lo, hi = bounds[name]
+        start = min(max(self.reading.true[name], lo), hi)
+        step = 0
+        while start - step >= lo or start + step <= hi:
+            for value in {start - step, start + step}:
+                if not lo <= value <= hi:
+                    continue
+                self.budget -= 1
+                if self.budget < 0:
+                    raise _GaveUp
+                child = {n: list(b) for n, b in bounds.items()}
+                child[name] = [value, value]
+                if self._solve(child, names, lines, shares):
+                    return True
+            step += 1
+        return False
+
+
+def disclosures(reading: Reading) -> list[str]:
+    """Everything the reader can work out that the rule says they may not."""
+    problems = list(reading.problems)
+    bounds = {name: list(reading.known.get(name, (0, CAP))) for name in reading.true}
+    assert _propagate(bounds, reading.lines, reading.shares), "the true counts contradict the PDF"
+    search = _Search(reading, bounds)
+    hidden = reading.hidden - reading.shown
+    for name in sorted(reading.protected | hidden):
+        if name in reading.shown:
+            continue
+        if reading.true[name] >= MIN and name not in hidden:
+            continue
+        free = search.can_differ(name)
+        if free is None:
+            problems.append(f"{name} = {reading.true[name]}: no other value found in time")
+        elif not free:
+            problems.append(f"{name} = {reading.true[name]} can be worked out")
+    for cells, total in reading.lines:
+        if bounds[total][0] != bounds[total][1]:
+            continue
+        loose = [c for c in cells if bounds[c][0] != bounds[c][1]]
+        together = sum(reading.true[c] for c in loose)
+        if loose and together < MIN:
+            problems.append(
+                f"{' + '.join(loose)} = {together}: the hidden cells of {total} add up "
+                "to fewer than the minimum"
+            )
+    return problems
+
+
+# --- the monthly follow-up as a reader reads it ------------------------------------------
+
+
+def _month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{reports.MONTHS_DA_SHORT[int(number) - 1]} {year}"
+
+
+def _pooled(rows: list[dict], *, by_year: bool) -> list[tuple[str, dict]]:
+    """Repatriations per country, countries with fewer than MIN people pooled,
+    in the order the report prints them (per year; named countries first)."""
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        adults, children = row["adults"] or 0, row["children"] or 0
+        small = adults + children < MIN
+        name = POOLED if small else row["name"]
+        year = row.get("year") if by_year else 0
+        entry = groups.setdefault(
+            (year, small, "" if small else name),
+            {"households": 0, "adults": 0, "children": 0, "label": name},
+        )
+        if by_year:
+            entry["label"] = f"{year} {name}"
+        entry["households"] += row["households"]
+        entry["adults"] += adults
+        entry["children"] += children
+    return [(groups[key]["label"], groups[key]) for key in sorted(groups)]
+
+
+def _read_repatriations(
+    reading: Reading, text: str, caption: str, header: str, rows: list[dict], by_year: bool
+) -> None:
+    pooled = _pooled(rows, by_year=by_year)
+    if not pooled:
+        none = "Ingen repatrieringer." if by_year else "Ingen repatrieringer i året."
+        table_rows(text, caption, header, [(none, 0)])
+        return
+    columns = ("households", "adults", "children", "persons")
+    names = []
+    for i, (_label, entry) in enumerate(pooled):
+        entry["persons"] = entry["adults"] + entry["children"]
+        row = {c: f"repatriated {c}, row {i + 1}" for c in columns}
+        for c in columns:
+            reading.true[row[c]] = entry[c]
+        names.append(row)
+    totals = {c: f"repatriated {c}, total" for c in columns}
+    for c in columns:
+        reading.true[totals[c]] = sum(reading.true[row[c]] for row in names)
+    printed = table_rows(
+        text, caption, header, [(label, 4) for label, _e in pooled] + [("I alt", 4)]
+    )
+    for row, tokens in zip([*names, totals], printed, strict=True):
+        for c, token in zip(columns, tokens, strict=True):
+            reading.count(row[c], token)
+    for row in [*names, totals]:
+        reading.line([row["adults"], row["children"]], row["persons"])
+    for c in columns:
+        reading.line([row[c] for row in names], totals[c])
+    reading.protected |= {n for row in [*names, totals] for n in row.values()}
+
+
+def read_monthly(text: str, figures: dict) -> Reading:
+    p, a = figures["in_programme"], figures["arrivals"]
+    pl, e, d = figures["placement_96h"], figures["employed"], figures["danish"]
+    pr = figures["progression"]
+    ho, fu = figures["compliance"]["health_offer"], figures["compliance"]["follow_up"]
+    period = figures["period"]
+    january = period.endswith("-01")
+    ladder = {
+        "none" if r["step"] is None else str(r["step"]): r["count"] for r in figures["ladder_now"]
+    }
+    reading = Reading(
+        {
+            "adults": p["adults"],
+            "children": p["children"],
+            "refugees": p["refugees"],
+            "family reunified": p["family_reunified"],
+            "in the programme": p["total"],
+            **{f"ladder {k}": ladder.get(k, 0) for k in LADDER_KEYS},
+            "employed": e["count"],
+            "adults not employed": p["adults"] - e["count"],
+            "in a course": d["in_course"],
+            "adults not in a course": p["adults"] - d["in_course"],
+            "course and work": d["with_work_or_internship"],
+            "course only": d["in_course"] - d["with_work_or_internship"],
+            "follow-up up to date": fu["up_to_date"],
+            "follow-up overdue": fu["open_cases"] - fu["up_to_date"],
+            "refugees arrived in the month": a["month_refugees"],
+            "family arrived in the month": a["month_family_reunified"],
+            "arrived in the month": a["month"],
+            "arrived in the year": a["year_to_date"],
+            "placed within 96 hours": pl["within"],
+            "placed later": pl["arrivals"] - pl["within"] - pl["not_placed"],
+            "not placed": pl["not_placed"],
+            "adults arrived in the year": pl["arrivals"],
+            "children arrived in the year": a["year_to_date"] - pl["arrivals"],
+            "health offers due": ho["due"],
+            "health offers on time": ho["on_time"],
+            "health offers late": ho["due"] - ho["on_time"],
+            "measurements in the month": pr["month_caseworker_measurements"],
+            "measurements in the year": pr["year_caseworker_measurements"],
+        }
+    )
+    if not january:
+        reading.true["arrived earlier in the year"] = a["year_to_date"] - a["month"]
+    assert fu["open_cases"] == p["total"] and e["of"] == d["of"] == p["adults"]
+    reading.protected |= set(reading.true)
+    as_of = reports.da_date(figures["as_of"])
+    month_label = reports.period_label(ReportKind.MONTHLY, period)
+    year = a["year"]
+
+    [[adults], [children], [refugees], [family], [total]] = table_rows(
+        text,
+        "Tabel 1.",
+        "Gruppe Antal",
+        [
+            ("Voksne (18 år og derover)", 1),
+            ("Børn (under 18 år)", 1),
+            ("Flygtninge", 1),
+            ("Familiesammenførte til flygtninge", 1),
+            ("I alt", 1),
+        ],
+    )
+    for name, token in [
+        ("adults", adults),
+        ("children", children),
+        ("refugees", refugees),
+        ("family reunified", family),
+        ("in the programme", total),
+    ]:
+        reading.count(name, token)
+
+    [[m_ref], [m_fam], [m_all], [y_all], [quota], [of_quota]] = table_rows(
+        text,
+        "Tabel 2.",
+        "Ankomster Antal",
+        [
+            (f"Flygtninge i {month_label}", 1),
+            (f"Familiesammenførte i {month_label}", 1),
+            (f"I alt i {month_label}", 1),
+            (f"I alt i {year} til og med {as_of}", 1),
+            (f"Forventet antal i {year} (kvote)", 1),
+            ("Ankomne i forhold til kvoten", 1),
+        ],
+    )
+    reading.count("refugees arrived in the month", m_ref)
+    reading.count("family arrived in the month", m_fam)
+    reading.count("arrived in the month", m_all)
+    reading.count("arrived in the year", y_all)
+    if a["quota"]:
+        assert quota == str(a["quota"])
+        reading.fixed("quota", a["quota"])
+        reading.share("arrived in the year", "quota", of_quota)
+
+    ladder_now = table_rows(
+        text,
+        "Tabel 3.1.",
+        "Trin Antal",
+        [(label, 1) for label in LADDER_LABELS] + [("I alt", 1)],
+    )
+    for k, [token] in zip(LADDER_KEYS, ladder_now, strict=False):
+        reading.count(f"ladder {k}", token)
+    reading.count("adults", ladder_now[-1][0])
+
+    months = figures["ladder_months"]
+    printed = table_rows(
+        text,
+        "Tabel 3.2.",
+        "Måned Trin 1 Trin 2 Trin 3 Trin 4 Trin 5 Trin 6 Ingen I alt",
+        [(_month_label(m["month"]), 8) for m in months],
+    )
+    for month, tokens in zip(months, printed, strict=True):
+        if month["month"] == period:
+            names = [f"ladder {k}" for k in LADDER_KEYS] + ["adults"]
+            assert [month["counts"][k] for k in LADDER_KEYS] == [ladder[k] for k in LADDER_KEYS]
+        else:
+            names = [f"ladder {k}, {month['month']}" for k in LADDER_KEYS]
+            names.append(f"adults, {month['month']}")
+            for k, name in zip(LADDER_KEYS, names, strict=False):
+                reading.true[name] = month["counts"][k]
+            reading.true[names[-1]] = month["total"]
+            reading.line(names[:-1], names[-1])
+            reading.protected |= set(names)
+        for name, token in zip(names, tokens, strict=True):
+            reading.count(name, token)
+
+    [[within], [later], [not_placed], [arrived], [share_within], _median] = table_rows(
+        text,
+        "Tabel 4.",
+        "Første placering Antal",
+        [
+            ("Placeret inden for 96 timer", 1),
+            ("Placeret senere end 96 timer", 1),
+            ("Endnu ikke placeret", 1),
+            ("Ankomne voksne i alt", 1),
+            ("Andel placeret inden for 96 timer", 1),
+            ("Mediantid til første placering (timer)", 1),
+        ],
+    )
+    reading.count("placed within 96 hours", within)
+    reading.count("placed later", later)
+    reading.count("not placed", not_placed)
+    reading.count("adults arrived in the year", arrived)
+    reading.share("placed within 96 hours", "adults arrived in the year", share_within)
+
+    [[of], [employed, employed_share], [course, course_share], [both, both_share], _absence] = (
+        table_rows(
+            text,
+            "Tabel 5.",
+            "Voksne i programmet Antal Andel",
+            [
+                ("I alt", 1),
+                ("I beskæftigelse eller selvforsørgende", 2),
+                ("I danskuddannelse", 2),
+                ("I danskuddannelse og samtidig i arbejde eller praktik", 2),
+                ("Gennemsnitligt fravær fra danskuddannelse i måneden", 1),
+            ],
+        )
+    )
+    reading.count("adults", of)
+    reading.count("employed", employed)
+    reading.share("employed", "adults", employed_share)
+    reading.count("in a course", course)
+    reading.share("in a course", "adults", course_share)
+    reading.count("course and work", both)
+    reading.share("course and work", "adults", both_share)
+
+    [[in_month], [in_year]] = table_rows(
+        text,
+        "Tabel 6.1.",
+        "Periode Målinger",
+        [(month_label[:1].upper() + month_label[1:], 1), (f"{year} til og med {as_of}", 1)],
+    )
+    reading.count("measurements in the month", in_month)
+    reading.count("measurements in the year", in_year)
+    trend = pr["trend"]
+    trend_names = []
+    for month in trend:
+        name = f"measurements in {month['month']}"
+        if (
+            month["month"] == period
+            and month["caseworker_measurements"] == pr["month_caseworker_measurements"]
+        ):
+            name = "measurements in the month"
+        reading.true[name] = month["caseworker_measurements"]
+        reading.protected.add(name)
+        trend_names.append(name)
+    printed = table_rows(
+        text,
+        "Tabel 6.2.",
+        "Måned Sagsbehandlerens målinger Indeks, spm. 1–12 Borgerens vurdering, spm. 13",
+        [(_month_label(m["month"]), 3) for m in trend] or [("Ingen målinger i perioden.", 0)],
+    )
+    for name, tokens in zip(trend_names, printed, strict=False):
+        reading.count(name, tokens[0])
+    # The year's measurements are its months' (a month without any is not
+    # listed: the table says so, and that no one was measured is no one's count).
+    of_year = [n for n, m in zip(trend_names, trend, strict=True) if m["month"][:4] == str(year)]
+    if (
+        of_year
+        and sum(reading.true[n] for n in of_year) == reading.true["measurements in the year"]
+    ):
+        reading.line(of_year, "measurements in the year")
+
+    _read_repatriations(
+        reading,
+        text,
+        "Tabel 7.",
+        "Land Husstande Voksne Børn Personer",
+        figures["repatriations"]["by_country"],
+        by_year=False,
+    )
+
+    [[due, on_time, on_time_share], [open_cases, up_to_date, up_to_date_share]] = table_rows(
+        text,
+        "Tabel 8.",
+        "Frist Omfattet Overholdt Andel",
+        [
+            (
+                "Tilbud om helbredsmæssig vurdering inden 3 måneder efter ankomst "
+                f"(frist i {year} til og med {as_of})",
+                3,
+            ),
+            ("Opfølgning inden for de seneste 3 måneder (borgere i programmet)", 3),
+        ],
+    )
+    reading.count("health offers due", due)
+    reading.count("health offers on time", on_time)
+    reading.share("health offers on time", "health offers due", on_time_share)
+    reading.count("in the programme", open_cases)
+    reading.count("follow-up up to date", up_to_date)
+    reading.share("follow-up up to date", "in the programme", up_to_date_share)
+
+    for cells, total in [
+        (["adults", "children"], "in the programme"),
+        (["refugees", "family reunified"], "in the programme"),
+        ([f"ladder {k}" for k in LADDER_KEYS], "adults"),
+        (["employed", "adults not employed"], "adults"),
+        (["in a course", "adults not in a course"], "adults"),
+        (["course and work", "course only"], "in a course"),
+        (["follow-up up to date", "follow-up overdue"], "in the programme"),
+        (["refugees arrived in the month", "family arrived in the month"], "arrived in the month"),
+        (["placed within 96 hours", "placed later", "not placed"], "adults arrived in the year"),
+        (["adults arrived in the year", "children arrived in the year"], "arrived in the year"),
+        (["health offers on time", "health offers late"], "health offers due"),
+    ]:
+        reading.line(cells, total)
+    if january:
+        reading.line(["arrived in the month"], "arrived in the year")
+    else:
+        reading.line(["arrived in the month", "arrived earlier in the year"], "arrived in the year")
+    return reading
+
+
+# --- the service review as a reader reads it -------------------------------------------
+
+
+def read_service_review(text: str, figures: dict) -> Reading:
+    reading = Reading({})
+    as_of = reports.da_date(figures["as_of"])
+    cohorts = figures["cohorts"]
+    years = [str(c["year"]) for c in cohorts]
+    printed = table_rows(
+        text,
+        "Tabel 2.1.",
+        " ".join(["Ankomstår", *years]),
+        [
+            ("Antal personer*", len(years)),
+            ("Andel 6 måneder efter ankomst", len(years)),
+            ("Andel 12 måneder efter ankomst", len(years)),
+            (f"Andel pr. {as_of}", len(years)),
+            (f"Antal pr. {as_of}", len(years)),
+        ],
+    )
+    for i, c in enumerate(cohorts):
+        year = c["year"]
+        persons, employed, rest = f"{year}: persons", f"{year}: employed", f"{year}: not employed"
+        reading.true.update(
+            {
+                persons: c["persons"],
+                employed: c["count_as_of"],
+                rest: c["persons"] - c["count_as_of"],
+            }
+        )
+        reading.protected |= {persons, employed, rest}
+        reading.count(persons, printed[0][i])
+        reading.count(employed, printed[4][i])
+        reading.share(employed, persons, printed[3][i])
+        reading.line([employed, rest], persons)
+        for row, horizon in ((1, "6m"), (2, "12m")):
+            if c.get(f"share_{horizon}") is None or c.get(f"employed_{horizon}") is None:
+                assert printed[row][i] == "#", (year, horizon, printed[row][i])
+                continue
+            employed_then = f"{year}: employed after {horizon}"
+            rest_then = f"{year}: not employed after {horizon}"
+            reading.true[employed_then] = c[f"employed_{horizon}"]
+            reading.true[rest_then] = c["persons"] - c[f"employed_{horizon}"]
+            reading.protected |= {employed_then, rest_then}
+            reading.share(employed_then, persons, printed[row][i])
+            reading.line([employed_then, rest_then], persons)
+
+    _read_repatriations(
+        reading,
+        text,
+        "Tabel 4.1.",
+        "År Land Husstande Voksne Børn Personer",
+        figures["repatriations"],
+        by_year=True,
+    )
+
+    pr = figures["progression"]
+    total = "measurements in the period"
+    reading.true[total] = pr["caseworker_measurements"]
+    reading.protected.add(total)
+    [[token]] = table_rows(text, "Tabel 5.1.", "Nøgletal Værdi", [("Sagsbehandlerens målinger", 1)])
+    reading.count(total, token)
+    trend = pr["trend"]
+    names = []
+    for month in trend:
+        name = f"measurements in {month['month']}"
+        reading.true[name] = month["caseworker_measurements"]
+        reading.protected.add(name)
+        names.append(name)
+    printed = table_rows(
+        text,
+        "Tabel 5.3.",
+        "Måned Sagsbehandlerens målinger Indeks, spm. 1–12 Borgerens vurdering, spm. 13",
+        [(_month_label(m["month"]), 3) for m in trend] or [("Ingen målinger i perioden.", 0)],
+    )
+    for name, tokens in zip(names, printed, strict=False):
+        reading.count(name, tokens[0])
+    # The period's measurements are those of its months in the trend, and, when
+    # the period starts before the trend's 24 months, some the reader cannot see.
+    period_from = pr["from"][:7]
+    window_from = _months_before(dt.date.fromisoformat(pr["to"]), 23).strftime("%Y-%m")
+    in_period = [n for n, m in zip(names, trend, strict=True) if m["month"] >= period_from]
+    if period_from < window_from:
+        before = "measurements before the trend's months"
+        reading.true[before] = reading.true[total] - sum(reading.true[n] for n in in_period)
+        if reading.true[before] >= 0:
+            reading.line([*in_period, before], total)
+    elif in_period and sum(reading.true[n] for n in in_period) == reading.true[total]:
+        reading.line(in_period, total)
+    return reading
+
+
+# --- generated municipalities, through the real report path --------------------------------
+
+PERIODS = ["2018-06", "2019-01", "2025-10", "2026-03"]
+COUNTRIES = ["SY", "IQ", "ER", "SO", "AF"]
+FIRST_NAMES = ["Amal", "Yonas", "Farah", "Nour", "Hamid", "Sahra", "Dawit", "Leyla"]
+
+optional_days = st.one_of(st.none(), st.integers(0, 400))
+person = st.fixed_dictionaries(
+    {
+        "days_before": st.integers(0, 900),  # arrival, days before the report date
+        "age": st.sampled_from([1, 9, 16, 17, 18, 19, 25, 34, 47, 61]),
+        "family_reunified": st.booleans(),
+        "closed": st.one_of(
+            st.none(), st.tuples(st.sampled_from(ClosingReason.values), st.integers(0, 500))
+        ),
+        "ladder": st.lists(
+            st.tuples(st.integers(1, 6), st.integers(0, 200), optional_days), max_size=2
+        ),
+        "employment": st.one_of(
+            st.none(),
+            st.tuples(
+                st.sampled_from(EmploymentCategory.values), st.integers(0, 500), optional_days
+            ),
+        ),
+        "course": st.one_of(
+            st.none(),
+            st.tuples(st.integers(0, 150), optional_days, st.one_of(st.none(), st.integers(0, 60))),
+        ),
+        "follow_ups": st.lists(st.integers(0, 900), max_size=2),
+        "health_offer": st.one_of(st.none(), st.integers(0, 150)),
+        "repatriation": st.one_of(
+            st.none(),
+            st.tuples(
+                st.sampled_from(COUNTRIES),
+                st.integers(1, 3),
+                st.integers(0, 3),
+                st.integers(0, 400),
+            ),
+        ),
+        # months before the report month, the caseworker's score, and whether
+        # the citizen answered item 13 too
+        "rounds": st.lists(
+            st.tuples(st.integers(0, 23), st.integers(1, 5), st.booleans()),
+            max_size=3,
+            unique_by=lambda r: r[0],
+        ),
+    }
+)
+municipality = st.fixed_dictionaries(
+    {"period": st.sampled_from(PERIODS), "people": st.lists(person, min_size=1, max_size=40)}
+)
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def build_municipality(spec: dict, *, team, school) -> tuple[str, list[tuple[str, str, str]]]:
+    """Make the citizens and their facts; returns the period and who was made."""
+    year, month = (int(x) for x in spec["period"].split("-"))
+    as_of = dt.date(year, month, calendar.monthrange(year, month)[1])
+    entries = []
+    for i, p in enumerate(spec["people"]):
+        arrival = as_of - dt.timedelta(days=p["days_before"])
+        birth = arrival - dt.timedelta(days=int(365.25 * p["age"]) + i % 200)
+        entries.append(
+            {
+                "team": team,
+                "cpr": replacement_cpr(birth, female=i % 2 == 0),
+                "first_name": FIRST_NAMES[i % len(FIRST_NAMES)],
+                "last_name": f"Figur{i:02d}",
+                "nationality": COUNTRIES[i % len(COUNTRIES)],
+                "residence_basis": ResidenceBasis.FAMILY_REUNIFIED
+                if p["family_reunified"]
+                else ResidenceBasis.REFUGEE,
+                "arrival_date": arrival,
+            }
+        )
+    services.cases_create_bulk(actor=None, entries=entries)
+    by_cpr = {
+        c.citizen.cpr: c
+        for c in Case.objects.filter(citizen__cpr__in=[e["cpr"] for e in entries]).select_related(
+            "citizen"
+        )
+    }
+    cases = [by_cpr[e["cpr"]] for e in entries]
+    facts = []
+    courses = []
+    questionnaire = questionnaire_current()
+    rounds = []
+    citizen_scores = {}
+    for case, p in zip(cases, spec["people"], strict=True):
+        arrival = case.citizen.arrival_date
+
+        def day(offset, start=arrival):
+            return start + dt.timedelta(days=offset)
+
+        if p["closed"]:
+            reason, after = p["closed"]
+            Case.objects.filter(pk=case.pk).update(
+                status=CaseStatus.CLOSED, closing_reason=reason, closed_on=day(after)
+            )
+        for step, start, length in p["ladder"]:
+            end = None if length is None else day(start + length)
+            facts.append(LadderPlacement(case=case, step=step, start_date=day(start), end_date=end))
+        if p["employment"]:
+            category, start, length = p["employment"]
+            end = None if length is None else day(start + length)
+            facts.append(
+                EmploymentSpell(case=case, category=category, start_date=day(start), end_date=end)
+            )
+        if p["course"]:
+            start, length, absence = p["course"]
+            end = None if length is None else day(start + length)
+            course = DanishCourse(
+                case=case, provider=school, module="DU2 M1", start_date=day(start), end_date=end
+            )
+            facts.append(course)
+            if absence is not None:
+                courses.append((course, absence))
+        facts += [FollowUp(case=case, held_on=day(offset)) for offset in p["follow_ups"]]
+        if p["health_offer"] is not None:
+            facts.append(HealthAssessment(case=case, offered_on=day(p["health_offer"])))
+        if p["repatriation"]:
+            country, adults, children, before = p["repatriation"]
+            facts.append(
+                Repatriation(
+                    case=case,
+                    left_on=max(arrival, as_of - dt.timedelta(days=before)),
+                    destination_country=country,
+                    adults=adults,
+                    children=children,
+                )
+            )
+        for months, score, citizen_too in p["rounds"]:
+            measured = _months_before(as_of, months) + dt.timedelta(days=case.pk % 27)
+            rounds.append(Round(case=case, measured_on=measured, questionnaire=questionnaire))
+            citizen_scores[len(rounds) - 1] = (score, citizen_too)
+    services.facts_create_bulk(actor=None, facts=facts)
+    services.facts_create_bulk(
+        actor=None,
+        facts=[
+            DanishAbsence(
+                case=course.case, course=course, month=as_of.replace(day=1), absence_percent=absence
+            )
+            for course, absence in courses
+        ],
+    )
+    Round.objects.bulk_create(rounds)
+    measurements = []
+    for i, round_ in enumerate(rounds):
+        score, citizen_too = citizen_scores[i]
+        raters = [(Rater.CASEWORKER, {n: score for n in range(1, 14)})]
+        if citizen_too:
+            raters.append((Rater.CITIZEN, {13: 6 - score}))
+        for rater, scores in raters:
+            m = Measurement(
+                round=round_,
+                rater=rater,
+                measured_on=round_.measured_on,
+                questionnaire=questionnaire,
+            )
+            m.set_scores(scores)
+            measurements.append(m)
+    Measurement.objects.bulk_create(measurements)
+    people = [(c.citizen.first_name, c.citizen.last_name, c.citizen.cpr) for c in cases]
+    return spec["period"], people
+
+
+@pytest.fixture
+def report_settings(settings):
+    settings.REPORT_MIN_CELL = MIN
+    settings.MUNICIPALITY_NAME = "Figurby Kommune"
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=municipality)
+def test_no_small_count_can_be_read_from_a_report_pdf(spec, report_settings):
+    with transaction.atomic():
+        team = TeamFactory(name="Team Figur")
+        school = ProviderFactory(name="Sprogskolen")
+        period, people = build_municipality(spec, team=team, school=school)
+        monthly = reports.make_report(
+            kind=ReportKind.MONTHLY, period=period, today=dt.date(2026, 11, 22)
+        )
+        as_of = reports.parse_period(ReportKind.MONTHLY, period).isoformat()
+        review = reports.make_report(
+            kind=ReportKind.SERVICE_REVIEW,
+            period=as_of,
+            allow_draft=True,
+            today=dt.date(2026, 11, 22),
+        )
+        transaction.set_rollback(True)
+    for archive, read in ((monthly, read_monthly), (review, read_service_review)):
+        text = pdf_flat(bytes(archive.pdf))
+        # What the example exercised (--hypothesis-show-statistics).
+        event(f"{archive.kind}: {'some' if '<5' in text else 'no'} small counts")
+        event(f"{archive.kind}: {'some' if '–*' in text else 'no'} cells hidden for a total")
+        problems = disclosures(read(text, archive.figures))
+        assert not problems, f"{archive.kind}: " + "\n".join(problems)
+        assert guards.cpr_numbers(text) == []
+        for first, last, cpr in people:
+            assert f"{first} {last}" not in text
+            assert cpr not in text and f"{cpr[:6]}-{cpr[6:]}" not in text
+
+
+# --- generated figures, through the context and the template (fast) ---------------------
+
+small = st.integers(0, 12)
+
+
+@st.composite
+def monthly_figures(draw) -> dict:
+    period = draw(st.sampled_from(["2026-01", "2026-10"]))
+    year, month = (int(x) for x in period.split("-"))
+    ladder = {k: draw(small) for k in LADDER_KEYS}
+    adults = sum(ladder.values())
+    children = draw(small)
+    total = adults + children
+    refugees = draw(st.integers(0, total))
+    employed = draw(st.integers(0, adults))
+    in_course = draw(st.integers(0, adults))
+    with_work = draw(st.integers(0, in_course))
+    within, later, not_placed, child_arrivals = (draw(small) for _ in range(4))
+    adult_arrivals = within + later + not_placed
+    year_to_date = adult_arrivals + child_arrivals
+    arrived = year_to_date if month == 1 else draw(st.integers(0, year_to_date))
+    month_refugees = draw(st.integers(0, arrived))
+    due = draw(small)
+    months = [
+        _months_before(dt.date(year, month, 1), i).strftime("%Y-%m") for i in range(11, -1, -1)
+    ]
+    ladder_months = []
+    for m in months:
+        counts = dict(ladder) if m == period else {k: draw(small) for k in LADDER_KEYS}
+        ladder_months.append({"month": m, "counts": counts, "total": sum(counts.values())})
+    trend = []
+    for m in months:
+        n = draw(st.integers(0, 9))
+        if n:
+            trend.append(
+                {
+                    "month": m,
+                    "caseworker_measurements": n,
+                    "caseworker_index_mean": 3.25,
+                    "citizen_item_13_mean": None,
+                    "citizen_measurements": 0,
+                }
+            )
+    by_country = []
+    for code in draw(st.lists(st.sampled_from(COUNTRIES), max_size=4, unique=True)):
+        adults_left, children_left = draw(st.integers(0, 7)), draw(st.integers(0, 7))
+        by_country.append(
+            {
+                "country": code,
+                "name": {"SY": "Syrien", "IQ": "Irak", "ER": "Eritrea", "SO": "Somalia"}.get(
+                    code, "Afghanistan"
+                ),
+                "households": draw(st.integers(1, 4)),
+                "adults": adults_left,
+                "children": children_left + (adults_left + children_left == 0),
+            }
+        )
+    return {
+        "kind": "monthly",
+        "period": period,
+        "as_of": dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat(),
+        "municipality": "Figurby Kommune",
+        "generated_at": "2026-11-01T02:15:00+01:00",
+        "in_programme": {
+            "total": total,
+            "adults": adults,
+            "children": children,
+            "refugees": refugees,
+            "family_reunified": total - refugees,
+        },
+        "arrivals": {
+            "year": year,
+            "month": arrived,
+            "month_refugees": month_refugees,
+            "month_family_reunified": arrived - month_refugees,
+            "year_to_date": year_to_date,
+            "quota": draw(st.one_of(st.none(), st.integers(1, 80))),
+        },
+        "ladder_now": [
+            {"step": None if k == "none" else int(k), "label": k, "count": ladder[k]}
+            for k in LADDER_KEYS
+        ],
+        "ladder_months": ladder_months,
+        "placement_96h": {
+            "from": f"{year}-01-01",
+            "to": f"{year}-{month:02d}-28",
+            "arrivals": adult_arrivals,
+            "within": within,
+            "not_placed": not_placed,
+            "share": None,
+            "median_hours": 50.0,
+        },
+        "employed": {"count": employed, "of": adults, "share": None},
+        "danish": {
+            "of": adults,
+            "in_course": in_course,
+            "with_work_or_internship": with_work,
+            "absence_mean": 10.0,
+            "absence_n": in_course,
+        },
+        "progression": {
+            "month_caseworker_measurements": trend[-1]["caseworker_measurements"]
+            if trend and trend[-1]["month"] == period
+            else 0,
+            "year_caseworker_measurements": sum(
+                t["caseworker_measurements"] for t in trend if t["month"][:4] == str(year)
+            ),
+            "trend": trend,
+        },
+        "repatriations": {"year": year, "by_country": by_country},
+        "compliance": {
+            "health_offer": {"due": due, "on_time": draw(st.integers(0, due))},
+            "follow_up": {"open_cases": total, "up_to_date": draw(st.integers(0, total))},
+        },
+    }
+
+
+@st.composite
+def review_figures(draw) -> dict:
+    as_of = draw(st.sampled_from(["2018-06-30", "2026-10-31"]))
+    end = dt.date.fromisoformat(as_of)
+    cohorts = []
+    for year in sorted(
+        draw(st.lists(st.integers(end.year - 4, end.year), max_size=4, unique=True))
+    ):
+        persons = draw(st.integers(1, 25))
+        horizons = {}
+        for horizon in ("6m", "12m"):
+            employed = draw(st.one_of(st.none(), st.integers(0, persons)))
+            horizons[f"employed_{horizon}"] = employed
+            horizons[f"share_{horizon}"] = None if employed is None else 0
+        cohorts.append(
+            {
+                "year": year,
+                "persons": persons,
+                "count_as_of": draw(st.integers(0, persons)),
+                **horizons,
+            }
+        )
+    repatriations = []
+    for year, code in draw(
+        st.lists(
+            st.tuples(st.integers(end.year - 2, end.year), st.sampled_from(COUNTRIES)),
+            max_size=5,
+            unique=True,
+        )
+    ):
+        adults_left, children_left = draw(st.integers(0, 7)), draw(st.integers(0, 7))
+        repatriations.append(
+            {
+                "year": year,
+                "country": code,
+                "name": code,
+                "households": draw(st.integers(1, 4)),
+                "adults": adults_left,
+                "children": children_left + (adults_left + children_left == 0),
+            }
+        )
+    repatriations.sort(key=lambda r: (r["year"], r["country"]))
+    trend = []
+    for i in range(23, -1, -1):
+        month = _months_before(end.replace(day=1), i).strftime("%Y-%m")
+        n = draw(st.integers(0, 9)) if month >= "2017-01" else 0
+        if n:
+            trend.append(
+                {
+                    "month": month,
+                    "caseworker_measurements": n,
+                    "caseworker_index_mean": 3.0,
+                    "citizen_item_13_mean": None,
+                    "citizen_measurements": 0,
+                }
+            )
+    before = draw(small) if end.year > 2018 else 0
+    return {
+        "kind": "service_review",
+        "period": as_of,
+        "as_of": as_of,
+        "municipality": "Figurby Kommune",
+        "generated_at": f"{as_of}T10:00:00+01:00",
+        "cohorts": cohorts,
+        "benchmark_employment": [],
+        "benchmark_municipalities": [],
+        "wellbeing": [],
+        "repatriations": repatriations,
+        "progression": {
+            "from": "2017-01-01",
+            "to": as_of,
+            "caseworker_measurements": before + sum(t["caseworker_measurements"] for t in trend),
+            "caseworker_index_mean": 3.0,
+            "citizen_self_assessment_mean": None,
+            "citizen_measurements": 0,
+            "caseworker_item_means": {},
+            "highest_item": None,
+            "lowest_item": None,
+            "item_labels": {},
+            "trend": trend,
+        },
+        "danish_absence": [],
+        "narratives": {
+            key: {"text": "Tekst.", "status": "final"} for key in reports.NARRATIVE_KEYS
+        },
+    }
+
+
+@pytest.fixture
+def plain_charts(monkeypatch):
+    """Charts as empty pictures: this test reads the tables, and drawing them
+    with matplotlib would cost a second a report (the PDF test draws them)."""
+    for name in ("ladder_months_svg", "trend_svg", "grouped_bars_svg", "item_means_svg"):
+        monkeypatch.setattr(charts, name, lambda *args, **kwargs: "<svg/>")
+
+
+@hypothesis_settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(figures=st.one_of(monthly_figures(), review_figures()))
+def test_no_small_count_can_be_read_from_a_report_page(figures, plain_charts, report_settings):
+    text = html_flat(reports.render_html(figures, min_cell=MIN))
+    read = read_monthly if figures["kind"] == "monthly" else read_service_review
+    problems = disclosures(read(text, figures))
+    assert not problems, "\n".join(problems)
+
+
+# --- the disclosures these tests found, worked out by hand --------------------------------
+
+
+def test_small_cells_beside_a_shown_cell_do_not_add_up_to_a_small_group(plain_charts):
+    """November 2025: one adult on steps 1–6 and six without a placement, 7 in
+    all. Printed as six "<5", 6 and 7, the total less the 6 said that exactly
+    one adult was on the ladder; the 6 is hidden too (at least 5 and at most 7)."""
+    figures = monthly_by_hand()
+    figures["ladder_months"][0]["counts"] = {str(s): 0 for s in range(1, 6)} | {
+        "6": 1,
+        "none": 6,
+    }
+    figures["ladder_months"][0]["total"] = 7
+
+    row = reports.monthly_context(figures, min_cell=MIN)["ladder_months"]["rows"][0]
+
+    assert row["month"] == "nov. 2025"
+    assert [str(c) for c in row["cells"]] == ["<5"] * 6 + ["–*"]
+    assert str(row["total"]) == "7"
+
+
+def test_a_small_month_cannot_be_worked_out_from_the_years_measurements(plain_charts):
+    """January to September 2026 had 14 caseworker measurements each, October 3:
+    the year's 129 less the nine months shown gave October's 3. January (the
+    first of the smallest months shown) is hidden with it: 129 - 8 x 14 = 17 is
+    January and October together, October 0–4 and January 13–17."""
+    figures = monthly_by_hand()
+    trend = [t for t in figures["progression"]["trend"] if t["month"] >= "2026-01"]
+    trend[-1] = {**trend[-1], "caseworker_measurements": 3}
+    figures["progression"].update(
+        trend=trend, month_caseworker_measurements=3, year_caseworker_measurements=129
+    )
+
+    progression = reports.monthly_context(figures, min_cell=MIN)["progression"]
+
+    shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
+    assert shown == ["–*"] + ["14"] * 8 + ["<5"]
+    assert (str(progression["month"]), str(progression["year"])) == ("<5", "129")
+
+
+def test_a_small_month_cannot_be_worked_out_from_the_review_periods_measurements(
+    plain_charts,
+):
+    """A review as of 30-06-2018 counts the measurements since 01-01-2017, and
+    its table lists every month since July 2016: 17 months of 6 and June 2018
+    with 2 make the 104 of table 5.1, so June is hidden and January 2017 with it."""
+    figures = review_by_hand(as_of="2018-06-30")
+    months = [_months_before(dt.date(2018, 6, 1), i).strftime("%Y-%m") for i in range(17, -1, -1)]
+    figures["progression"]["trend"] = [
+        {
+            "month": month,
+            "caseworker_measurements": 2 if month == "2018-06" else 6,
+            "caseworker_index_mean": 3.0,
+            "citizen_item_13_mean": None,
+            "citizen_measurements": 0,
+        }
+        for month in months
+    ]
+    figures["progression"]["caseworker_measurements"] = 17 * 6 + 2
+
+    progression = reports.service_review_context(figures, min_cell=MIN)["progression"]
+
+    shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
+    assert shown == ["–*"] + ["6"] * 16 + ["<5"]
+    assert str(progression["measurements"]) == "104"
+
+
+# --- the reader itself, on tables worked out by hand -----------------------------------------
+
+
+def _reading(true: dict[str, int], printed: dict[str, str], lines) -> Reading:
+    reading = Reading(dict(true))
+    reading.protected |= set(true)
+    for name, token in printed.items():
+        reading.count(name, token)
+    for cells, total in lines:
+        reading.line(cells, total)
+    return reading
+
+
+def test_reader_finds_a_small_cell_from_the_total_and_the_cells_shown():
+    # 23 - 12 - 8 = 3
+    reading = _reading(
+        {"a": 12, "b": 3, "c": 8, "t": 23},
+        {"a": "12", "b": "<5", "c": "8", "t": "23"},
+        [(["a", "b", "c"], "t")],
+    )
+    assert disclosures(reading) == ["b = 3 can be worked out"]
+
+
+def test_reader_finds_two_small_cells_that_together_are_a_small_group():
+    # 14 - 10 = 4 people in b and c together, though neither is pinned.
+    reading = _reading(
+        {"a": 10, "b": 2, "c": 2, "t": 14},
+        {"a": "10", "b": "<5", "c": "<5", "t": "14"},
+        [(["a", "b", "c"], "t")],
+    )
+    assert disclosures(reading) == [
+        "b + c = 4: the hidden cells of t add up to fewer than the minimum"
+    ]
+
+
+def test_reader_finds_a_count_through_a_sum_in_another_table():
+    # The adults (45) are hidden in one table and shown in another; 45 - 43 = 2.
+    reading = _reading(
+        {"adults": 45, "employed": 43, "rest": 2, "children": 3, "total": 48},
+        {"adults": "45", "employed": "43", "children": "<5", "total": "–*"},
+        [(["employed", "rest"], "adults"), (["adults", "children"], "total")],
+    )
+    problems = disclosures(reading)
+    assert "rest = 2 can be worked out" in problems
+
+
+def test_reader_finds_a_count_from_a_share_of_a_shown_base():
+    # 10 % of 20 is 2 and nothing else: 1 would print 5 %, 3 15 %.
+    reading = _reading({"a": 2, "n": 20}, {"a": "<5", "n": "20"}, [])
+    reading.share("a", "n", "10 %")
+    assert disclosures(reading) == ["a = 2 can be worked out"]
+
+
+def test_reader_cannot_pin_a_cycle_of_four_hidden_cells():
+    # A 2 x 2 table with every margin shown: each hidden cell can move by one
+    # around the cycle, so nothing is pinned and no line's hidden cells are small.
+    true = {"a": 1, "b": 10, "c": 10, "d": 10, "r1": 11, "r2": 20, "c1": 11, "c2": 20}
+    printed = {n: "<5" if n == "a" else "–*" for n in "abcd"}
+    printed |= {n: str(true[n]) for n in ("r1", "r2", "c1", "c2")}
+    lines = [
+        (["a", "b"], "r1"),
+        (["c", "d"], "r2"),
+        (["a", "c"], "c1"),
+        (["b", "d"], "c2"),
+    ]
+    assert disclosures(_reading(true, printed, lines)) == []
+
+
+def test_reader_reads_bounds_off_hidden_cells():
+    # a + c = 5 with a "<5" and c "–*" (at least 5): c = 5 and a = 0, and then
+    # b = 11 - 0 and d = 20 - 11 follow, though every cell is hidden.
+    true = {"a": 0, "b": 11, "c": 5, "d": 9, "r1": 11, "r2": 14, "c1": 5, "c2": 20}
+    printed = {"a": "<5", "b": "–*", "c": "–*", "d": "–*"}
+    printed |= {n: str(true[n]) for n in ("r1", "r2", "c1", "c2")}
+    lines = [
+        (["a", "b"], "r1"),
+        (["c", "d"], "r2"),
+        (["a", "c"], "c1"),
+        (["b", "d"], "c2"),
+    ]
+    assert disclosures(_reading(true, printed, lines)) == [
+        "a = 0 can be worked out",
+        "b = 11 can be worked out",
+        "c = 5 can be worked out",
+        "d = 9 can be worked out",
+    ]
+
+
+# --- the leak guard ---------------------------------------------------------------------------
+
+
+def test_guard_knows_a_cpr_shaped_number_by_its_date():
+    assert guards.cpr_numbers("borger 110190-1234 og 1101901234") == ["110190-1234", "1101901234"]
+    # a replacement number: day of birth + 60
+    assert guards.cpr_numbers("7101904000") == ["7101904000"]
+    # no date: day 32, month 13, or day 92 (32 + 60)
+    assert guards.cpr_numbers("3201901234 1113901234 9201901234") == []
+    # part of a longer number or word: a UUID, a checksum
+    assert guards.cpr_numbers("5f3c1101901234a 123456789012 x1101901234") == []
+
+
+def test_guard_finds_a_name_across_lines_and_cases():
+    leaks = guards.leaks("Sagen om AMAL\n  haddad er lukket", names=[("Amal", "Haddad")])
+    assert leaks == ["Amal Haddad"]
+    assert guards.leaks("Amal og Haddad", names=[("Amal", "Haddad")]) == []
+
+
+def test_guard_catches_a_cpr_in_a_log_line(leak_guard):
+    logging.getLogger("evaluation.reports").warning("Rapport for %s fejlede", "110190-1234")
+    logging.getLogger("evaluation.reports").warning("Rapport for %s fejlede", "11-01-1990")
+
+    assert leak_guard.findings() == [
+        "log line 'evaluation.reports WARNING Rapport for 110190-1234 fejlede' holds '110190-1234'"
+    ]
+    leak_guard.forget()
+
+
+def test_guard_catches_a_cpr_in_a_traceback(leak_guard):
+    try:
+        raise ValueError("ugyldigt CPR-nummer 7101904000")
+    except ValueError:
+        logging.getLogger("evaluation.tasks").exception("Rapportjob fejlede")
+
+    assert [f[-12:] for f in leak_guard.findings()] == ["'7101904000'"]
+    leak_guard.forget()
+
+
+@pytest.mark.django_db
+def test_guard_catches_a_saved_citizens_name_in_a_pdf(leak_guard):
+    team = TeamFactory(name="Team Vagt")
+    make_case(team=team, first_name="Zainab", last_name="Qureshi", cpr="7101904000")
+
+    reports.render_pdf("<p>Opfølgning med Zainab Qureshi</p>")
+
+    assert leak_guard.findings() == ["PDF 1 of the test holds 'Zainab Qureshi'"]
+    leak_guard.forget()
+
+
+@pytest.mark.django_db
+def test_guard_knows_bulk_created_citizens(leak_guard):
+    team = TeamFactory(name="Team Vagt")
+    services.cases_create_bulk(
+        actor=None,
+        entries=[
+            {
+                "team": team,
+                "cpr": replacement_cpr(dt.date(1980, 5, 5)),
+                "first_name": "Hamid",
+                "last_name": "Rahimi",
+                "nationality": "AF",
+                "residence_basis": ResidenceBasis.REFUGEE,
+                "arrival_date": dt.date(2024, 1, 10),
+            }
+        ],
+    )
+
+    logging.getLogger("django.request").warning("Hamid Rahimi")
+
+    assert leak_guard.findings() == [
+        "log line 'django.request WARNING Hamid Rahimi' holds 'Hamid Rahimi'"
+    ]
+    leak_guard.forget()
+
+
+def test_guard_fails_the_test_that_leaks(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT))
+    pytester.makeconftest('pytest_plugins = ["tests.guards"]')
+    pytester.makepyfile(
+        """
+        import logging
+
+        def test_leaks():
+            logging.getLogger("evaluation").error("CPR 110190-1234")
+
+        def test_keeps_quiet():
+            logging.getLogger("evaluation").error("CPR 110190-xxxx")
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--ds=config.settings", "--rootdir", str(pytester.path)
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*A person can be identified*", "*holds '110190-1234'*"])
