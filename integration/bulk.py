@@ -26,6 +26,8 @@ from django.utils import timezone
 
 # Rows per INSERT where COPY is not used; SQLite's limit of 999 parameters per
 # statement (Django's bulk_batch_size) makes it lower there.
+# Fewer rows than this go in a multi-row INSERT rather than COPY.
+COPY_MIN_ROWS = 100
 BATCH = 1000
 # Keys per ``= ANY(%s)`` when history rows are copied on PostgreSQL.
 KEYS_BATCH = 10_000
@@ -152,8 +154,11 @@ def insert(
     with connection.cursor() as cursor:
         # psycopg2's copy_expert; another driver, or a column COPY's text form
         # is not written for here (JSON, say), takes the INSERT path.
+        # A few rows (a page's access-log entries) go in one INSERT: COPY
+        # would first draw the keys from the sequence, two round trips.
         if (
             connection.vendor == "postgresql"
+            and len(rows) >= COPY_MIN_ROWS
             and hasattr(cursor.cursor, "copy_expert")
             and all(_kind(f) in _COPY_KINDS for f in fields)
         ):

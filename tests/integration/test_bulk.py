@@ -14,6 +14,8 @@ def path(request, monkeypatch):
     """PostgreSQL takes rows by COPY; every database can take them by INSERT."""
     if request.param == "insert":
         monkeypatch.setattr(bulk, "_COPY_KINDS", frozenset())
+    else:  # COPY however few the rows
+        monkeypatch.setattr(bulk, "COPY_MIN_ROWS", 1)
     return request.param
 
 
