@@ -142,7 +142,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
     )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles the reports' correlated subqueries anew on every
     # run and takes longer doing so than running them (make bench, 10,000
     # citizens: the cohort table in 1.4 s with JIT, 0.2 s without).

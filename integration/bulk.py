@@ -91,13 +91,14 @@ def _fill_defaults(fields: list[models.Field], rows: Sequence[dict[str, Any]]) -
             raise ValueError(f"{field.model.__name__}.{name} needs a value.")
 
 
-# The columns _copy_text writes; any other sends the rows by INSERT.
+# The columns copy_text writes; any other sends the rows by INSERT.
 _COPY_KINDS = _AS_IS | {"DateField", "DateTimeField", "UUIDField", "DecimalField"}
 # COPY's text format: a tab between columns, \N for NULL, and these escaped.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: Any) -> str:
+def copy_text(value: Any) -> str:
+    """One value in COPY's text format (the bench seed writes its rows with it too)."""
     if value is None:
         return "\\N"
     if value is True:
@@ -124,7 +125,7 @@ def _copy(cursor, meta, fields: list[models.Field], rows, *, returning: bool) ->
         columns.insert(0, meta.pk)
     names = [f.attname for f in columns]
     text = io.StringIO()
-    text.writelines("\t".join([_copy_text(row[name]) for name in names]) + "\n" for row in rows)
+    text.writelines("\t".join([copy_text(row[name]) for name in names]) + "\n" for row in rows)
     text.seek(0)
     # The driver's own call: Django's wrapper would not turn its errors into
     # django.db's IntegrityError and DataError, so that is done here.

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -549,6 +549,20 @@ def facts_create_bulk(
     return [fact for group in by_model.values() for fact in group]
 
 
+def _claim_versions(model: type[models.Model], by_version: dict[int, list[int]]) -> None:
+    """Claim each row at the version it was read at, as _save_versioned does one
+    by one: the conditional UPDATE bumps the version and locks the row, and a row
+    changed meanwhile refuses the whole import."""
+    for version, pks in by_version.items():
+        for i in range(0, len(pks), _IMPORT_CHUNK):
+            chunk = pks[i : i + _IMPORT_CHUNK]
+            claimed = model.objects.filter(pk__in=chunk, version=version).update(
+                version=F("version") + 1
+            )
+            if claimed != len(chunk):
+                raise ConcurrentEditError()
+
+
 @transaction.atomic
 def facts_update_bulk(
     *, actor: User | None, changes: Iterable[tuple[CaseFact, int]], fields: list[str]
@@ -566,15 +580,7 @@ def facts_update_bulk(
     for fact, version in changes:
         fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
         by_version.setdefault(version, []).append(fact.pk)
-    # The conditional UPDATE claims each version, as _save_versioned does.
-    for version, pks in by_version.items():
-        for i in range(0, len(pks), _IMPORT_CHUNK):
-            chunk = pks[i : i + _IMPORT_CHUNK]
-            claimed = model.objects.filter(pk__in=chunk, version=version).update(
-                version=F("version") + 1
-            )
-            if claimed != len(chunk):
-                raise ConcurrentEditError()
+    _claim_versions(model, by_version)
     facts = []
     for fact, version in changes:
         fact.version = version + 1
@@ -660,16 +666,7 @@ def citizens_update_bulk(
         citizen.full_clean(validate_unique=False)
         fields.update(change)
         by_version.setdefault(version, []).append(case.pk)
-    # The conditional UPDATE claims each version and locks the row, as
-    # _save_versioned does one by one.
-    for version, pks in by_version.items():
-        for i in range(0, len(pks), _IMPORT_CHUNK):
-            chunk = pks[i : i + _IMPORT_CHUNK]
-            claimed = Case.objects.filter(pk__in=chunk, version=version).update(
-                version=F("version") + 1
-            )
-            if claimed != len(chunk):
-                raise ConcurrentEditError()
+    _claim_versions(Case, by_version)
     cases = []
     for case, version, _change in items:
         case.version = version + 1

@@ -45,6 +45,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from integration import cpr, data_version, deadlines
+from integration.bulk import copy_text
 from integration.deadlines import add_months
 from integration.demo import ASYLUM_CENTRES, COUNTRIES, NAMES
 from integration.models import (
@@ -436,22 +437,6 @@ class _Planner:
 # --- writing with COPY ------------------------------------------------------------
 
 
-def _text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
-def _fmt(value) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return _text(value)
-    return str(value)
-
-
 class _Copy:
     """Rows of one table, sent with COPY when the seed flushes."""
 
@@ -468,7 +453,7 @@ class _Copy:
         self.written = 0
 
     def row(self, *values) -> None:
-        self.lines.append("\t".join([_fmt(v) for v in values]) + "\n")
+        self.lines.append("\t".join([copy_text(v) for v in values]) + "\n")
 
     def flush(self, cursor) -> None:
         if not self.lines:
@@ -1064,8 +1049,8 @@ class _Writer:
         cells = "\t".join("\\N" if s is None else str(s) for s in scores)
         self.t.measurements.lines.append(
             f"{self.next_id(self.t.measurements)}\t{round_id}\t{rater}\t{day}\t{self.questionnaire_id}\t"
-            f"{_fmt(provider)}\t{_fmt(entered_by)}\t{'t' if via_link else 'f'}\t{cells}\t"
-            f"{_fmt(index)}\t{answered}\t{stamp}\n"
+            f"{copy_text(provider)}\t{copy_text(entered_by)}\t{'t' if via_link else 'f'}\t{cells}\t"
+            f"{copy_text(index)}\t{answered}\t{stamp}\n"
         )
 
 
