@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "common",
+    "accounts",
     "integration",
     "progression",
     "evaluation",
@@ -102,7 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "integration.middleware.NoStoreForSignedInMiddleware",
+    "accounts.middleware.NoStoreForSignedInMiddleware",
     # Last, so that it sees a lockout before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -121,7 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "integration.context_processors.navigation",
+                "accounts.menu.navigation",
             ],
         },
     },
@@ -182,7 +184,7 @@ AXES_VERBOSE = False
 
 # Sessions end after 30 idle minutes: every request renews the cookie.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_ENGINE = "integration.sessions"
+SESSION_ENGINE = "accounts.sessions"
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

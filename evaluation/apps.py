@@ -7,7 +7,7 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluation and reports")
 
     def role_permissions(self) -> dict[str, list[str]]:
-        """Permissions this app adds to the roles (see integration.roles)."""
+        """Permissions this app adds to the roles (see accounts.roles)."""
         reports = ["evaluation.view_reportarchive"]
         return {
             "manager": [

@@ -23,8 +23,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
-from integration.imports import (
+from common.csvimport import (
     ImportFileError,
     ImportReport,
     RowChecker,
@@ -33,6 +32,7 @@ from integration.imports import (
     read_table,
     write_failed,
 )
+from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
 from integration.models import User
 
 BENCHMARKS = "benchmarks"

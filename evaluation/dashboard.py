@@ -2,7 +2,7 @@
 residence basis, cached until the case data changes.
 
 Two cache entries per choice of filters, both keyed by the filters, today's
-date and ``integration.data_version.current()`` (which every change or import
+date and ``common.data_version.current()`` (which every change or import
 bumps, so a changed figure is never served from the cache):
 
 - the figures, counted in the database (22 queries for 12 months);
@@ -24,8 +24,9 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common import data_version, dates
 from evaluation import metrics
-from integration import data_version, deadlines, report_selectors
+from integration import report_selectors
 from integration import selectors as case_selectors
 from integration.models import LadderStep, User
 from progression import selectors as progression_selectors
@@ -52,32 +53,13 @@ class DashboardFilters:
     @classmethod
     def default(cls, today: dt.date) -> DashboardFilters:
         """The last 12 calendar months: this month so far and the 11 before it."""
-        return cls(start=deadlines.add_months(today.replace(day=1), 1 - DEFAULT_MONTHS), end=today)
+        return cls(start=dates.add_months(today.replace(day=1), 1 - DEFAULT_MONTHS), end=today)
 
     def key(self) -> str:
         return (
             f"{self.start.isoformat()}:{self.end.isoformat()}:"
             f"{self.team_id or 'all'}:{self.residence_basis or 'all'}"
         )
-
-
-def month_starts(start: dt.date, end: dt.date) -> list[dt.date]:
-    """The first day of every month that [start, end] touches, oldest first."""
-    months = []
-    month = start.replace(day=1)
-    while month <= end:
-        months.append(month)
-        month = deadlines.add_months(month, 1)
-    return months
-
-
-def month_count(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
-def _month_end(month: dt.date, end: dt.date) -> dt.date:
-    """The month's last day, or ``end`` when the period stops earlier."""
-    return min(deadlines.add_months(month, 1) - dt.timedelta(days=1), end)
 
 
 # --- the figures ----------------------------------------------------------------
@@ -114,7 +96,7 @@ def build_figures(user: User, filters: DashboardFilters, today: dt.date) -> dict
     if team_id is not None:
         teams = [t for t in teams if t["id"] == team_id]
 
-    months = month_starts(start, end)
+    months = dates.month_starts(start, end)
     by_month = {
         row["month"].strftime("%Y-%m"): row["n"]
         for row in report_selectors.arrivals_by_month(user, start, end, **narrow)
@@ -123,7 +105,7 @@ def build_figures(user: User, filters: DashboardFilters, today: dt.date) -> dict
         [
             (
                 month.strftime("%Y-%m"),
-                report_selectors.ladder_on(user, _month_end(month, end), **narrow),
+                report_selectors.ladder_on(user, min(dates.month_end(month), end), **narrow),
             )
             for month in months
         ]

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from common.dates import add_months, month_end
 from evaluation.benchmarks import import_benchmarks, quota_set
 from evaluation.models import BenchmarkSource, ReportNarrative
-from evaluation.report_data import month_end
-from integration.deadlines import add_months
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "benchmark_samples"
 SAMPLE_FILES = {

@@ -58,17 +58,16 @@ Dates are ISO strings; shares are whole percentages rounded half up.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.countries import country_name
+from common.dates import add_months, month_end, month_ends_back
 from evaluation import metrics
 from integration import report_selectors as rs
-from integration.countries import country_name
-from integration.deadlines import add_months
 from integration.models import LadderStep, User
 from progression import selectors as progression_selectors
 
@@ -89,16 +88,6 @@ NARRATIVE_SECTIONS = [
 ]
 
 
-def month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def _months_back(end: dt.date, count: int) -> list[dt.date]:
-    """The last days of ``count`` months ending with ``end``'s month, oldest first."""
-    first = end.replace(day=1)
-    return [month_end(add_months(first, -i)) for i in reversed(range(count))]
-
-
 def _step_labels() -> dict[int, str]:
     return {step.value: str(step.label) for step in LadderStep}
 
@@ -106,7 +95,7 @@ def _step_labels() -> dict[int, str]:
 def ladder_months(user: User | None, end: dt.date, count: int = 12, **filters) -> list[dict]:
     """The ladder distribution on the last day of each of ``count`` months."""
     out = []
-    for day in _months_back(end, count):
+    for day in month_ends_back(end, count):
         counts = rs.ladder_on(user, day, **filters)
         row = {str(s): counts.get(s, 0) for s in range(1, 7)}
         row["none"] = counts.get(None, 0)

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from common.dates import month_end
 from evaluation import charts, disclosure
 from evaluation.models import ReportArchive, ReportKind, ReportNarrative
 
@@ -114,17 +115,12 @@ def parse_period(kind: str, period: str) -> dt.date:
         if not re.fullmatch(r"\d{4}-\d{2}", period or ""):
             raise ValueError(f"A month is written YYYY-MM, not {period!r}")
         first = dt.date.fromisoformat(f"{period}-01")
-        return _month_end(first)
+        return month_end(first)
     if kind == ReportKind.SERVICE_REVIEW:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", period or ""):
             raise ValueError(f"A date is written YYYY-MM-DD, not {period!r}")
         return dt.date.fromisoformat(period)
     raise ValueError(f"Unknown report kind {kind!r}")
-
-
-def _month_end(day: dt.date) -> dt.date:
-    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
 
 
 def previous_month(today: dt.date) -> str:

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.csvimport import ImportReport, decode
+from common.forms import CsvFileField, DateInput
 from evaluation import benchmarks
 from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
-from integration.forms import CsvFileField, DateInput
-from integration.imports import ImportReport, decode
 
 SESSION_KEY = "evaluation_pending_benchmarks"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common import dates
 from evaluation import dashboard as board
 from integration.models import LadderStep, ResidenceBasis
 
@@ -65,7 +66,7 @@ class DashboardFilterForm(forms.Form):
             self.add_error("date_to", _("The period cannot end after today."))
         elif start and end and start > end:
             self.add_error("date_from", _("The start must be on or before the end."))
-        elif start and end and board.month_count(start, end) > board.MAX_MONTHS:
+        elif start and end and dates.month_count(start, end) > board.MAX_MONTHS:
             self.add_error(
                 "date_from",
                 _("Choose a period of at most %(months)d months.") % {"months": board.MAX_MONTHS},

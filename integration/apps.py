@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,8 +6,8 @@ class IntegrationConfig(AppConfig):
     name = "integration"
     verbose_name = _("Integration cases")
 
-    def ready(self) -> None:
-        from integration.roles import sync_role_groups
+    def role_permissions(self) -> dict[str, list[str]]:
+        """Permissions this app adds to the roles (see accounts.roles)."""
+        from integration.permissions import role_permissions
 
-        # After every app's migrate, so that permissions of apps listed later exist.
-        post_migrate.connect(sync_role_groups, dispatch_uid="sync_role_groups")
+        return role_permissions()

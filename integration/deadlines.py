@@ -8,21 +8,24 @@ does not exist" (31-01 + 1 month = 28-02 or 29-02).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from common.dates import add_months
+
+
+class DeadlineKind(models.TextChoices):
+    FIRST_PLACEMENT = "first_placement", _("First ladder placement (96 hours)")
+    HEALTH_OFFER = "health_offer", _("Offer of health assessment (3 months)")
+    FOLLOW_UP = "follow_up", _("Follow-up (every 3 months)")
+
 
 FIRST_PLACEMENT_DAYS = 4  # 96 hours
 HEALTH_OFFER_MONTHS = 3
 FOLLOW_UP_MONTHS = 3
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year = day.year + month_index // 12
-    month = month_index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
 
 
 def first_placement_due(arrival: dt.date) -> dt.date:
@@ -76,8 +79,6 @@ def pending_deadlines(
     The employment priority ladder is for adults: a child at arrival has no
     96-hour placement deadline.
     """
-    from integration.models import DeadlineKind
-
     pending = []
     if adult_at_arrival and first_placement is None:
         pending.append(Deadline(DeadlineKind.FIRST_PLACEMENT, first_placement_due(arrival)))

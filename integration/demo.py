@@ -33,8 +33,10 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from integration import cpr, services
-from integration.deadlines import add_months
+from accounts.roles import Role
+from common import cpr
+from common.dates import add_months
+from integration import services
 from integration.models import (
     Case,
     CaseFact,
@@ -62,7 +64,6 @@ from integration.models import (
     ProviderOrganisation,
     Repatriation,
     ResidenceBasis,
-    Role,
     ScreeningVisit,
     Team,
     User,
@@ -1252,7 +1253,7 @@ def _role_group(role: str) -> Group:
     group = Group.objects.filter(name=role).first()
     if group is None:
         # The post_migrate hook has not run in this database yet.
-        from integration.roles import sync_role_groups
+        from accounts.roles import sync_role_groups
 
         sync_role_groups()
         group = Group.objects.get(name=role)

@@ -6,9 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration import cpr
-from integration.countries import country_choices
+from accounts.roles import Role
+from common import cpr
+from common.forms import CountryField, DateInput, VersionedForm, date_field
 from integration.models import (
+    FACT_MODELS,
     Case,
     CaseStatus,
     Citizen,
@@ -27,58 +29,11 @@ from integration.models import (
     ProviderOrganisation,
     Repatriation,
     ResidenceBasis,
-    Role,
     ScreeningVisit,
     Sex,
     Team,
     User,
 )
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; its value is always ISO, whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def _date_field(label, required=True, **kwargs) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput(), **kwargs)
-
-
-class CsvFileField(forms.FileField):
-    """A CSV upload, refused with a clear message above ``max_bytes``."""
-
-    def __init__(self, *, max_bytes: int, **kwargs):
-        self.max_bytes = max_bytes
-        kwargs.setdefault("label", _("CSV file"))
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload is not None and upload.size > self.max_bytes:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": self.max_bytes // 2**20}
-            )
-        return upload
-
-
-class CountryField(forms.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=self._choices, **kwargs)
-
-    @staticmethod
-    def _choices():
-        return [("", "---------"), *country_choices()]
-
-
-class VersionedForm(forms.Form):
-    """Carries the version a record was read at, for optimistic locking."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 def caseworkers_of(team: Team | None):
@@ -108,7 +63,7 @@ class CitizenFieldsMixin(forms.Form):
         help_text=_("For example: Arabic, Kurdish"),
     )
     residence_basis = forms.ChoiceField(label=_("Residence basis"), choices=ResidenceBasis.choices)
-    arrival_date = _date_field(_("Arrival date"))
+    arrival_date = date_field(_("Arrival date"))
     household = forms.CharField(
         label=_("Household reference"),
         max_length=40,
@@ -192,7 +147,7 @@ class CaseEditForm(CitizenFieldsMixin, VersionedForm):
 
 class CloseCaseForm(VersionedForm):
     reason = forms.ChoiceField(label=_("Closing reason"), choices=ClosingReason.choices)
-    on = _date_field(_("Closed on"), initial=timezone.localdate)
+    on = date_field(_("Closed on"), initial=timezone.localdate)
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -200,7 +155,7 @@ class CloseCaseForm(VersionedForm):
 
 
 class ReopenCaseForm(VersionedForm):
-    on = _date_field(_("Reopened on"), initial=timezone.localdate)
+    on = date_field(_("Reopened on"), initial=timezone.localdate)
     note = forms.CharField(
         label=_("Why is the case reopened?"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -328,18 +283,23 @@ class EmploymentSpellForm(FactForm):
 
 
 # The URL slug of every fact kind, in the order the case page shows them.
+_FORMS = [
+    ScreeningVisitForm,
+    HousingPlacementForm,
+    LadderPlacementForm,
+    DanishCourseForm,
+    DanishAbsenceForm,
+    IntegrationContractForm,
+    IntegrationPlanForm,
+    HealthAssessmentForm,
+    FollowUpForm,
+    RepatriationForm,
+    EmploymentSpellForm,
+]
+_FORM_OF_MODEL = {form._meta.model: form for form in _FORMS}
+# The form of each kind of fact, under the kinds of integration.models.FACT_MODELS.
 FACT_FORMS: dict[str, type[FactForm]] = {
-    "screening": ScreeningVisitForm,
-    "housing": HousingPlacementForm,
-    "ladder": LadderPlacementForm,
-    "course": DanishCourseForm,
-    "absence": DanishAbsenceForm,
-    "contract": IntegrationContractForm,
-    "plan": IntegrationPlanForm,
-    "health": HealthAssessmentForm,
-    "followup": FollowUpForm,
-    "repatriation": RepatriationForm,
-    "employment": EmploymentSpellForm,
+    kind: _FORM_OF_MODEL[model] for kind, model in FACT_MODELS.items()
 }
 
 

@@ -8,22 +8,30 @@ changes. CPR numbers appear in messages only masked.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
-from integration import cpr, services
-from integration.countries import parse_country
+from common import cpr
+from common.countries import parse_country
+from common.csvimport import (
+    CHUNK,
+    ImportFileError,
+    ImportReport,
+    RowChecker,
+    RowError,
+    decode,
+    max_length,
+    read_table,
+    write_failed,
+)
+from integration import services
 from integration.models import (
     AccessAction,
     Case,
@@ -37,10 +45,7 @@ from integration.models import (
     Team,
     User,
 )
-
-# Queries with ``__in`` stay below every database's limit on parameters.
-CHUNK = 500
-_CPR_LIKE = re.compile(r"(?<![0-9])([0-9]{6})-?[0-9]{4}(?![0-9])")
+from integration.selectors import CaseRef, case_refs_by_cpr, cases_by_cpr
 
 
 class ImportKind(models.TextChoices):
@@ -54,377 +59,10 @@ CITIZEN_OPTIONAL = ("sex", "team", "household")
 EMPLOYMENT_REQUIRED = ("cpr", "start_date", "end_date", "category")
 
 
-@dataclass(frozen=True)
-class RowError:
-    """A reason a file cannot be imported; ``line`` None means the whole file."""
-
-    line: int | None
-    column: str
-    reason: str
-
-    def __post_init__(self) -> None:
-        # Whatever a cell held, a CPR number never reaches a message unmasked.
-        object.__setattr__(self, "reason", _CPR_LIKE.sub(r"\1-xxxx", self.reason))
-
-    def __str__(self) -> str:
-        where = _("line %(line)s") % {"line": self.line} if self.line else _("file")
-        if self.column:
-            where = _("%(where)s, column %(column)s") % {"where": where, "column": self.column}
-        return f"{where}: {self.reason}"
-
-
-@dataclass
-class ImportReport:
-    """What an import did, or would do when it was only checked."""
-
-    kind: str
-    filename: str = ""
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    written: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> str:
-        rows = ngettext("%(n)s row", "%(n)s rows", self.rows) % {"n": self.rows}
-        return _("%(rows)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
-            "rows": rows,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-        }
-
-
-# --- reading the file ---------------------------------------------------------
-
-# Rows per file: every row is held in memory until the whole file is checked.
-MAX_ROWS = 500_000
-# A cell a spreadsheet would run as a formula when the data is exported again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Control characters (NUL, line breaks inside a cell ...), a byte-order mark
-# inside the text, and Unicode line and paragraph separators.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ufeff\u2028\u2029]")
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read."""
-
-    def __init__(self, error: RowError):
-        super().__init__(error.reason)
-        self.error = error
-
-
-def _delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") > header_line.count(",") else ","
-
-
-def _locate(text: str, position: int) -> tuple[int, str]:
-    """The line and the header's column name at a character of ``text``."""
-    lines = text.splitlines(keepends=True)
-    line = text.count("\n", 0, position) + 1
-    header = lines[0] if lines else ""
-    delimiter = _delimiter(header)
-    names = next(csv.reader([header], delimiter=delimiter), [])
-    offset = sum(len(x) for x in lines[: line - 1])
-    before = text[offset:position]
-    index = len(next(csv.reader([before], delimiter=delimiter), None) or [""]) - 1
-    column = _normalise(names[index]) if 0 <= index < len(names) and line > 1 else ""
-    return line, column
-
-
-def decode(data: bytes | str) -> str:
-    """The file's text without a byte-order mark; raises ImportFileError if not UTF-8."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    reason = _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        readable = data.decode("utf-8-sig", errors="replace")
-        position = len(data[: exc.start].decode("utf-8-sig", errors="replace"))
-        line, column = _locate(readable, position)
-        raise ImportFileError(RowError(line, column, reason)) from exc
-    if "\x00" in text:  # UTF-16 without a byte-order mark decodes, with a NUL per letter
-        line, column = _locate(text, text.index("\x00"))
-        raise ImportFileError(RowError(line, column, reason))
-    return text
-
-
-@dataclass
-class _Table:
-    rows: list[tuple[int, dict[str, str]]]
-
-
-def _normalise(name: str) -> str:
-    return name.strip().lower()
-
-
-def _unsafe(raw: str) -> str:
-    """Why a cell cannot be imported as it is, or ""."""
-    if raw.lstrip(" ").startswith(FORMULA_STARTS):
-        start = raw.lstrip(" ")[0]
-        shown = {"\t": _("a tab"), "\r": _("a carriage return")}.get(start, f"“{start}”")
-        return _(
-            "A value cannot begin with %(start)s: a spreadsheet would take it for a formula."
-        ) % {"start": shown}
-    if m := _UNPRINTABLE.search(raw):
-        return _("The value contains an invisible control character (U+%(code)04X); remove it.") % {
-            "code": ord(m.group())
-        }
-    return ""
-
-
-def read_table(
-    text: str, *, required: Iterable[str], optional: Iterable[str], errors: list[RowError]
-) -> _Table | None:
-    """The data rows as (line, {column: stripped value}); None if the file is unusable.
-
-    The delimiter is whichever of ; and , the header line has more of. A
-    column the import does not know, a value under a column without a name,
-    a cell that begins like a spreadsheet formula or holds a control
-    character, and more than MAX_ROWS rows are refused.
-    """
-    if not text.strip():
-        errors.append(RowError(None, "", _("The file is empty.")))
-        return None
-    header_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
-    # The csv module refuses fields over 128 KiB (a process-wide setting); let
-    # any field through, so that a long one is reported under its column.
-    field_limit = csv.field_size_limit(max(csv.field_size_limit(), len(text)))
-    try:
-        return _read_rows(reader, required=required, optional=optional, errors=errors)
-    finally:
-        csv.field_size_limit(field_limit)
-
-
-def _read_rows(reader, *, required, optional, errors: list[RowError]) -> _Table | None:
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        errors.append(RowError(1, "", _("The header is not valid CSV: %(e)s") % {"e": exc}))
-        return None
-    names = [_normalise(h) for h in header]
-    known = {*required, *optional}
-    for name in sorted({n for n in names if n in known and names.count(n) > 1}):
-        errors.append(RowError(1, name, _("The column appears more than once.")))
-    for raw, name in zip(header, names, strict=True):
-        if name and name not in known:
-            errors.append(
-                RowError(
-                    1,
-                    raw.strip()[:40],
-                    _("Unknown column; the file may have only the columns: %(columns)s.")
-                    % {"columns": ", ".join([*required, *optional])},
-                )
-            )
-    missing = [c for c in required if c not in names]
-    if missing:
-        errors.append(
-            RowError(
-                1,
-                ", ".join(missing),
-                ngettext(
-                    "A required column is missing. The file needs the columns: %(columns)s.",
-                    "Required columns are missing. The file needs the columns: %(columns)s.",
-                    len(missing),
-                )
-                % {"columns": ", ".join(required)},
-            )
-        )
-    if errors:
-        return None
-    width = len(names)
-    wanted = {name: i for i, name in enumerate(names) if name in known}
-    unnamed = [i for i, name in enumerate(names) if not name]
-    table = _Table(rows=[])
-    previous_end = reader.line_num
-    count = 0
-    try:
-        for record in reader:
-            line = previous_end + 1
-            previous_end = reader.line_num
-            if not any(value.strip() for value in record):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                errors.append(
-                    RowError(
-                        line,
-                        "",
-                        _("The file has more than %(max)s rows; split it into smaller files.")
-                        % {"max": f"{MAX_ROWS:,}".replace(",", ".")},
-                    )
-                )
-                return None
-            if len(record) < width or any(v.strip() for v in record[width:]):
-                errors.append(
-                    RowError(
-                        line,
-                        "",
-                        _("The row has %(n)s fields; the header has %(m)s.")
-                        % {"n": len(record), "m": width},
-                    )
-                )
-                continue
-            failed = False
-            for i in unnamed:
-                if record[i].strip():
-                    failed = True
-                    errors.append(
-                        RowError(line, str(i + 1), _("A value under a column without a name."))
-                    )
-            for name, i in wanted.items():
-                if reason := _unsafe(record[i]):
-                    failed = True
-                    errors.append(RowError(line, name, reason))
-            if not failed:
-                table.rows.append((line, {name: record[i].strip() for name, i in wanted.items()}))
-    except csv.Error as exc:
-        errors.append(
-            RowError(reader.line_num, "", _("The file is not valid CSV: %(e)s") % {"e": exc})
-        )
-    if not table.rows and not errors:
-        errors.append(RowError(None, "", _("The file has a header but no rows.")))
-        return None
-    return table
-
-
-# --- checking values ------------------------------------------------------------
-
-
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_DANISH_DATE = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})")
-
-
-def parse_date(text: str) -> dt.date:
-    """A date written YYYY-MM-DD or DD-MM-YYYY; raises ValueError with a reason."""
-    if m := _ISO_DATE.fullmatch(text):
-        year, month, day = m.groups()
-    elif m := _DANISH_DATE.fullmatch(text):
-        day, month, year = m.groups()
-    else:
-        raise ValueError(
-            _("Write the date as YYYY-MM-DD or DD-MM-YYYY, not “%(value)s”.") % {"value": text[:40]}
-        )
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        raise ValueError(_("%(value)s is not a date that exists.") % {"value": text}) from None
-
-
-def _max_length(model: type[models.Model], name: str) -> int:
-    return model._meta.get_field(name).max_length
-
-
-class RowChecker:
-    """Collects the errors of one row, each under its column."""
-
-    def __init__(self, line: int, values: dict[str, str], errors: list[RowError]):
-        self.line, self.values, self.errors = line, values, errors
-        self.failed = False
-        self.number = ""  # the row's valid CPR number, once checked
-
-    def error(self, column: str, reason: str) -> None:
-        self.failed = True
-        self.errors.append(RowError(self.line, column, reason))
-
-    def required(self, column: str) -> str:
-        value = self.values.get(column, "")
-        if not value:
-            self.error(column, _("This value is required."))
-        return value
-
-    def text(self, column: str, max_length: int, *, required: bool = True) -> str:
-        value = self.required(column) if required else self.values.get(column, "")
-        if len(value) > max_length:
-            self.error(
-                column,
-                _("Too long: %(n)s characters, at most %(max)s.")
-                % {"n": len(value), "max": max_length},
-            )
-        return value
-
-    def cpr(self) -> str:
-        raw = self.required("cpr")
-        if not raw:
-            return ""
-        try:
-            self.number = cpr.validate(raw)
-        except ValidationError as exc:
-            self.error("cpr", f"{cpr.masked(raw)}: {' '.join(exc.messages)}")
-        return self.number
-
-    def date(self, column: str, *, required: bool = True) -> dt.date | None:
-        value = self.required(column) if required else self.values.get(column, "")
-        if not value:
-            return None
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            self.error(column, str(exc))
-            return None
-
-    def choice(self, column: str, choices: type[models.TextChoices]) -> str:
-        value = self.required(column)
-        if value and value.lower() not in choices.values:
-            self.error(
-                column,
-                _("Unknown value “%(value)s”; use one of: %(choices)s.")
-                % {"value": value[:40], "choices": ", ".join(choices.values)},
-            )
-            return ""
-        return value.lower()
-
-
-def cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
-    numbers = sorted(set(numbers))
-    cases: dict[str, Case] = {}
-    for i in range(0, len(numbers), CHUNK):
-        qs = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).select_related(
-            "citizen", "citizen__household"
-        )
-        cases.update((case.citizen.cpr, case) for case in qs)
-    return cases
-
-
-@dataclass(frozen=True)
-class CaseRef:
-    """What the employment and measurement imports need of a stored case."""
-
-    pk: int
-    citizen_id: int
-    arrival_date: dt.date
-
-
-def case_refs_by_cpr(numbers: Iterable[str]) -> dict[str, CaseRef]:
-    """The cases of these CPR numbers as plain values: for 10,000 numbers a
-    tenth of the time that building Case and Citizen instances takes."""
-    numbers = sorted(set(numbers))
-    refs: dict[str, CaseRef] = {}
-    for i in range(0, len(numbers), CHUNK):
-        rows = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).values_list(
-            "citizen__cpr", "pk", "citizen_id", "citizen__arrival_date"
-        )
-        refs.update((number, CaseRef(*values)) for number, *values in rows)
-    return refs
-
-
-def write_failed(report: ImportReport, exc: Exception, line: int | None) -> ImportReport:
-    # Only a change made by someone else since the check, or a bug, gets here.
-    if isinstance(exc, ValidationError):
-        detail = " ".join(exc.messages)
-    else:  # a database error's text may quote the row's values
-        detail = _("The database refused a row (perhaps someone saved the same data meanwhile).")
-    reason = _("Nothing was written: %(reason)s") % {"reason": detail}
-    report.errors.append(RowError(line, "", reason))
-    report.created = report.updated = report.unchanged = 0
-    return report
+CITIZEN_COLUMNS = ("cpr", "first_name", "last_name", "nationality", "residence_basis")
+CITIZEN_REQUIRED = (*CITIZEN_COLUMNS, "arrival_date")
+CITIZEN_OPTIONAL = ("sex", "team", "household")
+EMPLOYMENT_REQUIRED = ("cpr", "start_date", "end_date", "category")
 
 
 # --- citizens -------------------------------------------------------------------
@@ -448,8 +86,8 @@ def _check_citizen(
     check: RowChecker, *, teams: dict[str, Team], default_team: Team | None, today: dt.date
 ) -> _CitizenRow | None:
     number = check.cpr()
-    first_name = check.text("first_name", _max_length(Citizen, "first_name"))
-    last_name = check.text("last_name", _max_length(Citizen, "last_name"))
+    first_name = check.text("first_name", max_length(Citizen, "first_name"))
+    last_name = check.text("last_name", max_length(Citizen, "last_name"))
     nationality = ""
     country = check.required("nationality")
     if country:
@@ -478,7 +116,7 @@ def _check_citizen(
         team = teams.get(team_name.casefold())
         if team is None:
             check.error("team", _("There is no team named “%(name)s”.") % {"name": team_name[:100]})
-    household = check.text("household", _max_length(Household, "reference"), required=False)
+    household = check.text("household", max_length(Household, "reference"), required=False)
     if check.failed:
         return None
     return _CitizenRow(

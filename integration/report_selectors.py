@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractYear
 
+from common import dates
 from integration import deadlines
 from integration.models import (
     EMPLOYED_OR_SELF_SUPPORTING,
@@ -105,7 +106,7 @@ def in_programme_q(day: dt.date) -> Q:
 
 def _adult_cutoff(day: dt.date) -> dt.date:
     """Born on or before this date = 18 or over on ``day``."""
-    return deadlines.add_months(day, -12 * 18)
+    return dates.add_months(day, -12 * 18)
 
 
 # --- cohort outcomes ----------------------------------------------------------
@@ -361,7 +362,7 @@ def follow_up_compliance(
 ) -> dict:
     """Citizens in the programme on ``day`` and whether their follow-up is up to date:
     a follow-up in the 3 calendar months up to ``day``, or arrival within them."""
-    since = deadlines.add_months(day, -deadlines.FOLLOW_UP_MONTHS)
+    since = dates.add_months(day, -deadlines.FOLLOW_UP_MONTHS)
     recent = Exists(
         FollowUp.objects.filter(case__citizen=OuterRef("pk"), held_on__gt=since, held_on__lte=day)
     )

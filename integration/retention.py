@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integration import cpr as cpr_numbers
+from common import cpr as cpr_numbers
 from integration.models import (
     AccessAction,
     AccessLog,

@@ -7,6 +7,7 @@ one. Other apps read cases and citizens only through these functions.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -16,8 +17,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integration import cpr
+from accounts.roles import Role
+from common import cpr
+from common.csvimport import CHUNK
 from integration.models import (
+    FACT_MODELS,
     Case,
     CaseFact,
     CaseStatus,
@@ -25,7 +29,6 @@ from integration.models import (
     DanishCourse,
     LadderPlacement,
     ProviderOrganisation,
-    Role,
     User,
 )
 
@@ -419,14 +422,11 @@ def case_change_history(case: Case, *, limit: int = 200) -> list[HistoryEntry]:
     One query per model kind (history rows with their users), whatever the
     number of changes.
     """
-    from integration.forms import FACT_FORMS
-
     sources = [
         (case.citizen.history.model.objects.filter(id=case.citizen_id), Citizen),
         (case.history.model.objects.filter(id=case.pk), Case),
     ]
-    for form_class in FACT_FORMS.values():
-        model = form_class._meta.model
+    for model in FACT_MODELS.values():
         sources.append((model.history.model.objects.filter(case_id=case.pk), model))
     entries: list[HistoryEntry] = []
     for qs, model in sources:
@@ -488,3 +488,39 @@ def _history_value(model, name: str, value) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     return str(value)
+
+
+# --- cases by CPR number, for the imports ----------------------------------------
+
+
+def cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
+    numbers = sorted(set(numbers))
+    cases: dict[str, Case] = {}
+    for i in range(0, len(numbers), CHUNK):
+        qs = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).select_related(
+            "citizen", "citizen__household"
+        )
+        cases.update((case.citizen.cpr, case) for case in qs)
+    return cases
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """What the employment and measurement imports need of a stored case."""
+
+    pk: int
+    citizen_id: int
+    arrival_date: dt.date
+
+
+def case_refs_by_cpr(numbers: Iterable[str]) -> dict[str, CaseRef]:
+    """The cases of these CPR numbers as plain values: for 10,000 numbers a
+    tenth of the time that building Case and Citizen instances takes."""
+    numbers = sorted(set(numbers))
+    refs: dict[str, CaseRef] = {}
+    for i in range(0, len(numbers), CHUNK):
+        rows = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).values_list(
+            "citizen__cpr", "pk", "citizen_id", "citizen__arrival_date"
+        )
+        refs.update((number, CaseRef(*values)) for number, *values in rows)
+    return refs

@@ -17,7 +17,8 @@ from django.db.models import F, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integration import bulk, data_version, deadlines
+from common import bulk, data_version
+from integration import deadlines
 from integration.models import (
     ALLOWED_TRANSITIONS,
     AccessAction,
@@ -384,7 +385,7 @@ def provider_organisation_save(
 # The same validation and records (history, status changes, access log,
 # deadlines) as the one-by-one services above, in a few statements for
 # thousands of rows: what comes from the caller is full_clean()ed, and the rows
-# go in and change through ``integration.bulk``. Foreign keys are passed as
+# go in and change through ``common.bulk``. Foreign keys are passed as
 # saved instances or ids and uniqueness is left to the database constraints, so
 # that validating a row costs no query; a clash raises IntegrityError, and a
 # version saved meanwhile ConcurrentEditError, and everything rolls back.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from integration import views, views_account, views_admin, views_imports
+from integration import views, views_admin, views_home, views_imports
 
 app_name = "integration"
 
@@ -20,10 +20,10 @@ urlpatterns = [
     path("providers/", views.provider_list, name="provider_list"),
     path("providers/new/", views.provider_edit, name="provider_create"),
     path("providers/<uuid:provider_uuid>/", views.provider_edit, name="provider_edit"),
-    path("referrals/", views_account.provider_home, name="provider_home"),
-    path("overview/", views_account.manager_home, name="manager_home"),
-    path("figures/", views_account.secretariat_home, name="secretariat_home"),
-    path("administration/", views_account.admin_home, name="admin_home"),
+    path("referrals/", views_home.provider_home, name="provider_home"),
+    path("overview/", views_home.manager_home, name="manager_home"),
+    path("figures/", views_home.secretariat_home, name="secretariat_home"),
+    path("administration/", views_home.admin_home, name="admin_home"),
     path("imports/", views_imports.import_upload, name="import_upload"),
     path("imports/confirm/", views_imports.import_confirm, name="import_confirm"),
     path("access-log/", views_admin.access_log, name="access_log"),

@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from integration import cpr, deadlines, selectors, services
-from integration.countries import country_name
+from accounts.roles import Role
+from common import cpr
+from common.countries import country_name
+from integration import deadlines, selectors, services
 from integration.forms import (
     FACT_FORMS,
     CaseCreateForm,
@@ -37,7 +39,6 @@ from integration.models import (
     LadderStep,
     ProviderOrganisation,
     ResidenceBasis,
-    Role,
 )
 
 

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from integration import cpr, csv_export, selectors, services
+from common import cpr, csv_export
+from integration import selectors, services
 from integration.models import AccessAction, AccessLog, Citizen
 
 PAGE_SIZE = 50

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.csvimport import ImportReport, decode
+from common.forms import CsvFileField
 from integration import imports
-from integration.forms import CsvFileField
 from integration.models import Team
 
 SESSION_KEY = "integration_pending_import"
@@ -47,7 +48,7 @@ class ImportUploadForm(forms.Form):
     )
 
 
-def _render_report(request: HttpRequest, report: imports.ImportReport) -> HttpResponse:
+def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
     return render(
         request,
         "integration/import_preview.html",
@@ -80,7 +81,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 "kind": kind,
                 "filename": filename,
                 "team_id": team.pk if team else None,
-                "text": imports.decode(raw),
+                "text": decode(raw),
             }
         return _render_report(request, report)
     return render(request, "integration/import_upload.html", {"form": form})

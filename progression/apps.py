@@ -7,7 +7,7 @@ class ProgressionConfig(AppConfig):
     verbose_name = _("Progression measurement")
 
     def role_permissions(self) -> dict[str, list[str]]:
-        """Permissions this app adds to the roles (see integration.roles)."""
+        """Permissions this app adds to the roles (see accounts.roles)."""
         scoring = ["progression.view_round", "progression.add_round", "progression.change_round"]
         return {
             "caseworker": [*scoring, "progression.view_questionnaire"],

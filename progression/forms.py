@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from integration.forms import DateInput
+from common.forms import DateInput
 from progression.models import ITEM_COUNT, SCALE, Rater
 
 GRID_RATERS = [Rater.CITIZEN, Rater.CASEWORKER, Rater.PROVIDER]

@@ -24,20 +24,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from integration import bulk, cpr, services
-from integration.imports import (
+from common import bulk, cpr
+from common.csvimport import (
     CHUNK,
-    CaseRef,
     ImportFileError,
     ImportReport,
     RowChecker,
     RowError,
-    case_refs_by_cpr,
     decode,
     read_table,
     write_failed,
 )
+from integration import services
 from integration.models import AccessAction, DanishCourse, LadderPlacement, User
+from integration.selectors import CaseRef, case_refs_by_cpr
 from progression.models import (
     ITEM_COUNT,
     SCALE,

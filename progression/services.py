@@ -15,7 +15,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integration import bulk
+from common import bulk
 from integration import services as case_services
 from integration.models import AccessAction, Case, ProviderOrganisation, User
 from integration.services import ConcurrentEditError

@@ -10,7 +10,7 @@ first fixture to the teardown of its last, it keeps
   passes through, is wrapped once per session);
 - the names and CPR numbers of every citizen saved: ``post_save`` for a
   ``save()``, and the bulk paths (``QuerySet.bulk_create`` and the multi-row
-  ``integration.bulk.insert`` of the imports), which send no signal.
+  ``common.bulk.insert`` of the imports), which send no signal.
 
 After the test's teardown it fails the test (an error in teardown) when a log
 line or a PDF's text holds a CPR-shaped number (ten digits, with or without
@@ -212,7 +212,7 @@ def _install() -> None:
     QuerySet.bulk_create = guarded_bulk_create
 
     try:
-        from integration import bulk
+        from common import bulk
     except ImportError:  # no multi-row insert helper: bulk_create is the only bulk path
         return
     insert = bulk.insert

@@ -33,9 +33,9 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common import data_version
+from common.dates import add_months
 from evaluation.perf.seed import SeedResult
-from integration import data_version
-from integration.deadlines import add_months
 from integration.models import Case, CaseStatus, Citizen, DanishCourse, LadderPlacement, User
 from progression.models import ITEM_COUNT, Measurement, Rater, Round
 

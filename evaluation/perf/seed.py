@@ -44,9 +44,11 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from integration import cpr, data_version, deadlines
-from integration.bulk import copy_text
-from integration.deadlines import add_months
+from accounts.roles import Role
+from common import cpr, data_version
+from common.bulk import copy_text
+from common.dates import add_months
+from integration import deadlines
 from integration.demo import ASYLUM_CENTRES, COUNTRIES, NAMES
 from integration.models import (
     AccessLog,
@@ -66,7 +68,6 @@ from integration.models import (
     ProviderKind,
     ProviderOrganisation,
     Repatriation,
-    Role,
     ScreeningVisit,
     Team,
     User,
@@ -1157,7 +1158,7 @@ def _users(
     User.objects.bulk_create([u for u, _role in users])
     groups = {g.name: g.pk for g in Group.objects.all()}
     if not set(Role.values) <= set(groups):
-        from integration.roles import sync_role_groups
+        from accounts.roles import sync_role_groups
 
         sync_role_groups()
         groups = {g.name: g.pk for g in Group.objects.all()}

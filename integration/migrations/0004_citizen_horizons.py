@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def fill_horizons(apps, schema_editor):
     """Arrival + 3, 6 and 12 calendar months for citizens made before the fields."""
-    from integration.deadlines import add_months
+    from common.dates import add_months
 
     Citizen = apps.get_model("integration", "Citizen")
     for citizen in Citizen.objects.only("pk", "arrival_date").iterator():

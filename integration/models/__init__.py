@@ -9,6 +9,7 @@ from .case import (
 )
 from .facts import (
     EMPLOYED_OR_SELF_SUPPORTING,
+    FACT_MODELS,
     CaseFact,
     DanishAbsence,
     DanishCourse,
@@ -28,12 +29,13 @@ from .facts import (
     Repatriation,
     ScreeningVisit,
 )
-from .org import ProviderKind, ProviderOrganisation, Role, Team, User
+from .org import ProviderKind, ProviderOrganisation, Team, User
 from .people import Citizen, Household, ResidenceBasis, Sex
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "EMPLOYED_OR_SELF_SUPPORTING",
+    "FACT_MODELS",
     "AccessAction",
     "AccessLog",
     "AppendOnlyError",
@@ -64,7 +66,6 @@ __all__ = [
     "ProviderOrganisation",
     "Repatriation",
     "ResidenceBasis",
-    "Role",
     "ScreeningVisit",
     "Sex",
     "Team",

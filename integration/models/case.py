@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from integration.deadlines import DeadlineKind
+
 from .org import Team
 from .people import Citizen
 
@@ -30,12 +32,6 @@ class ClosingReason(models.TextChoices):
     DECEASED = "deceased", _("Deceased")
     PENSION = "pension", _("Pension")
     SELF_SUPPORTING = "self_supporting", _("Self-supporting")
-
-
-class DeadlineKind(models.TextChoices):
-    FIRST_PLACEMENT = "first_placement", _("First ladder placement (96 hours)")
-    HEALTH_OFFER = "health_offer", _("Offer of health assessment (3 months)")
-    FOLLOW_UP = "follow_up", _("Follow-up (every 3 months)")
 
 
 class Case(models.Model):

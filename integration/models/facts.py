@@ -310,7 +310,7 @@ class Repatriation(CaseFact):
         verbose_name_plural = _("repatriations")
 
     def __str__(self) -> str:
-        from integration.countries import country_name
+        from common.countries import country_name
 
         return f"{capfirst(self._meta.verbose_name)}: {country_name(self.destination_country)}"
 
@@ -372,3 +372,21 @@ class EmploymentSpell(SpellMixin, CaseFact):
 
     def __str__(self) -> str:
         return f"{capfirst(self._meta.verbose_name)}: {self.get_category_display()}"
+
+
+# Every kind of fact a case holds, under the name its URLs use. Forms, the
+# change history, the role permissions and retention all start from this one
+# list, so a new kind of fact is added here once.
+FACT_MODELS: dict[str, type[CaseFact]] = {
+    "screening": ScreeningVisit,
+    "housing": HousingPlacement,
+    "ladder": LadderPlacement,
+    "course": DanishCourse,
+    "absence": DanishAbsence,
+    "contract": IntegrationContract,
+    "plan": IntegrationPlan,
+    "health": HealthAssessment,
+    "followup": FollowUp,
+    "repatriation": Repatriation,
+    "employment": EmploymentSpell,
+}

@@ -7,15 +7,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-
-class Role(models.TextChoices):
-    """A user's role is the name of the group that gives its permissions."""
-
-    CASEWORKER = "caseworker", _("Caseworker")
-    PROVIDER = "provider", _("Provider")
-    MANAGER = "manager", _("Manager")
-    SECRETARIAT = "secretariat", _("Council secretariat")
-    ADMINISTRATOR = "administrator", _("Administrator")
+from accounts.roles import Role
 
 
 class Team(models.Model):

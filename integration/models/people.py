@@ -7,7 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from integration import cpr
+from common import cpr
+from common.dates import add_months
 
 ADULT_AGE = 18
 
@@ -71,7 +72,7 @@ class Citizen(models.Model):
     # Derived in clean(): the ladder, its deadline and the cohort reports are
     # for citizens who were 18 or over when they arrived.
     adult_at_arrival = models.BooleanField(_("18 or over at arrival"), default=True, editable=False)
-    # Arrival plus 3, 6 and 12 calendar months (deadlines.add_months), derived
+    # Arrival plus 3, 6 and 12 calendar months (common.dates.add_months), derived
     # in clean() so that reports compare them with dates in the database.
     horizon_3m = models.DateField(null=True, editable=False)
     horizon_6m = models.DateField(null=True, editable=False)
@@ -126,8 +127,6 @@ class Citizen(models.Model):
         if self.arrival_date and self.arrival_date < self.birth_date:
             raise ValidationError({"arrival_date": _("Arrival cannot be before birth.")})
         if self.arrival_date:
-            from integration.deadlines import add_months
-
             self.adult_at_arrival = self.age_on(self.arrival_date) >= ADULT_AGE
             self.horizon_3m = add_months(self.arrival_date, 3)
             self.horizon_6m = add_months(self.arrival_date, 6)

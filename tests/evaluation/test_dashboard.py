@@ -343,7 +343,8 @@ def test_a_change_through_a_service_shows_at_once(population, manager, arrival, 
 def test_data_version_moves_on_changes_and_imports_but_not_on_reads(
     django_capture_on_commit_callbacks,
 ):
-    from integration import data_version, services
+    from common import data_version
+    from integration import services
     from integration.models import AccessAction
 
     start = data_version.current()

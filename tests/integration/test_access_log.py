@@ -11,7 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from integration import csv_export, services
+from common import csv_export
+from integration import services
 from integration.models import AccessAction, AccessLog, AppendOnlyError
 from tests.factories import make_case
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from integration import bulk
+from common import bulk
 from integration.models import AccessLog, Case, CaseStatus, Citizen, Household
 from tests.factories import make_case
 

@@ -11,7 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from integration import cpr, services
+from common import cpr
+from integration import services
 from integration.models import Case, Citizen
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")

@@ -32,10 +32,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
+from common.countries import country_name
 from evaluation import reports
 from evaluation.models import ReportArchive, ReportJob, ReportKind
 from integration import services
-from integration.countries import country_name
 from integration.forms import FACT_FORMS
 from integration.models import (
     Case,

@@ -25,9 +25,10 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common import csvimport, data_version
+from common.csvimport import ImportReport
 from evaluation.benchmarks import import_benchmarks
 from evaluation.models import BenchmarkValue
-from integration import data_version
 from integration import imports as integration_imports
 from integration.models import (
     AccessLog,
@@ -102,7 +103,7 @@ class World:
 class Importer:
     name: str
     header: list[str]
-    run: Callable[[bytes | str], integration_imports.ImportReport]
+    run: Callable[[bytes | str], ImportReport]
     # n valid rows for this world; each call gives new ones
     rows: Callable[[World, int], list[list[str]]]
     text_column: str  # where a free value lands (or the first column taking text)
@@ -464,7 +465,7 @@ def test_one_megabyte_cell_is_refused_under_its_column(imp, world):
 @importers
 @pytest.mark.django_db
 def test_more_rows_than_the_limit_are_refused(imp, world, monkeypatch):
-    monkeypatch.setattr(integration_imports, "MAX_ROWS", 30)
+    monkeypatch.setattr(csvimport, "MAX_ROWS", 30)
     before = snapshot()
     report = assert_refused(imp, csv_text(imp.header, imp.rows(world, 31)), before,
                             line=32, column="")  # fmt: skip

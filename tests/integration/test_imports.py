@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from integration import cpr, imports
+from common import cpr, csvimport
+from integration import imports
 from integration.models import (
     AccessAction,
     AccessLog,
@@ -606,7 +607,7 @@ def test_clash_while_writing_rolls_everything_back(monkeypatch, team_a):
 
 
 def test_cpr_numbers_in_any_message_are_masked():
-    error = imports.RowError(2, "nationality", "Unknown country “7101904000”.")
+    error = csvimport.RowError(2, "nationality", "Unknown country “7101904000”.")
     assert "7101904000" not in str(error)
     assert "710190-xxxx" in error.reason
 

@@ -15,8 +15,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from common import cpr as cpr_numbers
 from evaluation import report_data
-from integration import cpr as cpr_numbers
 from integration import retention, services
 from integration.models import (
     AccessAction,

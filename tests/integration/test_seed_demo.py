@@ -16,7 +16,8 @@ from django.db.models import F
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
-from integration import cpr, selectors
+from common import cpr
+from integration import selectors
 from integration.models import (
     AccessLog,
     Case,

@@ -4,10 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.csvimport import finish_command, parse_date, read_file
 from evaluation.benchmarks import import_benchmarks
 from evaluation.models import BenchmarkSource
-from integration.imports import parse_date
-from integration.management.commands.import_citizens import finish, read_file
 
 
 class Command(BaseCommand):
@@ -44,4 +43,4 @@ class Command(BaseCommand):
             user=None,
             commit=not options["dry_run"],
         )
-        finish(self, report, dry_run=options["dry_run"])
+        finish_command(self, report, dry_run=options["dry_run"])

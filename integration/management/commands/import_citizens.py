@@ -4,27 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common.csvimport import finish_command, read_file
 from integration import imports
 from integration.models import Team
-
-
-def read_file(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-
-
-def finish(command: BaseCommand, report: imports.ImportReport, *, dry_run: bool) -> None:
-    """Print the report the way both import commands do; fail on any error."""
-    for error in report.errors:
-        command.stderr.write(str(error))
-    if not report.ok:
-        raise CommandError(
-            f"{len(report.errors)} error(s) in {report.filename}; nothing was imported."
-        )
-    prefix = "Checked only, nothing written: " if dry_run else ""
-    command.stdout.write(prefix + report.summary())
 
 
 class Command(BaseCommand):
@@ -55,4 +37,4 @@ class Command(BaseCommand):
             user=None,
             commit=not options["dry_run"],
         )
-        finish(self, report, dry_run=options["dry_run"])
+        finish_command(self, report, dry_run=options["dry_run"])

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
+from common.csvimport import finish_command, read_file
 from integration import imports
-from integration.management.commands.import_citizens import finish, read_file
 
 
 class Command(BaseCommand):
@@ -28,4 +28,4 @@ class Command(BaseCommand):
             user=None,
             commit=not options["dry_run"],
         )
-        finish(self, report, dry_run=options["dry_run"])
+        finish_command(self, report, dry_run=options["dry_run"])

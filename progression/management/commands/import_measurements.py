@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from integration.management.commands.import_citizens import finish, read_file
+from common.csvimport import finish_command, read_file
 from progression import imports
 
 
@@ -25,4 +25,4 @@ class Command(BaseCommand):
         report = imports.import_measurements(
             read_file(path), filename=Path(path).name, user=None, commit=not options["dry_run"]
         )
-        finish(self, report, dry_run=options["dry_run"])
+        finish_command(self, report, dry_run=options["dry_run"])

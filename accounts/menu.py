@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from integration.models import Role
+from accounts.roles import Role
 
 
 def menu_for(user) -> list[tuple[str, str]]:

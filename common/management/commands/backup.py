@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integration import backup
+from common import backup
 
 
 class Command(BaseCommand):

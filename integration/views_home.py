@@ -1,46 +1,18 @@
-"""Sign-in, the language switch, and each role's landing page."""
+"""The landing pages of the provider, the manager, the secretariat and the administrator."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.i18n import set_language as django_set_language
 
 from integration import report_selectors, selectors
-from integration.models import Case, CaseStatus, LadderStep, Role, Team, User
-
-
-class LoginView(auth_views.LoginView):
-    redirect_authenticated_user = True
-
-
-def set_language(request: HttpRequest) -> HttpResponse:
-    # Django's view already refuses a ``next`` that points at another host.
-    return django_set_language(request)
-
-
-LANDING = {
-    Role.CASEWORKER: "integration:caseload",
-    Role.PROVIDER: "integration:provider_home",
-    Role.MANAGER: "evaluation:dashboard",
-    Role.SECRETARIAT: "evaluation:report_list",
-    Role.ADMINISTRATOR: "integration:admin_home",
-}
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    target = LANDING.get(request.user.role)
-    if target is None:
-        return render(request, "integration/no_role.html", status=403)
-    return redirect(target)
+from integration.models import Case, CaseStatus, LadderStep, Team, User
 
 
 @login_required

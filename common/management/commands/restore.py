@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from integration import backup
+from common import backup
 
 
 class Command(BaseCommand):
