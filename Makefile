@@ -67,7 +67,7 @@ restore: $(if $(wildcard $(VENV)/.installed),,install)
 	$(PY) manage.py restore "$(BACKUP_FILE)"
 
 # Seed synthetic municipalities on PostgreSQL and measure them (see
-# evaluation/perf/); `make bench SIZES=S` runs one size. The databases
+# fixtures/bench/); `make bench SIZES=S` runs one size. The databases
 # bench_s, bench_m and bench_l are made on the server of BENCH_DATABASE_URL.
 SIZES ?= S M L
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres

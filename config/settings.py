@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "integration",
     "progression",
     "evaluation",
+    # Demo municipality and benchmark: the seed_demo and bench commands.
+    "fixtures",
     "django_tasks",
     "django_tasks_db",
 ]

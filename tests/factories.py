@@ -17,6 +17,7 @@ from integration.models import (
     Team,
     User,
 )
+from progression.models import Item, Questionnaire
 
 _serial = itertools.count(1000)
 
@@ -106,3 +107,50 @@ def enrol(case, *, provider, start, end=None, module="DU2 M1"):
         case=case,
         fact=DanishCourse(provider=provider, module=module, start_date=start, end_date=end),
     )
+
+
+def item_texts(number: int, languages=("da",)) -> dict:
+    """Plain texts for item ``number`` in each language, marked with both."""
+    return {
+        code: {
+            "label": f"Item {number}",
+            "question": f"Question {number}?" if code == "da" else f"Question {number} ({code})?",
+            "scale": list("12345"),
+        }
+        for code in languages
+    }
+
+
+class QuestionnaireFactory(factory.django.DjangoModelFactory):
+    """A published questionnaire with its 13 items.
+
+    ``QuestionnaireFactory(items__texts=f)`` gives item ``n`` the texts
+    ``f(n)``; ``items=False`` makes a version without items.
+    """
+
+    class Meta:
+        model = Questionnaire
+
+    version = factory.Sequence(lambda n: 100 + n)
+    status = Questionnaire.Status.PUBLISHED
+
+    @factory.post_generation
+    def items(self, create, extracted, texts=item_texts, **kwargs):
+        if extracted is False or not create:
+            return
+        Item.objects.bulk_create(
+            Item(questionnaire=self, number=n, texts=texts(n)) for n in range(1, 14)
+        )
+
+
+def published_questionnaire() -> Questionnaire:
+    """The questionnaire rounds are made with: the shipped version 1 (its data
+    migration made it; a transactional test that emptied the tables gets it
+    back from the fixture file)."""
+    from django.core.management import call_command
+
+    current = Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).first()
+    if current is None:
+        call_command("loaddata", "default_questionnaire", verbosity=0)
+        current = Questionnaire.objects.get(status=Questionnaire.Status.PUBLISHED)
+    return current

@@ -47,19 +47,3 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
-
-@pytest.fixture
-def questionnaire(transactional_db):
-    """Version 1 of the questionnaire.
-
-    Its data migration made it, but a transactional test empties every table
-    after it runs; the fixture file holds the same rows.
-    """
-    from django.core.management import call_command
-
-    from progression.models import Questionnaire
-
-    if not Questionnaire.objects.filter(version=1).exists():
-        call_command("loaddata", "default_questionnaire", verbosity=0)
-    return Questionnaire.objects.get(version=1)

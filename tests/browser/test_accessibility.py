@@ -36,7 +36,7 @@ AXE_OPTIONS = {
     },
     "resultTypes": ["violations"],
 }
-SAMPLES = Path(settings.BASE_DIR) / "evaluation" / "fixtures" / "benchmark_samples"
+SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "demo" / "benchmark_samples"
 
 # URLs that show no HTML page of their own, and where their pages are checked.
 NOT_PAGES = {
@@ -56,7 +56,7 @@ NOT_PAGES = {
 }
 
 # The pages each role opens, by the demo's user names (None: not signed in).
-# Who may not open a page is tested in tests/integration/test_permissions.py;
+# Who may not open a page is tested in tests/access/test_permissions.py;
 # here a page a role should open and cannot fails as well.
 CASE_PAGES = {
     "integration:caseload",
@@ -181,9 +181,10 @@ class World:
 
 def _load_world() -> World:
     from evaluation import reports
-    from evaluation.demo import review_date
     from evaluation.models import ReportJob
-    from integration import demo, selectors
+    from fixtures.demo import municipality as demo
+    from fixtures.demo.report_inputs import review_date
+    from integration import selectors
     from integration.models import Case, CaseStatus, LadderPlacement, User
     from progression import services as progression_services
     from progression.models import Round

@@ -14,7 +14,7 @@ from evaluation.models import ArrivalQuota, BenchmarkValue
 from evaluation.views_benchmarks import SESSION_KEY
 from tests.factories import UserFactory
 
-SAMPLES = Path(__file__).resolve().parents[2] / "evaluation" / "fixtures" / "benchmark_samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "benchmark_samples"
 DOWNLOADED = dt.date(2019, 1, 15)
 
 GOOD = (

@@ -17,12 +17,10 @@ from progression.models import (
     LANGUAGES,
     CitizenLink,
     DialogueTopic,
-    Item,
     Measurement,
-    Questionnaire,
     Rater,
 )
-from tests.factories import make_case
+from tests.factories import QuestionnaireFactory, make_case
 
 CODES = [code for code, _name in LANGUAGES]
 # A replacement number (day of birth + 60): 11-01-1990.
@@ -45,11 +43,8 @@ def _texts(number: int) -> dict:
 
 @pytest.fixture
 def questionnaire(db):
-    """A published version of our own, so these tests need no data migration."""
-    q = Questionnaire.objects.create(version=99, status=Questionnaire.Status.PUBLISHED)
-    for number in range(1, 14):
-        Item.objects.create(questionnaire=q, number=number, texts=_texts(number))
-    return q
+    """A version whose texts carry their language, to see which one a page shows."""
+    return QuestionnaireFactory(version=99, items__texts=_texts)
 
 
 @pytest.fixture

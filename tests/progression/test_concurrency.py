@@ -20,7 +20,7 @@ from django.utils import translation
 
 from integration.models import Case
 from progression import services
-from progression.models import Measurement, Questionnaire, Rater, Round
+from progression.models import Measurement, Rater, Round
 from tests.factories import UserFactory, make_case, place
 from tests.integration.test_concurrency import (
     REFUSED,
@@ -38,13 +38,6 @@ pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 DAY = dt.date(2025, 3, 3)
 SAME_DAY = "There is already a round on this date; open it instead."
 SAME_DAY_IN = {"en": SAME_DAY, "da": "Der er allerede en runde på denne dato; åbn den i stedet."}
-
-
-@pytest.fixture
-def questionnaire(db):
-    """A published version of our own: transactional tests empty the database,
-    the shipped version 1 included."""
-    return Questionnaire.objects.create(version=99, status=Questionnaire.Status.PUBLISHED)
 
 
 @pytest.fixture

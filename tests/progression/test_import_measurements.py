@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from integration.models import AccessAction, AccessLog, LadderStep
 from integration.services import ConcurrentEditError
 from progression import imports, services
-from progression.models import DialogueTopic, Item, Measurement, Questionnaire, Rater, Round
+from progression.models import DialogueTopic, Measurement, Questionnaire, Rater, Round
 from tests.factories import enrol, make_case, place, replacement_cpr
 
 HEADER = "cpr,date,rater,item,score"
@@ -49,23 +49,6 @@ def english_messages():
     """Reasons are asserted in English here; the Danish catalogue has its own test."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def questionnaire(db):
-    """The published questionnaire, made here until the default one arrives by migration."""
-    current = Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED).first()
-    if current is not None:
-        return current
-    current, _created = Questionnaire.objects.get_or_create(
-        version=1, defaults={"status": Questionnaire.Status.PUBLISHED}
-    )
-    for n in range(1, 14):
-        text = {"label": f"Item {n}", "question": f"Question {n}?", "scale": list("12345")}
-        Item.objects.get_or_create(
-            questionnaire=current, number=n, defaults={"texts": {"da": text}}
-        )
-    return current
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from django.contrib.sessions.models import Session
 from django.db import DatabaseError, OperationalError
 from django.urls import reverse
 
-from tests.integration import postgres
+from tests.common import postgres
 
 RECOVERY_LIMIT = 10.0  # seconds from PostgreSQL being back to the app serving again
 REQUEST_TIMEOUT = 20.0  # no request may hang longer than this

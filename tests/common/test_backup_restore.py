@@ -12,7 +12,7 @@ import shutil
 import pytest
 from psycopg2 import sql
 
-from tests.integration import postgres
+from tests.common import postgres
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 

@@ -31,8 +31,8 @@ from integration.models import (
     User,
 )
 from progression import services as progression_services
+from tests.access.test_permissions import CSV_EXPORTS
 from tests.factories import ProviderFactory, UserFactory, enrol, make_case
-from tests.integration.test_permissions import CSV_EXPORTS
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 
