@@ -391,3 +391,35 @@ def finish_command(command: BaseCommand, report: ImportReport, *, dry_run: bool)
         )
     prefix = "Checked only, nothing written: " if dry_run else ""
     command.stdout.write(prefix + report.summary())
+
+
+class ImportCommand(BaseCommand):
+    """``manage.py <import> FILE [--dry-run] …``: one CSV file, all or nothing.
+
+    A subclass adds its own options in ``add_import_arguments`` and runs its
+    import in ``run_import``; reading the file, the dry run and the printed
+    report are the same for every import.
+    """
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="CSV file, UTF-8, comma or semicolon separated")
+        self.add_import_arguments(parser)
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the file and report, write nothing"
+        )
+
+    def add_import_arguments(self, parser) -> None:
+        """Options beyond FILE and --dry-run."""
+
+    def run_import(self, data: bytes, *, filename: str, commit: bool, options) -> ImportReport:
+        raise NotImplementedError
+
+    def handle(self, *args, **options) -> None:
+        path = options["file"]
+        report = self.run_import(
+            read_file(path),
+            filename=Path(path).name,
+            commit=not options["dry_run"],
+            options=options,
+        )
+        finish_command(self, report, dry_run=options["dry_run"])

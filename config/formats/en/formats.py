@@ -1,14 +1,18 @@
 # The English interface keeps the Danish date order, so that a date reads the
-# same whichever language a colleague uses.
-DATE_FORMAT = "d-m-Y"
-SHORT_DATE_FORMAT = "d-m-Y"
-DATETIME_FORMAT = "d-m-Y H:i"
-SHORT_DATETIME_FORMAT = "d-m-Y H:i"
+# same whichever language a colleague uses; only the numbers and the day of a
+# month are written the English way.
+from config.formats.da.formats import (  # noqa: F401
+    DATE_FORMAT,
+    DATE_INPUT_FORMATS,
+    DATETIME_FORMAT,
+    DATETIME_INPUT_FORMATS,
+    FIRST_DAY_OF_WEEK,
+    NUMBER_GROUPING,
+    SHORT_DATE_FORMAT,
+    SHORT_DATETIME_FORMAT,
+    YEAR_MONTH_FORMAT,
+)
+
 MONTH_DAY_FORMAT = "j F"
-YEAR_MONTH_FORMAT = "F Y"
-DATE_INPUT_FORMATS = ["%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
-DATETIME_INPUT_FORMATS = ["%d-%m-%Y %H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y"]
 DECIMAL_SEPARATOR = "."
 THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
-FIRST_DAY_OF_WEEK = 1
