@@ -130,6 +130,7 @@ class QuestionnaireFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Questionnaire
+        skip_postgeneration_save = True
 
     version = factory.Sequence(lambda n: 100 + n)
     status = Questionnaire.Status.PUBLISHED
