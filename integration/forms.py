@@ -20,7 +20,6 @@ from integration.models import (
     EmploymentSpell,
     FollowUp,
     HealthAssessment,
-    Household,
     HousingPlacement,
     IntegrationContract,
     IntegrationPlan,
@@ -100,13 +99,6 @@ class CitizenFieldsMixin(forms.Form):
         if team and caseworker and caseworker.team_id != team.pk:
             self.add_error("caseworker", _("The caseworker must belong to the chosen team."))
         return data
-
-    def household_instance(self) -> Household | None:
-        reference = self.cleaned_data.get("household", "").strip()
-        if not reference:
-            return None
-        household, _created = Household.objects.get_or_create(reference=reference)
-        return household
 
 
 class CaseCreateForm(CitizenFieldsMixin, forms.Form):

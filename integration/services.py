@@ -180,10 +180,20 @@ def case_create(
     sex: str = "",
     languages: str = "",
     household: Household | None = None,
+    household_reference: str = "",
     unaccompanied_minor: bool = False,
 ) -> Case:
+    """Open a case for a new citizen.
+
+    A household is given as an instance or by its reference; a new reference
+    creates the household here, so a refused case leaves none behind.
+    """
     if caseworker is not None and caseworker.team_id != team.pk:
         raise ValidationError({"caseworker": _("The caseworker must belong to the case's team.")})
+    if household_reference.strip():
+        if household is not None:
+            raise ValueError("Give the household or its reference, not both.")
+        household = _household_of(actor, household_reference)
     citizen = Citizen(
         cpr=cpr,
         first_name=first_name.strip(),
@@ -228,12 +238,44 @@ CITIZEN_EDITABLE = [
 ]
 
 
+def _household_of(actor: User | None, reference: str) -> Household | None:
+    """The household with this reference, created if new; None for a blank reference.
+
+    Runs inside the caller's transaction, so the household goes if the case is refused.
+    """
+    reference = reference.strip()
+    if not reference:
+        return None
+    household = Household.objects.filter(reference=reference).first()
+    if household is None:
+        household = Household(reference=reference)
+        household.full_clean()
+        _set_history_user(household, actor)
+        household.save()
+    return household
+
+
 @transaction.atomic
-def citizen_update(*, actor: User | None, case: Case, version: int, **changes: Any) -> Case:
-    """Change the citizen's facts; the case's version guards both."""
+def citizen_update(
+    *,
+    actor: User | None,
+    case: Case,
+    version: int,
+    household_reference: str | None = None,
+    **changes: Any,
+) -> Case:
+    """Change the citizen's facts; the case's version guards both.
+
+    ``household_reference`` sets the household by its reference (blank: none),
+    creating a new one inside this transaction.
+    """
     unknown = set(changes) - set(CITIZEN_EDITABLE)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    if household_reference is not None:
+        if "household" in changes:
+            raise ValueError("Give the household or its reference, not both.")
+        changes["household"] = _household_of(actor, household_reference)
     citizen = case.citizen
     for name, value in changes.items():
         setattr(citizen, name, value)

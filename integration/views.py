@@ -233,7 +233,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
                 arrival_date=d["arrival_date"],
                 sex=d["sex"],
                 languages=d["languages"],
-                household=form.household_instance(),
+                household_reference=d["household"],
                 unaccompanied_minor=d["unaccompanied_minor"],
             )
         except ValidationError as exc:
@@ -443,7 +443,7 @@ def case_edit(request: HttpRequest, case_uuid) -> HttpResponse:
                 languages=d["languages"],
                 residence_basis=d["residence_basis"],
                 arrival_date=d["arrival_date"],
-                household=form.household_instance(),
+                household_reference=d["household"],
                 unaccompanied_minor=d["unaccompanied_minor"],
             )
             if (d["team"].pk, getattr(d["caseworker"], "pk", None)) != (
