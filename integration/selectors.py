@@ -524,3 +524,20 @@ def case_refs_by_cpr(numbers: Iterable[str]) -> dict[str, CaseRef]:
         )
         refs.update((number, CaseRef(*values)) for number, *values in rows)
     return refs
+
+
+def provider_spells(
+    case_ids: Iterable[int],
+) -> dict[int, list[tuple[int, dt.date, dt.date | None]]]:
+    """Case id → (provider organisation id, start, end) of every ladder placement
+    and Danish course with a provider: two queries per 500 cases."""
+    ids = sorted(set(case_ids))
+    spells: dict[int, list[tuple[int, dt.date, dt.date | None]]] = {}
+    for i in range(0, len(ids), CHUNK):
+        for model in (LadderPlacement, DanishCourse):
+            rows = model.objects.filter(
+                case_id__in=ids[i : i + CHUNK], provider__isnull=False
+            ).values_list("case_id", "provider_id", "start_date", "end_date")
+            for case_id, provider_id, start, end in rows:
+                spells.setdefault(case_id, []).append((provider_id, start, end))
+    return spells
