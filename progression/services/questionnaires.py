@@ -25,14 +25,12 @@ from progression.models import (
     Item,
     Questionnaire,
 )
+from progression.selectors import questionnaire_current_or_none
 
 
 def questionnaire_current() -> Questionnaire:
-    current = (
-        Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED)
-        .order_by("-version")
-        .first()
-    )
+    """The published version new rounds use; DoesNotExist before the first is published."""
+    current = questionnaire_current_or_none()
     if current is None:
         raise Questionnaire.DoesNotExist("No questionnaire has been published.")
     return current
