@@ -15,10 +15,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min
-from django.utils.translation import gettext as _
 
 from common import bulk
 from common.csvimport import CHUNK
@@ -37,7 +35,12 @@ from integration.models import (
     User,
 )
 from integration.services.access_log import access_log_write
-from integration.services.cases import CITIZEN_EDITABLE, case_refresh_deadlines
+from integration.services.cases import (
+    CITIZEN_EDITABLE,
+    case_refresh_deadlines,
+    check_caseworker_in_team,
+    new_citizen,
+)
 from integration.services.versions import actor_id, claim_versions
 
 
@@ -86,21 +89,9 @@ def cases_create_bulk(
     cases: list[dict[str, Any]] = []
     for entry in entries:
         team, caseworker = entry["team"], entry.get("caseworker")
-        if caseworker is not None and caseworker.team_id != team.pk:
-            raise ValidationError(
-                {"caseworker": _("The caseworker must belong to the case's team.")}
-            )
-        citizen = Citizen(
-            cpr=entry["cpr"],
-            first_name=entry["first_name"].strip(),
-            last_name=entry["last_name"].strip(),
-            nationality=entry["nationality"].upper(),
-            residence_basis=entry["residence_basis"],
-            arrival_date=entry["arrival_date"],
-            sex=entry.get("sex", ""),
-            languages=entry.get("languages", ""),
-            household=entry.get("household"),
-            unaccompanied_minor=entry.get("unaccompanied_minor", False),
+        check_caseworker_in_team(team=team, caseworker=caseworker)
+        citizen = new_citizen(
+            **{name: value for name, value in entry.items() if name not in ("team", "caseworker")}
         )
         citizen.full_clean(exclude=["household"], validate_unique=False)
         # A new case has no facts yet, so its deadlines follow from the arrival alone.

@@ -67,6 +67,39 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
     )
 
 
+def check_caseworker_in_team(*, team: Team, caseworker: User | None) -> None:
+    if caseworker is not None and caseworker.team_id != team.pk:
+        raise ValidationError({"caseworker": _("The caseworker must belong to the case's team.")})
+
+
+def new_citizen(
+    *,
+    cpr: str,
+    first_name: str,
+    last_name: str,
+    nationality: str,
+    residence_basis: str,
+    arrival_date: dt.date,
+    sex: str = "",
+    languages: str = "",
+    household: Household | None = None,
+    unaccompanied_minor: bool = False,
+) -> Citizen:
+    """An unsaved citizen of a new case, with names trimmed and the country code upper-case."""
+    return Citizen(
+        cpr=cpr,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        nationality=nationality.upper(),
+        residence_basis=residence_basis,
+        arrival_date=arrival_date,
+        sex=sex,
+        languages=languages,
+        household=household,
+        unaccompanied_minor=unaccompanied_minor,
+    )
+
+
 @transaction.atomic
 def case_create(
     *,
@@ -90,17 +123,16 @@ def case_create(
     A household is given as an instance or by its reference; a new reference
     creates the household here, so a refused case leaves none behind.
     """
-    if caseworker is not None and caseworker.team_id != team.pk:
-        raise ValidationError({"caseworker": _("The caseworker must belong to the case's team.")})
+    check_caseworker_in_team(team=team, caseworker=caseworker)
     if household_reference.strip():
         if household is not None:
             raise ValueError("Give the household or its reference, not both.")
         household = _household_of(actor, household_reference)
-    citizen = Citizen(
+    citizen = new_citizen(
         cpr=cpr,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        nationality=nationality.upper(),
+        first_name=first_name,
+        last_name=last_name,
+        nationality=nationality,
         residence_basis=residence_basis,
         arrival_date=arrival_date,
         sex=sex,
@@ -204,8 +236,7 @@ def citizen_update(
 def case_assign(
     *, actor: User | None, case: Case, version: int, team: Team, caseworker: User | None
 ) -> Case:
-    if caseworker is not None and caseworker.team_id != team.pk:
-        raise ValidationError({"caseworker": _("The caseworker must belong to the case's team.")})
+    check_caseworker_in_team(team=team, caseworker=caseworker)
     case.team, case.caseworker = team, caseworker
     case.full_clean(exclude=["citizen"])
     set_history_user(case, actor)
