@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from progression import selectors, services
 from progression.citizen_texts import FALLBACK_LANGUAGES, direction, texts_for
-from progression.forms_link import CitizenScoresForm, LinkCreateForm
+from progression.forms import CitizenScoresForm, LinkCreateForm
 from progression.models import LANGUAGES
 
 LANGUAGE_NAMES = dict(LANGUAGES)

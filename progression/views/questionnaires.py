@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from integration.services import ConcurrentEditError
 from progression import selectors, services
 from progression.citizen_texts import direction
-from progression.forms_questionnaire import ItemTextsForm, PublishForm
+from progression.forms import ItemTextsForm, PublishForm
 from progression.models import LANGUAGES, Item, Questionnaire
 
 VIEW_PERMISSION = "progression.view_questionnaire"
