@@ -91,7 +91,7 @@ def cases_create_bulk(
         team, caseworker = entry["team"], entry.get("caseworker")
         check_caseworker_in_team(team=team, caseworker=caseworker)
         citizen = new_citizen(
-            **{name: value for name, value in entry.items() if name not in ("team", "caseworker")}
+            {name: value for name, value in entry.items() if name not in ("team", "caseworker")}
         )
         citizen.full_clean(exclude=["household"], validate_unique=False)
         # A new case has no facts yet, so its deadlines follow from the arrival alone.

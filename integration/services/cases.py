@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -72,31 +73,16 @@ def check_caseworker_in_team(*, team: Team, caseworker: User | None) -> None:
         raise ValidationError({"caseworker": _("The caseworker must belong to the case's team.")})
 
 
-def new_citizen(
-    *,
-    cpr: str,
-    first_name: str,
-    last_name: str,
-    nationality: str,
-    residence_basis: str,
-    arrival_date: dt.date,
-    sex: str = "",
-    languages: str = "",
-    household: Household | None = None,
-    unaccompanied_minor: bool = False,
-) -> Citizen:
-    """An unsaved citizen of a new case, with names trimmed and the country code upper-case."""
+def new_citizen(fields: Mapping[str, Any]) -> Citizen:
+    """An unsaved citizen of a new case from ``case_create``'s citizen arguments,
+    with the names trimmed and the country code upper-case."""
     return Citizen(
-        cpr=cpr,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        nationality=nationality.upper(),
-        residence_basis=residence_basis,
-        arrival_date=arrival_date,
-        sex=sex,
-        languages=languages,
-        household=household,
-        unaccompanied_minor=unaccompanied_minor,
+        **{
+            **fields,
+            "first_name": fields["first_name"].strip(),
+            "last_name": fields["last_name"].strip(),
+            "nationality": fields["nationality"].upper(),
+        }
     )
 
 
@@ -129,16 +115,18 @@ def case_create(
             raise ValueError("Give the household or its reference, not both.")
         household = _household_of(actor, household_reference)
     citizen = new_citizen(
-        cpr=cpr,
-        first_name=first_name,
-        last_name=last_name,
-        nationality=nationality,
-        residence_basis=residence_basis,
-        arrival_date=arrival_date,
-        sex=sex,
-        languages=languages,
-        household=household,
-        unaccompanied_minor=unaccompanied_minor,
+        {
+            "cpr": cpr,
+            "first_name": first_name,
+            "last_name": last_name,
+            "nationality": nationality,
+            "residence_basis": residence_basis,
+            "arrival_date": arrival_date,
+            "sex": sex,
+            "languages": languages,
+            "household": household,
+            "unaccompanied_minor": unaccompanied_minor,
+        }
     )
     citizen.full_clean()
     set_history_user(citizen, actor)

@@ -184,6 +184,12 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     case_services.cases_set_open_topics(counts=counts)
 
 
+def _date_taken() -> ValidationError:
+    return ValidationError(
+        {"measured_on": _("There is already a round on this date; open it instead.")}
+    )
+
+
 @transaction.atomic
 def round_save(
     *,
@@ -210,9 +216,7 @@ def round_save(
             if earlier is not None:
                 return earlier
         if Round.objects.filter(case=case, measured_on=measured_on).exists():
-            raise ValidationError(
-                {"measured_on": _("There is already a round on this date; open it instead.")}
-            )
+            raise _date_taken()
         round_ = Round(
             case=case,
             measured_on=measured_on,
@@ -229,9 +233,7 @@ def round_save(
             earlier = Round.objects.filter(submission=submission).first()
             if earlier is not None and submission is not None:
                 return earlier
-            raise ValidationError(
-                {"measured_on": _("There is already a round on this date; open it instead.")}
-            ) from None
+            raise _date_taken() from None
     else:
         if round_.case_id != case.pk:
             raise ValidationError("The round belongs to another case.")
@@ -249,9 +251,7 @@ def round_save(
             .exclude(pk=round_.pk)
             .exists()
         ):
-            raise ValidationError(
-                {"measured_on": _("There is already a round on this date; open it instead.")}
-            )
+            raise _date_taken()
         round_.measured_on = measured_on
         round_.complete = complete
         round_._history_user = actor
