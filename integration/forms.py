@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from common import cpr
-from common.forms import CountryField, DateInput, VersionedForm, date_field
+from common.forms import CountryField, CsvFileField, DateInput, VersionedForm, date_field
+from integration.imports import ImportKind
 from integration.models import (
     FACT_MODELS,
+    AccessAction,
     Case,
     CaseStatus,
     Citizen,
@@ -20,7 +24,6 @@ from integration.models import (
     EmploymentSpell,
     FollowUp,
     HealthAssessment,
-    Household,
     HousingPlacement,
     IntegrationContract,
     IntegrationPlan,
@@ -41,6 +44,18 @@ def caseworkers_of(team: Team | None):
         "first_name", "last_name", "username"
     )
     return qs.filter(team=team) if team else qs
+
+
+def add_service_errors(form: forms.Form, exc: Exception) -> None:
+    """Show a service's refusal on the form: a ValidationError at its fields, any
+    other refusal (someone saved the record meanwhile) above them."""
+    if not isinstance(exc, ValidationError):
+        form.add_error(None, str(exc))
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 class CaseworkerChoiceField(forms.ModelChoiceField):
@@ -100,13 +115,6 @@ class CitizenFieldsMixin(forms.Form):
         if team and caseworker and caseworker.team_id != team.pk:
             self.add_error("caseworker", _("The caseworker must belong to the chosen team."))
         return data
-
-    def household_instance(self) -> Household | None:
-        reference = self.cleaned_data.get("household", "").strip()
-        if not reference:
-            return None
-        household, _created = Household.objects.get_or_create(reference=reference)
-        return household
 
 
 class CaseCreateForm(CitizenFieldsMixin, forms.Form):
@@ -319,3 +327,81 @@ class ProviderOrganisationForm(forms.ModelForm):
             except StdnumError as exc:
                 raise forms.ValidationError(_("Not a valid CVR number.")) from exc
         return value
+
+
+# --- administration -----------------------------------------------------
+
+
+class AccessLogFilterForm(forms.Form):
+    """The GET filter of the log page; an invalid field is left out of the filter."""
+
+    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    exact = forms.BooleanField(label=_("Exact username"), required=False)
+    citizen = forms.CharField(
+        label=_("Citizen"),
+        required=False,
+        max_length=100,
+        help_text=_("Full CPR number or name"),
+    )
+    action = forms.ChoiceField(
+        label=_("Action"),
+        required=False,
+        choices=[("", _("All")), *AccessAction.choices],
+    )
+    date_from = forms.DateField(
+        label=_("From date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("To date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", gettext("The end date cannot be before the start date."))
+        return data
+
+    def mark_errors(self) -> None:
+        """Give every field Bootstrap's class, and link invalid fields to their errors."""
+        for name, form_field in self.fields.items():
+            css = "form-check-input" if name == "exact" else "form-control"
+            if name == "action":
+                css = "form-select"
+            if name in self.errors:
+                css += " is-invalid"
+                form_field.widget.attrs["aria-invalid"] = "true"
+                form_field.widget.attrs["aria-describedby"] = f"{name}-error"
+            elif form_field.help_text:
+                form_field.widget.attrs["aria-describedby"] = f"{name}-help"
+            form_field.widget.attrs["class"] = css
+
+
+# Bigger files are refused before they are read.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=ImportKind.choices,
+        initial=ImportKind.CITIZENS,
+        widget=forms.RadioSelect,
+    )
+    file = CsvFileField(
+        max_bytes=MAX_UPLOAD_BYTES,
+        help_text=_(
+            "UTF-8, separated by commas or semicolons, with a header row. "
+            "Dates as YYYY-MM-DD or DD-MM-YYYY."
+        ),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Default team"),
+        queryset=Team.objects.all(),
+        required=False,
+        help_text=_("Citizens: new cases go to this team when the file's team column is empty."),
+    )

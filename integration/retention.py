@@ -17,6 +17,9 @@ unaccompanied-minor flag, the asylum centre of the screening visit, the
 housing locality, every note, and the words of agreed dialogue topics. An
 access-log search term that holds the CPR number or the last name is blanked.
 The anonymised case can still be read, and no one can edit or reopen it.
+The apps above this one clear their own rows of the case through their
+AppConfig's ``anonymise_cases`` hook (progression clears the agreements),
+so retention does not know their models.
 
 Access-log rows older than ``ACCESS_LOG_RETENTION_DAYS`` are deleted whole:
 a row is a fact about who looked at whom, and nothing else needs it.
@@ -27,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.apps import apps as global_apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -63,8 +67,6 @@ FACTS_CLEARED: dict[type, dict[str, str]] = {
     HousingPlacement: {"locality": ""},
     FollowUp: {"note": ""},
 }
-# An agreed topic keeps a text, or it would count as open again.
-AGREEMENT_CLEARED = "–"
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,6 @@ def case_anonymise(*, case: Case, today: dt.date) -> int:
 
     Does nothing to a citizen already anonymised, so a second run changes nothing.
     """
-    from progression.models import DialogueTopic, Round
-
     citizen = Citizen.objects.select_for_update().get(pk=case.citizen_id)
     if citizen.anonymised_on is not None:
         return 0
@@ -164,14 +164,16 @@ def case_anonymise(*, case: Case, today: dt.date) -> int:
         model.objects.filter(case=case).update(**fields)
         model.history.model.objects.filter(case_id=case.pk).update(**fields)
     CaseStatusChange.objects.filter(case=case).update(note="")
-
-    rounds = Round.objects.filter(case=case).values("pk")
-    agreed = Q(round__in=rounds) & ~Q(agreement="")
-    DialogueTopic.objects.filter(agreed).update(agreement=AGREEMENT_CLEARED)
-    DialogueTopic.history.model.objects.filter(round_id__in=rounds).exclude(agreement="").update(
-        agreement=AGREEMENT_CLEARED
-    )
+    _apps_anonymise([case.pk])
     return blanked
+
+
+def _apps_anonymise(case_ids: list[int]) -> None:
+    """Ask every app that keeps rows of cases to clear them (its ``anonymise_cases`` hook)."""
+    for config in global_apps.get_app_configs():
+        hook = getattr(config, "anonymise_cases", None)
+        if hook:
+            hook(case_ids=case_ids)
 
 
 @transaction.atomic

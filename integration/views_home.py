@@ -1,49 +1,14 @@
-"""The landing pages of the provider, the manager, the secretariat and the administrator."""
+"""The secretariat's landing page."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from integration import report_selectors, selectors
-from integration.models import Case, CaseStatus, LadderStep, Team, User
-
-
-@login_required
-@permission_required("integration.view_referred_citizens", raise_exception=True)
-def provider_home(request: HttpRequest) -> HttpResponse:
-    from integration import services
-    from integration.models import AccessAction, Citizen
-
-    # A page at a time, like the caseload: the list grows with the
-    # organisation's referrals, and only the names shown are logged as seen.
-    page = Paginator(
-        selectors.referrals_for_provider(request.user), settings.CASELOAD_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    uuids = {r.citizen_uuid for r in page}
-    if uuids:
-        services.access_log_write(
-            user=request.user,
-            action=AccessAction.VIEW,
-            citizens=list(Citizen.objects.filter(uuid__in=uuids).only("pk")),
-            what="provider referral list",
-            path=request.path,
-        )
-    return render(
-        request,
-        "integration/provider_home.html",
-        {
-            "organisation": request.user.provider_organisation,
-            "referrals": page.object_list,
-            "page": page,
-        },
-    )
+from integration import selectors
 
 
 def suppress(count: int, minimum: int | None = None) -> str:
@@ -52,29 +17,6 @@ def suppress(count: int, minimum: int | None = None) -> str:
     if 0 < count < minimum:
         return f"<{minimum}"
     return str(count)
-
-
-@login_required
-@permission_required("integration.view_all_cases", raise_exception=True)
-def manager_home(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    teams = report_selectors.overdue_by_team(request.user, today)
-    open_cases = Case.objects.filter(status=CaseStatus.OPEN)
-    step_counts = selectors.ladder_distribution(today)
-    return render(
-        request,
-        "integration/manager_home.html",
-        {
-            "teams": teams,
-            "totals": {
-                key: sum(t[key] for t in teams)
-                for key in ("open_cases", "overdue", "breaches_open", "without_caseworker")
-            },
-            "ladder": [(LadderStep(step).label, step_counts.get(step, 0)) for step in LadderStep],
-            "unplaced": open_cases.count() - sum(step_counts.values()),
-            "today": today,
-        },
-    )
 
 
 @login_required
@@ -99,31 +41,5 @@ def secretariat_home(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "today": today,
             "min_cell": settings.REPORT_MIN_CELL,
-        },
-    )
-
-
-@login_required
-@permission_required("integration.view_accesslog", raise_exception=True)
-def admin_home(request: HttpRequest) -> HttpResponse:
-    users = (
-        User.objects.filter(is_active=True)
-        .prefetch_related("groups")
-        .select_related("team", "provider_organisation")
-        .order_by("username")
-    )
-    by_role: dict[str, int] = {}
-    for user in users:
-        by_role[user.role_label or _("No role")] = (
-            by_role.get(user.role_label or _("No role"), 0) + 1
-        )
-    return render(
-        request,
-        "integration/admin_home.html",
-        {
-            "users": users,
-            "by_role": sorted(by_role.items()),
-            "teams": Team.objects.annotate(members_count=Count("members")),
-            "case_count": Case.objects.count(),
         },
     )

@@ -6,6 +6,12 @@ class ProgressionConfig(AppConfig):
     name = "progression"
     verbose_name = _("Progression measurement")
 
+    def anonymise_cases(self, *, case_ids: list[int]) -> None:
+        """Clear this app's rows of cases that retention anonymises (see integration.retention)."""
+        from progression.retention import cases_anonymise
+
+        cases_anonymise(case_ids=case_ids)
+
     def role_permissions(self) -> dict[str, list[str]]:
         """Permissions this app adds to the roles (see accounts.roles)."""
         scoring = ["progression.view_round", "progression.add_round", "progression.change_round"]

@@ -1,13 +1,18 @@
-"""The 13 × 3 grid a caseworker fills in, and the provider's single column."""
+"""The forms of progression: the 13 × 3 grid a caseworker fills in, the provider's
+single column, the citizen's link and answers, and the questionnaire's texts."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DateInput
-from progression.models import ITEM_COUNT, SCALE, Rater
+from progression.citizen_texts import texts_for
+from progression.models import ITEM_COUNT, LANGUAGES, RTL_LANGUAGES, SCALE, Item, Rater
+from progression.services import texts_fingerprint
 
 GRID_RATERS = [Rater.CITIZEN, Rater.CASEWORKER, Rater.PROVIDER]
 
@@ -90,3 +95,202 @@ class TopicAgreementForm(forms.Form):
         label=_("What was agreed"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
     agreed_on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+
+
+# --- the citizen link ---------------------------------------------------------
+
+SKIP = ""  # the value of "don't want to answer"
+
+
+class LinkCreateForm(forms.Form):
+    language = forms.ChoiceField(label=_("The citizen's language"), choices=LANGUAGES)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    input_id: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One question as the citizen's template shows it: a fieldset of radios."""
+
+    number: int
+    name: str
+    question: str
+    options: list[Option]
+    error: str
+    error_id: str
+
+
+class CitizenScoresForm(forms.Form):
+    """One optional 1–5 choice per item, in the link's language.
+
+    A skipped or missing item is "not answered" (None); any other value than
+    1–5 is an error, shown in the citizen's language.
+    """
+
+    def __init__(self, *args, items: list[Item], language: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = items
+        self.language = language
+        self.texts = texts_for(language)
+        for item in items:
+            scale = item.text("scale", language) or []
+            choices = [
+                (str(step), f"{step} – {scale[step - 1]}" if len(scale) >= step else str(step))
+                for step in SCALE
+            ]
+            self.fields[self.field_name(item.number)] = forms.ChoiceField(
+                label=item.text("question", language),
+                choices=[*choices, (SKIP, self.texts["skip"])],
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={"invalid_choice": self.texts["field_error"]},
+            )
+
+    @staticmethod
+    def field_name(number: int) -> str:
+        return f"item_{number}"
+
+    def scores(self) -> dict[int, int | None]:
+        """The cleaned answers, ``{item number: 1–5 or None}``."""
+        scores: dict[int, int | None] = {}
+        for item in self.items:
+            value = self.cleaned_data.get(self.field_name(item.number))
+            scores[item.number] = int(value) if value else None
+        return scores
+
+    def rows(self) -> list[ItemRow]:
+        """Everything the template needs to draw the questions, worked out here."""
+        rows = []
+        for item in self.items:
+            name = self.field_name(item.number)
+            field = self.fields[name]
+            chosen = self.data.get(name) if self.is_bound else None
+            errors = self.errors.get(name) if self.is_bound else None
+            rows.append(
+                ItemRow(
+                    number=item.number,
+                    name=name,
+                    question=str(field.label),
+                    options=[
+                        Option(
+                            value=value,
+                            label=str(label),
+                            input_id=f"id_{name}_{value or 'skip'}",
+                            checked=chosen == value,
+                        )
+                        for value, label in field.choices
+                    ],
+                    error=errors[0] if errors else "",
+                    error_id=f"id_{name}_error",
+                )
+            )
+        return rows
+
+
+# --- questionnaire texts -----------------------------------------------------
+
+LABEL_MAX = 120
+QUESTION_MAX = 400
+STEP_MAX = 80
+
+
+@dataclass(frozen=True)
+class LanguageGroup:
+    """The fields of one language, for one fieldset."""
+
+    code: str
+    name: str
+    direction: str
+    fields: list[forms.BoundField]
+
+
+def _text_attrs(code: str) -> dict[str, str]:
+    # The text is in the item's language, not the page's: screen readers and
+    # the browser's spell checker need to know, and ar/fa are written right to left.
+    return {"lang": code, "dir": "rtl" if code in RTL_LANGUAGES else "ltr"}
+
+
+class ItemTextsForm(forms.Form):
+    """Label, question and the five scale steps of one item, in all six languages (42 fields)."""
+
+    municipal_wording = forms.BooleanField(
+        label=_("This is the municipality's own wording"),
+        required=False,
+        help_text=_("Leave unticked for a default item that an administrator may replace."),
+    )
+    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, item: Item, **kwargs):
+        texts = item.texts if isinstance(item.texts, dict) else {}
+        initial = {
+            "municipal_wording": item.municipal_wording,
+            "fingerprint": texts_fingerprint(item.texts),
+        }
+        for code, _name in LANGUAGES:
+            entry = texts.get(code) if isinstance(texts.get(code), dict) else {}
+            scale = entry.get("scale") if isinstance(entry.get("scale"), list) else []
+            initial[f"{code}_label"] = entry.get("label", "")
+            initial[f"{code}_question"] = entry.get("question", "")
+            for step in SCALE:
+                initial[f"{code}_scale_{step}"] = scale[step - 1] if len(scale) >= step else ""
+        super().__init__(*args, initial=initial, **kwargs)
+        self.item = item
+        for code, _name in LANGUAGES:
+            attrs = _text_attrs(code)
+            self.fields[f"{code}_label"] = forms.CharField(
+                label=_("Short label"),
+                max_length=LABEL_MAX,
+                widget=forms.TextInput(attrs=attrs),
+            )
+            self.fields[f"{code}_question"] = forms.CharField(
+                label=_("Question"),
+                max_length=QUESTION_MAX,
+                widget=forms.Textarea(attrs={**attrs, "rows": 2}),
+            )
+            for step in SCALE:
+                self.fields[f"{code}_scale_{step}"] = forms.CharField(
+                    label=_("Scale step %(step)s") % {"step": step},
+                    max_length=STEP_MAX,
+                    widget=forms.TextInput(attrs=attrs),
+                )
+
+    def language_groups(self) -> list[LanguageGroup]:
+        groups = []
+        for code, name in LANGUAGES:
+            names = [f"{code}_label", f"{code}_question"] + [
+                f"{code}_scale_{step}" for step in SCALE
+            ]
+            groups.append(
+                LanguageGroup(
+                    code=code,
+                    name=name,
+                    direction="rtl" if code in RTL_LANGUAGES else "ltr",
+                    fields=[self[n] for n in names],
+                )
+            )
+        return groups
+
+    def texts(self) -> dict[str, dict]:
+        d = self.cleaned_data
+        return {
+            code: {
+                "label": d[f"{code}_label"],
+                "question": d[f"{code}_question"],
+                "scale": [d[f"{code}_scale_{step}"] for step in SCALE],
+            }
+            for code, _name in LANGUAGES
+        }
+
+
+class PublishForm(forms.Form):
+    note = forms.CharField(
+        label=_("What changed (shown in the list of versions)"),
+        max_length=300,
+        required=False,
+    )

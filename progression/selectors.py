@@ -20,6 +20,7 @@ from progression.models import (
     ITEM_COUNT,
     CitizenLink,
     DialogueTopic,
+    Item,
     Measurement,
     Questionnaire,
     Rater,
@@ -60,6 +61,46 @@ def rounds_of_case(case: Case) -> list[Round]:
         .prefetch_related("measurements", "topics")
         .order_by("-measured_on")
     )
+
+
+def has_citizen_scores(round_: Round) -> bool:
+    return round_.measurements.filter(rater=Rater.CITIZEN).exists()
+
+
+# --- questionnaire versions -----------------------------------------------------
+
+
+def questionnaire_current_or_none() -> Questionnaire | None:
+    """The published version new rounds use, or None before the first is published."""
+    return (
+        Questionnaire.objects.filter(status=Questionnaire.Status.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+
+
+def questionnaire_versions() -> list[Questionnaire]:
+    """Every version, newest first, with its publisher (one query)."""
+    return list(Questionnaire.objects.select_related("published_by").order_by("-version"))
+
+
+def get_questionnaire(version: int) -> Questionnaire:
+    try:
+        return Questionnaire.objects.select_related("published_by").get(version=version)
+    except Questionnaire.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def get_draft_item(version: int, number: int) -> Item:
+    """An item of a draft; a published version's items answer 404 (they are never edited)."""
+    try:
+        return Item.objects.select_related("questionnaire").get(
+            questionnaire__version=version,
+            questionnaire__status=Questionnaire.Status.DRAFT,
+            number=number,
+        )
+    except Item.DoesNotExist as exc:
+        raise Http404 from exc
 
 
 def items_of(questionnaire: Questionnaire):

@@ -495,7 +495,7 @@ def _draft(_w, _client) -> None:
 
 
 def _item_texts(_w) -> dict:
-    from progression.forms_questionnaire import ItemTextsForm
+    from progression.forms import ItemTextsForm
     from progression.models import Item
 
     item = Item.objects.get(questionnaire__version=2, number=1)

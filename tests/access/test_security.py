@@ -1038,7 +1038,7 @@ def test_citizen_link_expiry_and_round_come_from_the_app(
 def test_questionnaire_draft_item_edit_changes_that_items_texts_only(
     administrator, forged, client_as
 ):
-    from progression.forms_questionnaire import ItemTextsForm
+    from progression.forms import ItemTextsForm
     from progression.models import Item, Questionnaire
 
     draft = progression_services.questionnaire_new_draft(actor=administrator)

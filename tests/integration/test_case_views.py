@@ -214,6 +214,67 @@ def test_fact_form_errors_are_shown_and_nothing_is_saved(case_a, caseworker_a, c
     assert LadderPlacement.objects.filter(case=case_a).count() == 1
 
 
+def _case_form(team, caseworker, **changes) -> dict:
+    return {
+        "cpr": "710190-4000",
+        "first_name": "Amal",
+        "last_name": "Haddad",
+        "sex": "",
+        "nationality": "SY",
+        "languages": "",
+        "residence_basis": ResidenceBasis.REFUGEE,
+        "arrival_date": "2024-01-10",
+        "household": "",
+        "team": team.pk,
+        "caseworker": caseworker.pk,
+        **changes,
+    }
+
+
+def test_a_refused_case_leaves_no_household_behind(team_a, caseworker_a, client_as):
+    client = client_as(caseworker_a, language="en")
+    # The form accepts the dates; the service refuses an arrival before birth.
+    response = client.post(
+        reverse("integration:case_create"),
+        _case_form(team_a, caseworker_a, arrival_date="1980-01-10", household="H-NEW"),
+    )
+    assert response.status_code == 200
+    assert "arrival_date" in response.context["form"].errors
+    assert not Case.objects.exists()
+    assert not Household.objects.exists()
+
+
+def test_a_new_household_reference_creates_the_household_with_the_case(
+    team_a, caseworker_a, client_as
+):
+    client = client_as(caseworker_a, language="en")
+    response = client.post(
+        reverse("integration:case_create"), _case_form(team_a, caseworker_a, household="H-NEW")
+    )
+    assert response.status_code == 302
+    assert Case.objects.get().citizen.household == Household.objects.get(reference="H-NEW")
+
+
+def test_a_refused_edit_leaves_no_household_behind(case_a, caseworker_a, client_as):
+    client = client_as(caseworker_a, language="en")
+    citizen = case_a.citizen
+    stale = case_a.version
+    services.citizen_update(actor=caseworker_a, case=case_a, version=stale, languages="Arabic")
+    response = client.post(
+        reverse("integration:case_edit", args=[case_a.uuid]),
+        {
+            **_case_form(case_a.team, caseworker_a, household="H-NEW"),
+            "first_name": citizen.first_name,
+            "last_name": citizen.last_name,
+            "arrival_date": citizen.arrival_date.isoformat(),
+            "version": stale,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert not Household.objects.exists()
+
+
 # --- the case page ---------------------------------------------------------------
 
 

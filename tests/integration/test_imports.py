@@ -22,7 +22,7 @@ from integration.models import (
     EmploymentSpell,
     Household,
 )
-from integration.views_imports import SESSION_KEY
+from integration.views.imports import SESSION_KEY
 from tests.factories import make_case, replacement_cpr
 
 HEADER = "cpr,first_name,last_name,nationality,residence_basis,arrival_date,team,household"

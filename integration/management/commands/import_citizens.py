@@ -5,8 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from common.csvimport import finish_command, read_file
-from integration import imports
-from integration.models import Team
+from integration import imports, selectors
 
 
 class Command(BaseCommand):
@@ -26,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         team = None
         if options["team"]:
-            team = Team.objects.filter(name=options["team"]).first()
+            team = selectors.team_by_name(options["team"])
             if team is None:
                 raise CommandError(f"There is no team named {options['team']!r}.")
         path = options["file"]

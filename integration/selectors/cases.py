@@ -1,8 +1,4 @@
-"""Reads that other code may rely on, always scoped to a user.
-
-A record the user may not see is answered with 404, exactly like a missing
-one. Other apps read cases and citizens only through these functions.
-"""
+"""Cases, citizens and referrals as a user may see them; organisations and ladder counts."""
 
 from __future__ import annotations
 
@@ -19,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from common import cpr
-from common.csvimport import CHUNK
 from integration.models import (
     FACT_MODELS,
     Case,
@@ -29,6 +24,7 @@ from integration.models import (
     DanishCourse,
     LadderPlacement,
     ProviderOrganisation,
+    Team,
     User,
 )
 
@@ -84,6 +80,50 @@ def get_fact_for_case(case: Case, model: type[CaseFact], fact_uuid: UUID | str) 
         return model.objects.get(case=case, uuid=fact_uuid)
     except (model.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def case_facts(case: Case) -> dict[str, list[CaseFact]]:
+    """Every fact of the case by kind (``FACT_MODELS``' order), newest first: one query a kind."""
+    facts = {}
+    for kind, model in FACT_MODELS.items():
+        qs = model.objects.filter(case=case)
+        related = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.name in ("provider", "course")
+        ]
+        if related:
+            qs = qs.select_related(*related)
+        if kind == "absence":
+            qs = qs.select_related("course__provider")
+        facts[kind] = sorted(qs, key=lambda f: f.timeline_date(), reverse=True)
+    return facts
+
+
+def household_members_visible_to(user: User, citizen: Citizen) -> QuerySet[Citizen]:
+    """The citizen's household, but for the citizen, limited to the cases the user may open.
+
+    A household reference is free text, and typing another team's would
+    otherwise name its family.
+    """
+    if not citizen.household_id:
+        return Citizen.objects.none()
+    # household_id and anonymised_on too: the related manager and full_name
+    # read them on every member.
+    return (
+        citizen.household.members.exclude(pk=citizen.pk)
+        .filter(case__in=cases_visible_to(user))
+        .only("first_name", "last_name", "birth_date", "household_id", "anonymised_on")
+    )
+
+
+def case_of_citizen(citizen: Citizen) -> Case:
+    return Case.objects.get(citizen=citizen)
+
+
+def citizens_with_uuids(uuids: Iterable[UUID | str]) -> QuerySet[Citizen]:
+    """Just the ids, for the access log of a page that lists citizens by UUID."""
+    return Citizen.objects.filter(uuid__in=list(uuids)).only("pk")
 
 
 def current_step_subquery(day: dt.date) -> Subquery:
@@ -280,6 +320,44 @@ def provider_organisations() -> QuerySet[ProviderOrganisation]:
     return ProviderOrganisation.objects.all()
 
 
+def get_provider_organisation(provider_uuid: UUID | str) -> ProviderOrganisation:
+    try:
+        return ProviderOrganisation.objects.get(uuid=provider_uuid)
+    except (ProviderOrganisation.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def teams() -> QuerySet[Team]:
+    return Team.objects.all()
+
+
+def team_by_pk(pk: int | None) -> Team | None:
+    return Team.objects.filter(pk=pk).first() if pk is not None else None
+
+
+def team_by_name(name: str) -> Team | None:
+    return Team.objects.filter(name=name).first()
+
+
+def teams_with_member_counts() -> QuerySet[Team]:
+    return Team.objects.annotate(members_count=Count("members"))
+
+
+def active_users() -> QuerySet[User]:
+    """Every active user with their roles, team and organisation, by username."""
+    return (
+        User.objects.filter(is_active=True)
+        .prefetch_related("groups")
+        .select_related("team", "provider_organisation")
+        .order_by("username")
+    )
+
+
+def case_count(*, status: str | None = None) -> int:
+    qs = Case.objects.all()
+    return (qs.filter(status=status) if status else qs).count()
+
+
 # --- aggregates -------------------------------------------------------------
 
 
@@ -310,217 +388,3 @@ def arrivals_by_year() -> list[dict]:
         .order_by("year")
     )
     return list(rows)
-
-
-# --- access log -------------------------------------------------------------
-
-# What the log page and the export show; nothing else leaves the database.
-ACCESS_LOG_COLUMNS = (
-    "at",
-    "username",
-    "action",
-    "search_term",
-    "what",
-    "path",
-    "citizen",
-    "citizen__uuid",
-    "citizen__cpr",
-    "citizen__first_name",
-    "citizen__last_name",
-)
-
-
-def can_read_access_log(user: User) -> bool:
-    return user.is_authenticated and user.has_perm("integration.view_accesslog")
-
-
-def access_log_entries(
-    user: User,
-    *,
-    username: str | None = None,
-    username_exact: bool = False,
-    citizen: Citizen | None = None,
-    action: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> QuerySet:
-    """Access-log rows the user may read, newest first, with the citizen joined.
-
-    ``username`` matches the name stored on the row (it survives a rename),
-    exactly or as a case-insensitive part. ``date_from`` and ``date_to`` are
-    local calendar days, both inclusive.
-    """
-    from integration.models import AccessLog
-
-    if not can_read_access_log(user):
-        return AccessLog.objects.none()
-    qs = AccessLog.objects.all()
-    if username:
-        qs = (
-            qs.filter(username=username)
-            if username_exact
-            else qs.filter(username__icontains=username)
-        )
-    if citizen is not None:
-        qs = qs.filter(citizen=citizen)
-    if action:
-        qs = qs.filter(action=action)
-    local = timezone.get_current_timezone()
-    if date_from is not None:
-        qs = qs.filter(at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=local))
-    if date_to is not None:
-        next_day = date_to + dt.timedelta(days=1)
-        qs = qs.filter(at__lt=dt.datetime.combine(next_day, dt.time.min, tzinfo=local))
-    return qs.select_related("citizen").only(*ACCESS_LOG_COLUMNS).order_by("-at", "-id")
-
-
-def access_log_citizens_matching(user: User, term: str) -> QuerySet[Citizen]:
-    """Citizens an access-log reader looks up by UUID, full CPR number or name."""
-    term = term.strip()
-    if not term or not can_read_access_log(user):
-        return Citizen.objects.none()
-    qs = Citizen.objects.only("uuid", "cpr", "first_name", "last_name")
-    try:
-        return qs.filter(uuid=UUID(term))
-    except ValueError:
-        pass
-    return qs.filter(citizen_search_q(term, prefix="")).order_by("last_name", "first_name", "id")
-
-
-def get_citizen_for_access_log(user: User, citizen_uuid: UUID | str) -> Citizen:
-    """The citizen whose log an access-log reader asks for; 404 when not found."""
-    if not can_read_access_log(user):
-        raise Http404
-    try:
-        return Citizen.objects.only("uuid", "cpr", "first_name", "last_name").get(uuid=citizen_uuid)
-    except (Citizen.DoesNotExist, ValueError) as exc:
-        raise Http404 from exc
-
-
-# --- change history ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: dt.datetime
-    user: str
-    record: str
-    kind: str  # "+" created, "~" changed, "-" deleted
-    changes: list[FieldChange]
-
-
-def case_change_history(case: Case, *, limit: int = 200) -> list[HistoryEntry]:
-    """Old and new values of every change to the case, its citizen and facts.
-
-    One query per model kind (history rows with their users), whatever the
-    number of changes.
-    """
-    sources = [
-        (case.citizen.history.model.objects.filter(id=case.citizen_id), Citizen),
-        (case.history.model.objects.filter(id=case.pk), Case),
-    ]
-    for model in FACT_MODELS.values():
-        sources.append((model.history.model.objects.filter(case_id=case.pk), model))
-    entries: list[HistoryEntry] = []
-    for qs, model in sources:
-        rows = list(qs.select_related("history_user").order_by("id", "history_id"))
-        previous: dict[int, object] = {}
-        for row in rows:
-            before = previous.get(row.id)
-            changes = []
-            if before is not None:
-                delta = row.diff_against(before, excluded_fields=_HISTORY_HIDDEN)
-                changes = [
-                    FieldChange(
-                        str(model._meta.get_field(c.field).verbose_name),
-                        _history_value(model, c.field, c.old),
-                        _history_value(model, c.field, c.new),
-                    )
-                    for c in delta.changes
-                ]
-                if not changes and row.history_type == "~":
-                    previous[row.id] = row
-                    continue
-            entries.append(
-                HistoryEntry(
-                    at=row.history_date,
-                    user=row.history_user.get_username() if row.history_user else "",
-                    record=str(model._meta.verbose_name),
-                    kind=row.history_type,
-                    changes=changes,
-                )
-            )
-            previous[row.id] = row
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
-
-
-# Bookkeeping fields whose changes say nothing to a reader of the history.
-_HISTORY_HIDDEN = [
-    "version",
-    "first_placement_on",
-    "next_deadline",
-    "next_deadline_kind",
-    "created_at",
-    "created_by",
-    "birth_date",
-]
-
-
-def _history_value(model, name: str, value) -> str:
-    field = model._meta.get_field(name)
-    if value is None or value == "":
-        return "–"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if field.is_relation:
-        related = field.related_model.objects.filter(pk=value).first()
-        return str(related) if related else str(value)
-    if isinstance(value, dt.date):
-        return value.strftime("%d-%m-%Y")
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return str(value)
-
-
-# --- cases by CPR number, for the imports ----------------------------------------
-
-
-def cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
-    numbers = sorted(set(numbers))
-    cases: dict[str, Case] = {}
-    for i in range(0, len(numbers), CHUNK):
-        qs = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).select_related(
-            "citizen", "citizen__household"
-        )
-        cases.update((case.citizen.cpr, case) for case in qs)
-    return cases
-
-
-@dataclass(frozen=True)
-class CaseRef:
-    """What the employment and measurement imports need of a stored case."""
-
-    pk: int
-    citizen_id: int
-    arrival_date: dt.date
-
-
-def case_refs_by_cpr(numbers: Iterable[str]) -> dict[str, CaseRef]:
-    """The cases of these CPR numbers as plain values: for 10,000 numbers a
-    tenth of the time that building Case and Citizen instances takes."""
-    numbers = sorted(set(numbers))
-    refs: dict[str, CaseRef] = {}
-    for i in range(0, len(numbers), CHUNK):
-        rows = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).values_list(
-            "citizen__cpr", "pk", "citizen_id", "citizen__arrival_date"
-        )
-        refs.update((number, CaseRef(*values)) for number, *values in rows)
-    return refs

@@ -6,46 +6,18 @@ administrator confirms, and the confirm runs the whole import again from it.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.csvimport import ImportReport, decode
-from common.forms import CsvFileField
-from integration import imports
-from integration.models import Team
+from integration import imports, selectors
+from integration.forms import ImportUploadForm
 
 SESSION_KEY = "integration_pending_import"
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-class ImportUploadForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=gettext_lazy("What the file holds"),
-        choices=imports.ImportKind.choices,
-        initial=imports.ImportKind.CITIZENS,
-        widget=forms.RadioSelect,
-    )
-    file = CsvFileField(
-        max_bytes=MAX_UPLOAD_BYTES,
-        help_text=gettext_lazy(
-            "UTF-8, separated by commas or semicolons, with a header row. "
-            "Dates as YYYY-MM-DD or DD-MM-YYYY."
-        ),
-    )
-    team = forms.ModelChoiceField(
-        label=gettext_lazy("Default team"),
-        queryset=Team.objects.all(),
-        required=False,
-        help_text=gettext_lazy(
-            "Citizens: new cases go to this team when the file's team column is empty."
-        ),
-    )
 
 
 def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
@@ -95,7 +67,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     if not pending:
         messages.error(request, _("There is no checked file waiting; upload it again."))
         return redirect("integration:import_upload")
-    team = Team.objects.filter(pk=pending["team_id"]).first() if pending["team_id"] else None
+    team = selectors.team_by_pk(pending["team_id"])
     report = imports.run_import(
         pending["kind"],
         pending["text"],

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -18,65 +17,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from common import cpr, csv_export
 from integration import selectors, services
+from integration.forms import AccessLogFilterForm
 from integration.models import AccessAction, AccessLog, Citizen
 
 PAGE_SIZE = 50
 # A name that matches more citizens than this asks the administrator to refine it.
 MAX_CITIZEN_CHOICES = 20
-
-
-class AccessLogFilterForm(forms.Form):
-    """The GET filter of the log page; an invalid field is left out of the filter."""
-
-    user = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150)
-    exact = forms.BooleanField(label=gettext_lazy("Exact username"), required=False)
-    citizen = forms.CharField(
-        label=gettext_lazy("Citizen"),
-        required=False,
-        max_length=100,
-        help_text=gettext_lazy("Full CPR number or name"),
-    )
-    action = forms.ChoiceField(
-        label=gettext_lazy("Action"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *AccessAction.choices],
-    )
-    date_from = forms.DateField(
-        label=gettext_lazy("From date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date cannot be before the start date."))
-        return data
-
-    def mark_errors(self) -> None:
-        """Give every field Bootstrap's class, and link invalid fields to their errors."""
-        for name, form_field in self.fields.items():
-            css = "form-check-input" if name == "exact" else "form-control"
-            if name == "action":
-                css = "form-select"
-            if name in self.errors:
-                css += " is-invalid"
-                form_field.widget.attrs["aria-invalid"] = "true"
-                form_field.widget.attrs["aria-describedby"] = f"{name}-error"
-            elif form_field.help_text:
-                form_field.widget.attrs["aria-describedby"] = f"{name}-help"
-            form_field.widget.attrs["class"] = css
 
 
 @dataclass(frozen=True)
@@ -184,57 +134,75 @@ def _citizen_filter(request: HttpRequest, term: str, query: QueryDict) -> Citize
     )
 
 
+def _entries(user, data: dict, citizen_term: str, citizen: Citizen | None):
+    if citizen_term and citizen is None:
+        # A citizen was asked for but not singled out: show no rows rather than
+        # everybody's.
+        return selectors.access_log_entries(user).none()
+    return selectors.access_log_entries(
+        user,
+        username=data.get("user") or None,
+        username_exact=bool(data.get("exact")),
+        citizen=citizen,
+        action=data.get("action") or None,
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+    )
+
+
+def _log_citizen_read(request: HttpRequest, citizen: Citizen, citizen_term: str) -> None:
+    """Reading one citizen's log is an access to that citizen.
+
+    An unfiltered page also shows citizens, but logging a row for each of them
+    would make the log grow every time somebody reads it, and bury the real
+    accesses; the administrator's own reads of single citizens are logged.
+    """
+    services.access_log_write(
+        user=request.user,
+        action=AccessAction.VIEW,
+        citizen=citizen,
+        # A UUID says nothing the citizen column does not; a name is kept.
+        search_term="" if _is_uuid(citizen_term) else citizen_term,
+        what="access log",
+        path=request.path,
+    )
+
+
+def _citizen_context(citizen_term: str, found: CitizenFilter) -> dict:
+    citizen = found.citizen
+    return {
+        "citizen_value": citizen_term,
+        "citizen": citizen,
+        "citizen_masked_cpr": cpr.masked(citizen.cpr) if citizen else "",
+        "export_url": reverse("integration:access_log_export", args=[citizen.uuid])
+        if citizen
+        else "",
+        "citizen_choices": found.choices,
+        "more_choices": found.more_choices,
+        "no_citizen_found": found.not_found,
+    }
+
+
 @login_required
 @permission_required("integration.view_accesslog", raise_exception=True)
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
-    user = request.user
     form = AccessLogFilterForm(request.GET)
     form.is_valid()
     form.mark_errors()
     data = form.cleaned_data
     query = request.GET.copy()
-
     citizen_term = data.get("citizen", "")
     if cpr.looks_like_cpr(citizen_term):
         return _redirect_without_cpr(request, citizen_term)
     found = _citizen_filter(request, citizen_term, query)
-    citizen = found.citizen
-    if citizen is not None:
-        query["citizen"] = str(citizen.uuid)
-
-    if citizen_term and citizen is None:
-        # A citizen was asked for but not singled out: show no rows rather than
-        # everybody's.
-        entries = AccessLog.objects.none()
-    else:
-        entries = selectors.access_log_entries(
-            user,
-            username=data.get("user") or None,
-            username_exact=bool(data.get("exact")),
-            citizen=citizen,
-            action=data.get("action") or None,
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-        )
+    if found.citizen is not None:
+        query["citizen"] = str(found.citizen.uuid)
+    entries = _entries(request.user, data, citizen_term, found.citizen)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_log_row(entry, query) for entry in page.object_list]
-
-    if citizen is not None:
-        # Reading one citizen's log is an access to that citizen. An unfiltered
-        # page also shows citizens, but logging a row for each of them would
-        # make the log grow every time somebody reads it, and bury the real
-        # accesses; the administrator's own reads of single citizens are logged.
-        services.access_log_write(
-            user=user,
-            action=AccessAction.VIEW,
-            citizen=citizen,
-            # A UUID says nothing the citizen column does not; a name is kept.
-            search_term="" if _is_uuid(citizen_term) else citizen_term,
-            what="access log",
-            path=request.path,
-        )
-
+    if found.citizen is not None:
+        _log_citizen_read(request, found.citizen, citizen_term)
     query.pop("page", None)
     return render(
         request,
@@ -244,15 +212,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query_string": query.urlencode(),
-            "citizen_value": citizen_term,
-            "citizen": citizen,
-            "citizen_masked_cpr": cpr.masked(citizen.cpr) if citizen else "",
-            "export_url": reverse("integration:access_log_export", args=[citizen.uuid])
-            if citizen
-            else "",
-            "citizen_choices": found.choices,
-            "more_choices": found.more_choices,
-            "no_citizen_found": found.not_found,
+            **_citizen_context(citizen_term, found),
             "clear_url": reverse("integration:access_log"),
         },
     )

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from progression import selectors, services
 from progression.citizen_texts import FALLBACK_LANGUAGES, direction, texts_for
-from progression.forms_link import CitizenScoresForm, LinkCreateForm
-from progression.models import LANGUAGES, Rater
+from progression.forms import CitizenScoresForm, LinkCreateForm
+from progression.models import LANGUAGES
 
 LANGUAGE_NAMES = dict(LANGUAGES)
 
@@ -66,7 +66,7 @@ def link_create(request: HttpRequest, round_uuid) -> HttpResponse:
             language_name=LANGUAGE_NAMES[link.language],
             days=settings.CITIZEN_LINK_DAYS,
             # An answer through the link replaces citizen scores entered earlier.
-            replaces_answer=round_.measurements.filter(rater=Rater.CITIZEN).exists(),
+            replaces_answer=selectors.has_citizen_scores(round_),
         )
     return render(request, "progression/link_created.html", context)
 

@@ -13,18 +13,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from integration.services import ConcurrentEditError
 from progression import selectors, services
-from progression.forms_questionnaire import ItemTextsForm, PublishForm
-from progression.models import LANGUAGES, RTL_LANGUAGES, Item, Questionnaire
+from progression.citizen_texts import direction
+from progression.forms import ItemTextsForm, PublishForm
+from progression.models import LANGUAGES, Item, Questionnaire
 
 VIEW_PERMISSION = "progression.view_questionnaire"
 CHANGE_PERMISSION = "progression.change_questionnaire"
+LANGUAGE_NAMES = dict(LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,12 @@ def _user_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _direction(code: str) -> str:
-    return "rtl" if code in RTL_LANGUAGES else "ltr"
-
-
 @login_required
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 @require_GET
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
     # Queries: the versions with their publishers (one join).
-    versions = list(Questionnaire.objects.select_related("published_by").order_by("-version"))
+    versions = selectors.questionnaire_versions()
     rows = [
         VersionRow(
             version=q.version,
@@ -98,42 +96,58 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _item_row(item: Item, language: str, *, is_draft: bool, edit_url: str) -> ItemRow:
+    # The chosen language only, without falling back to Danish: a gap in
+    # a language must show as a gap, not as Danish marked as Arabic.
+    entry = item.texts.get(language) if isinstance(item.texts, dict) else None
+    entry = entry if isinstance(entry, dict) else {}
+    scale = entry.get("scale") if isinstance(entry.get("scale"), list) else []
+    missing = services.item_languages_missing(item) if is_draft else []
+    return ItemRow(
+        number=item.number,
+        label=entry.get("label", ""),
+        question=entry.get("question", ""),
+        scale=[str(step) for step in scale],
+        municipal_wording=item.municipal_wording,
+        missing=", ".join(LANGUAGE_NAMES[code] for code in missing),
+        edit_url=edit_url,
+    )
+
+
+def _language_choices(detail_url: str, language: str) -> list[LanguageChoice]:
+    return [
+        LanguageChoice(
+            code=code,
+            name=name,
+            direction=direction(code),
+            url=f"{detail_url}?lang={code}",
+            current=code == language,
+        )
+        for code, name in LANGUAGES
+    ]
+
+
 @login_required
 @permission_required(VIEW_PERMISSION, raise_exception=True)
 @require_GET
 def questionnaire_detail(request: HttpRequest, version: int) -> HttpResponse:
-    questionnaire = get_object_or_404(
-        Questionnaire.objects.select_related("published_by"), version=version
-    )
-    codes = [code for code, _name in LANGUAGES]
+    questionnaire = selectors.get_questionnaire(version)
     language = request.GET.get("lang", "da")
-    if language not in codes:
+    if language not in LANGUAGE_NAMES:
         language = "da"
     is_draft = questionnaire.status == Questionnaire.Status.DRAFT
     can_edit = is_draft and request.user.has_perm(CHANGE_PERMISSION)
-    names = dict(LANGUAGES)
-    detail_url = reverse("progression:questionnaire_detail", args=[version])
-    rows = []
-    for item in selectors.items_of(questionnaire):
-        # The chosen language only, without falling back to Danish: a gap in
-        # a language must show as a gap, not as Danish marked as Arabic.
-        entry = item.texts.get(language) if isinstance(item.texts, dict) else None
-        entry = entry if isinstance(entry, dict) else {}
-        scale = entry.get("scale") if isinstance(entry.get("scale"), list) else []
-        missing = services.item_languages_missing(item) if is_draft else []
-        rows.append(
-            ItemRow(
-                number=item.number,
-                label=entry.get("label", ""),
-                question=entry.get("question", ""),
-                scale=[str(step) for step in scale],
-                municipal_wording=item.municipal_wording,
-                missing=", ".join(names[code] for code in missing),
-                edit_url=reverse("progression:item_edit", args=[version, item.number])
-                if can_edit
-                else "",
-            )
+    rows = [
+        _item_row(
+            item,
+            language,
+            is_draft=is_draft,
+            edit_url=reverse("progression:item_edit", args=[version, item.number])
+            if can_edit
+            else "",
         )
+        for item in selectors.items_of(questionnaire)
+    ]
     return render(
         request,
         "progression/questionnaire_detail.html",
@@ -144,30 +158,13 @@ def questionnaire_detail(request: HttpRequest, version: int) -> HttpResponse:
             "can_edit": can_edit,
             "rows": rows,
             "language": language,
-            "language_name": names[language],
-            "direction": _direction(language),
-            "languages": [
-                LanguageChoice(
-                    code=code,
-                    name=name,
-                    direction=_direction(code),
-                    url=f"{detail_url}?lang={code}",
-                    current=code == language,
-                )
-                for code, name in LANGUAGES
-            ],
+            "language_name": LANGUAGE_NAMES[language],
+            "direction": direction(language),
+            "languages": _language_choices(
+                reverse("progression:questionnaire_detail", args=[version]), language
+            ),
             "publish_form": PublishForm(initial={"note": questionnaire.note}) if can_edit else None,
         },
-    )
-
-
-def _draft_item(version: int, number: int) -> Item:
-    """An item of a draft; a published version's items answer 404 (they are never edited)."""
-    return get_object_or_404(
-        Item.objects.select_related("questionnaire"),
-        questionnaire__version=version,
-        questionnaire__status=Questionnaire.Status.DRAFT,
-        number=number,
     )
 
 
@@ -175,7 +172,7 @@ def _draft_item(version: int, number: int) -> Item:
 @permission_required(CHANGE_PERMISSION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, version: int, number: int) -> HttpResponse:
-    item = _draft_item(version, number)
+    item = selectors.get_draft_item(version, number)
     form = ItemTextsForm(request.POST or None, item=item)
     if request.method == "POST" and form.is_valid():
         try:
@@ -215,7 +212,7 @@ def item_edit(request: HttpRequest, version: int, number: int) -> HttpResponse:
 @permission_required(CHANGE_PERMISSION, raise_exception=True)
 @require_POST
 def questionnaire_publish(request: HttpRequest, version: int) -> HttpResponse:
-    questionnaire = get_object_or_404(Questionnaire, version=version)
+    questionnaire = selectors.get_questionnaire(version)
     form = PublishForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -1,0 +1,50 @@
+"""Every write that matters in the integration app.
+
+Views, imports and commands call these functions; nothing else writes cases,
+citizens or their facts. Each runs in a transaction, validates with
+``full_clean`` and writes the access log. Callers use
+``from integration import services`` and ``services.case_create(...)``; the
+functions live in one module per subject.
+"""
+
+from integration.services.access_log import SYSTEM_USERNAME, access_log_write
+from integration.services.bulk_writes import (
+    cases_create_bulk,
+    citizens_update_bulk,
+    facts_create_bulk,
+    facts_update_bulk,
+    households_get_or_create,
+)
+from integration.services.cases import (
+    CITIZEN_EDITABLE,
+    case_assign,
+    case_create,
+    case_refresh_deadlines,
+    case_set_open_topics,
+    case_transition,
+    cases_set_open_topics,
+    citizen_update,
+)
+from integration.services.facts import fact_save, provider_organisation_save
+from integration.services.versions import ConcurrentEditError
+
+__all__ = [
+    "CITIZEN_EDITABLE",
+    "SYSTEM_USERNAME",
+    "ConcurrentEditError",
+    "access_log_write",
+    "case_assign",
+    "case_create",
+    "case_refresh_deadlines",
+    "case_set_open_topics",
+    "case_transition",
+    "cases_create_bulk",
+    "cases_set_open_topics",
+    "citizen_update",
+    "citizens_update_bulk",
+    "fact_save",
+    "facts_create_bulk",
+    "facts_update_bulk",
+    "households_get_or_create",
+    "provider_organisation_save",
+]

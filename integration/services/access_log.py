@@ -1,0 +1,54 @@
+"""The access log: who saw or changed whose data, and when."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from common import bulk, data_version
+from integration.models import AccessAction, AccessLog, Citizen, User
+
+SYSTEM_USERNAME = "(system)"
+
+
+def access_log_write(
+    *,
+    user: User | None,
+    action: str,
+    citizen: Citizen | None = None,
+    citizens: Iterable[Citizen] = (),
+    citizen_ids: Iterable[int] = (),
+    search_term: str = "",
+    what: str = "",
+    path: str = "",
+) -> None:
+    """Add one row per citizen shown or changed (or one row for a search).
+
+    A list page passes every citizen it shows, written in one query; an import
+    may pass the citizens' ids instead.
+    """
+    # "(system)" cannot be a username (Django allows no brackets), so it never
+    # mistakes an import or command for a person.
+    username = user.get_username() if user is not None else SYSTEM_USERNAME
+    user_id = user.pk if user is not None else None
+    base = {
+        "user_id": user_id,
+        "username": username,
+        "action": action,
+        "search_term": search_term[:200],
+        "what": what[:200],
+        "path": path[:500],
+    }
+    # Plain rows rather than instances: an import logs 10,000 citizens at once.
+    rows = [{**base, "citizen_id": c.pk} for c in citizens]
+    rows += [{**base, "citizen_id": pk} for pk in citizen_ids]
+    if citizen is not None:
+        rows.append({**base, "citizen_id": citizen.pk})
+    if not rows:
+        rows.append({**base, "citizen_id": None})
+    bulk.insert(AccessLog, rows, returning=False)
+    if action in (AccessAction.CHANGE, AccessAction.IMPORT):
+        data_version.bump()  # cached figures (the managers' dashboard) are stale now
+
+
+def log_change(actor: User | None, citizen: Citizen, what: str) -> None:
+    access_log_write(user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what)

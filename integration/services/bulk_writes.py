@@ -1,0 +1,311 @@
+"""Bulk writes for imports.
+
+The same validation and records (history, status changes, access log,
+deadlines) as the one-by-one services (``cases``, ``facts``), in a few statements for
+thousands of rows: what comes from the caller is full_clean()ed, and the rows
+go in and change through ``common.bulk``. Foreign keys are passed as
+saved instances or ids and uniqueness is left to the database constraints, so
+that validating a row costs no query; a clash raises IntegrityError, and a
+version saved meanwhile ConcurrentEditError, and everything rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Min
+
+from common import bulk
+from common.csvimport import CHUNK
+from integration import deadlines
+from integration.models import (
+    AccessAction,
+    Case,
+    CaseFact,
+    CaseStatus,
+    CaseStatusChange,
+    Citizen,
+    FollowUp,
+    HealthAssessment,
+    Household,
+    LadderPlacement,
+    User,
+)
+from integration.services.access_log import access_log_write
+from integration.services.cases import (
+    CITIZEN_EDITABLE,
+    case_refresh_deadlines,
+    check_caseworker_in_team,
+    new_citizen,
+)
+from integration.services.versions import actor_id, claim_versions
+
+
+def _citizens_of(case_ids: Iterable[int]) -> dict[int, int]:
+    """Case id → its citizen's id."""
+    ids = sorted(set(case_ids))
+    found: dict[int, int] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        found.update(Case.objects.filter(pk__in=chunk).values_list("pk", "citizen_id"))
+    return found
+
+
+@transaction.atomic
+def households_get_or_create(
+    *, actor: User | None, references: Iterable[str]
+) -> dict[str, Household]:
+    """The households with these references, creating the missing ones."""
+    wanted = sorted({r.strip() for r in references if r and r.strip()})
+    found: dict[str, Household] = {}
+    for i in range(0, len(wanted), CHUNK):
+        chunk = wanted[i : i + CHUNK]
+        found.update((h.reference, h) for h in Household.objects.filter(reference__in=chunk))
+    new = [Household(reference=r) for r in wanted if r not in found]
+    for household in new:
+        household.full_clean(validate_unique=False)
+    bulk.create_with_history(new, user_id=actor_id(actor))
+    found.update((h.reference, h) for h in new)
+    return found
+
+
+@transaction.atomic
+def cases_create_bulk(
+    *,
+    actor: User | None,
+    entries: Iterable[dict[str, Any]],
+    log_action: str = AccessAction.CHANGE,
+    log_what: str = "case created",
+) -> list[int]:
+    """``case_create`` for many citizens; each entry holds its keyword arguments.
+
+    Returns the new cases' ids. An import logs its own action instead of a
+    second row per citizen.
+    """
+    citizens: list[Citizen] = []
+    cases: list[dict[str, Any]] = []
+    for entry in entries:
+        team, caseworker = entry["team"], entry.get("caseworker")
+        check_caseworker_in_team(team=team, caseworker=caseworker)
+        citizen = new_citizen(
+            {name: value for name, value in entry.items() if name not in ("team", "caseworker")}
+        )
+        citizen.full_clean(exclude=["household"], validate_unique=False)
+        # A new case has no facts yet, so its deadlines follow from the arrival alone.
+        nxt = deadlines.next_deadline(
+            arrival=citizen.arrival_date,
+            adult_at_arrival=citizen.adult_at_arrival,
+            first_placement=None,
+            health_offered=None,
+            last_follow_up=None,
+        )
+        # Every value of a new case is fixed or derived here, none comes from
+        # the caller but the team and caseworker checked above, so it is a
+        # plain row: an instance and its full_clean() cost 30 µs a citizen.
+        cases.append(
+            {
+                "team_id": team.pk,
+                "caseworker_id": caseworker.pk if caseworker is not None else None,
+                "status": CaseStatus.OPEN.value,
+                "next_deadline": nxt.due,
+                "next_deadline_kind": nxt.kind,
+            }
+        )
+        citizens.append(citizen)
+    user_id = actor_id(actor)
+    bulk.create_with_history(citizens, user_id=user_id)
+    for case, citizen in zip(cases, citizens, strict=True):
+        case["citizen_id"] = citizen.pk
+    bulk.insert(Case, cases)
+    bulk.insert_history(Case, [case["id"] for case in cases], user_id=user_id)
+    bulk.insert(
+        CaseStatusChange,
+        [
+            {
+                "case_id": case["id"],
+                "from_status": "",
+                "to_status": CaseStatus.OPEN.value,
+                "reason": "",
+                "note": "",
+                "changed_on": citizen.arrival_date,
+                "changed_by_id": user_id,
+            }
+            for case, citizen in zip(cases, citizens, strict=True)
+        ],
+        returning=False,
+    )
+    if citizens:  # with none, access_log_write would log a row about nobody
+        access_log_write(user=actor, action=log_action, citizens=citizens, what=log_what)
+    return [case["id"] for case in cases]
+
+
+# Only these facts move a case's deadlines (see case_refresh_deadlines).
+_DEADLINE_FACTS = (LadderPlacement, HealthAssessment, FollowUp)
+
+
+@transaction.atomic
+def facts_create_bulk(
+    *,
+    actor: User | None,
+    facts: Iterable[CaseFact],
+    log_action: str = AccessAction.CHANGE,
+    log_what: str = "facts added",
+) -> list[CaseFact]:
+    """``fact_save`` for many new facts, each with its case set (``case_id`` will do).
+
+    One access-log row per citizen, not per fact.
+    """
+    by_model: dict[type, list[CaseFact]] = {}
+    for fact in facts:
+        if fact.pk is not None:
+            raise ValueError("facts_create_bulk only adds new facts.")
+        fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
+        fact.created_by = actor
+        by_model.setdefault(type(fact), []).append(fact)
+    case_ids: set[int] = set()
+    for group in by_model.values():
+        bulk.create_with_history(group, user_id=actor_id(actor))
+        case_ids.update(fact.case_id for fact in group)
+    if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):
+        ids = sorted(case_ids)
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
+                case_refresh_deadlines(case=case)
+    if case_ids:
+        access_log_write(
+            user=actor,
+            action=log_action,
+            citizen_ids=_citizens_of(case_ids).values(),
+            what=log_what,
+        )
+    return [fact for group in by_model.values() for fact in group]
+
+
+@transaction.atomic
+def facts_update_bulk(
+    *, actor: User | None, changes: Iterable[tuple[CaseFact, int]], fields: list[str]
+) -> None:
+    """``fact_save`` for changed facts of one model, each at the version it was read at.
+
+    Saves ``fields``. If anyone saved one of the facts since it was read, nothing
+    is saved (ConcurrentEditError). One access-log row per fact, as one by one.
+    """
+    changes = list(changes)
+    if not changes:
+        return
+    model = type(changes[0][0])
+    by_version: dict[int, list[int]] = {}
+    for fact, version in changes:
+        fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
+        by_version.setdefault(version, []).append(fact.pk)
+    claim_versions(model, by_version)
+    facts = []
+    for fact, version in changes:
+        fact.version = version + 1
+        facts.append(fact)
+    bulk.update(facts, [*fields, "version"])
+    bulk.insert_history(
+        model, [fact.pk for fact in facts], user_id=actor_id(actor), history_type="~"
+    )
+    if issubclass(model, _DEADLINE_FACTS):
+        ids = sorted({fact.case_id for fact in facts})
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
+                case_refresh_deadlines(case=case)
+    citizens = _citizens_of(fact.case_id for fact in facts)
+    access_log_write(
+        user=actor,
+        action=AccessAction.CHANGE,
+        citizen_ids=[citizens[fact.case_id] for fact in facts],
+        what=f"{model._meta.verbose_name} changed",
+    )
+
+
+def _cases_refresh_deadlines(cases: list[Case]) -> None:
+    """``case_refresh_deadlines`` for cases whose rows this transaction has locked
+    (by claiming their versions) and whose citizens it has just saved."""
+    first: dict[int, dt.date] = {}
+    offered: dict[int, dt.date] = {}
+    followed: dict[int, dt.date] = {}
+    ids = sorted(case.pk for case in cases)
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        for model, found, aggregate in (
+            (LadderPlacement, first, Min("start_date")),
+            (HealthAssessment, offered, Min("offered_on")),
+            (FollowUp, followed, Max("held_on")),
+        ):
+            found.update(
+                model.objects.filter(case_id__in=chunk)
+                .order_by()
+                .values("case_id")
+                .annotate(d=aggregate)
+                .values_list("case_id", "d")
+            )
+    for case in cases:
+        case.first_placement_on = first.get(case.pk)
+        if case.status == CaseStatus.OPEN:
+            nxt = deadlines.next_deadline(
+                arrival=case.citizen.arrival_date,
+                adult_at_arrival=case.citizen.adult_at_arrival,
+                first_placement=case.first_placement_on,
+                health_offered=offered.get(case.pk),
+                last_follow_up=followed.get(case.pk),
+            )
+            case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
+        else:
+            case.next_deadline, case.next_deadline_kind = None, ""
+    bulk.update(cases, ["first_placement_on", "next_deadline", "next_deadline_kind"])
+
+
+@transaction.atomic
+def citizens_update_bulk(
+    *, actor: User | None, changes: Iterable[tuple[Case, int, dict[str, Any]]]
+) -> None:
+    """``citizen_update`` for many cases: (case with its citizen, version read, changes).
+
+    If anyone saved one of the cases since it was read, nothing is saved
+    (ConcurrentEditError). The same history rows, deadlines and access-log
+    rows as one call per case.
+    """
+    items = list(changes)
+    if not items:
+        return
+    fields: set[str] = set()
+    by_version: dict[int, list[int]] = {}
+    for case, version, change in items:
+        unknown = set(change) - set(CITIZEN_EDITABLE)
+        if unknown:
+            raise ValueError(f"Not editable: {sorted(unknown)}")
+        citizen = case.citizen
+        for name, value in change.items():
+            setattr(citizen, name, value)
+        citizen.full_clean(validate_unique=False)
+        fields.update(change)
+        by_version.setdefault(version, []).append(case.pk)
+    claim_versions(Case, by_version)
+    cases = []
+    for case, version, _change in items:
+        case.version = version + 1
+        cases.append(case)
+    citizens = [case.citizen for case in cases]
+    # clean() derives these from the CPR number and the arrival date.
+    derived = ["sex", "adult_at_arrival", "horizon_3m", "horizon_6m", "horizon_12m"]
+    bulk.update(citizens, sorted(fields | set(derived)))
+    user_id = actor_id(actor)
+    bulk.insert_history(Case, [case.pk for case in cases], user_id=user_id, history_type="~")
+    bulk.insert_history(
+        Citizen, [citizen.pk for citizen in citizens], user_id=user_id, history_type="~"
+    )
+    _cases_refresh_deadlines(cases)
+    access_log_write(
+        user=actor,
+        action=AccessAction.CHANGE,
+        citizen_ids=[citizen.pk for citizen in citizens],
+        what="citizen changed",
+    )
