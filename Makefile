@@ -49,6 +49,7 @@ run: seed
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install-dev lint
 	$(PY) manage.py makemigrations --check --dry-run
