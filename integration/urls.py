@@ -22,7 +22,6 @@ urlpatterns = [
     path("providers/<uuid:provider_uuid>/", views.provider_edit, name="provider_edit"),
     path("referrals/", views_home.provider_home, name="provider_home"),
     path("overview/", views_home.manager_home, name="manager_home"),
-    path("figures/", views_home.secretariat_home, name="secretariat_home"),
     path("administration/", views_home.admin_home, name="admin_home"),
     path("imports/", views_imports.import_upload, name="import_upload"),
     path("imports/confirm/", views_imports.import_confirm, name="import_confirm"),

@@ -46,14 +46,6 @@ def provider_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def suppress(count: int, minimum: int | None = None) -> str:
-    """A count for an aggregate page: below the minimum cell it shows as <N."""
-    minimum = settings.REPORT_MIN_CELL if minimum is None else minimum
-    if 0 < count < minimum:
-        return f"<{minimum}"
-    return str(count)
-
-
 @login_required
 @permission_required("integration.view_all_cases", raise_exception=True)
 def manager_home(request: HttpRequest) -> HttpResponse:
@@ -73,32 +65,6 @@ def manager_home(request: HttpRequest) -> HttpResponse:
             "ladder": [(LadderStep(step).label, step_counts.get(step, 0)) for step in LadderStep],
             "unplaced": open_cases.count() - sum(step_counts.values()),
             "today": today,
-        },
-    )
-
-
-@login_required
-@permission_required("integration.view_aggregates", raise_exception=True)
-def secretariat_home(request: HttpRequest) -> HttpResponse:
-    """Counts only, each suppressed below the minimum cell size."""
-    today = timezone.localdate()
-    by_year = selectors.arrivals_by_year()
-    rows = [
-        {
-            "year": r["year"],
-            "refugees": suppress(r["refugees"]),
-            "family": suppress(r["family"]),
-            "in_programme": suppress(r["in_programme"]),
-        }
-        for r in by_year
-    ]
-    return render(
-        request,
-        "integration/secretariat_home.html",
-        {
-            "rows": rows,
-            "today": today,
-            "min_cell": settings.REPORT_MIN_CELL,
         },
     )
 
