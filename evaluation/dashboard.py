@@ -5,7 +5,8 @@ Two cache entries per choice of filters, both keyed by the filters, today's
 date and ``common.data_version.current()`` (which every change or import
 bumps, so a changed figure is never served from the cache):
 
-- the figures, counted in the database (22 queries for 12 months);
+- the figures (``evaluation.figures.dashboard_figures``), counted in the
+  database (22 queries for 12 months);
 - the charts drawn from them with matplotlib (no query, but ~0.1 s each),
   per language because their legends are translated.
 
@@ -59,18 +60,6 @@ class DashboardFilters:
         )
 
 
-def build_figures(user: User, filters: DashboardFilters, today: dt.date) -> dict:
-    """Every number on the dashboard, as a JSON-able dict; no cache."""
-    return figures.dashboard_figures(
-        user,
-        start=filters.start,
-        end=filters.end,
-        today=today,
-        team_id=filters.team_id,
-        residence_basis=filters.residence_basis,
-    )
-
-
 def _key(kind: str, filters: DashboardFilters | None, today: dt.date, version: int) -> str:
     part = filters.key() if filters is not None else "-"
     return f"evaluation:dashboard:{kind}:v{version}:{today.isoformat()}:{part}"
@@ -97,7 +86,15 @@ def dashboard(user: User, filters: DashboardFilters, today: dt.date) -> tuple[di
     # One version for both, so charts are never cached beside other figures.
     version = data_version.current()
     data = _cached(
-        _key("figures", filters, today, version), lambda: build_figures(user, filters, today)
+        _key("figures", filters, today, version),
+        lambda: figures.dashboard_figures(
+            user,
+            start=filters.start,
+            end=filters.end,
+            today=today,
+            team_id=filters.team_id,
+            residence_basis=filters.residence_basis,
+        ),
     )
     images = _cached(
         _key(f"charts:{get_language()}", filters, today, version), lambda: build_charts(data)
