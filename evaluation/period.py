@@ -47,6 +47,11 @@ class ReportPeriod:
         return cls(ReportKind.MONTHLY, month_end(day))
 
     @classmethod
+    def month_before(cls, today: dt.date) -> ReportPeriod:
+        """The last month that has ended on ``today``."""
+        return cls.monthly(today.replace(day=1) - dt.timedelta(days=1))
+
+    @classmethod
     def service_review(cls, as_of: dt.date) -> ReportPeriod:
         return cls(ReportKind.SERVICE_REVIEW, as_of)
 
@@ -76,4 +81,4 @@ class ReportPeriod:
 
 def previous_month(today: dt.date) -> str:
     """The period of the last month that has ended on ``today``."""
-    return ReportPeriod.monthly(today.replace(day=1) - dt.timedelta(days=1)).text
+    return ReportPeriod.month_before(today).text

@@ -30,7 +30,7 @@ from evaluation.figures import report_figures
 from evaluation.forms import SECTION_LABELS, NarrativeForm
 from evaluation.models import ReportKind, ReportNarrative
 from evaluation.pdf.render import render_html
-from evaluation.period import ReportPeriod, previous_month
+from evaluation.period import ReportPeriod
 from evaluation.reports import NARRATIVE_KEYS, download_filename
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("evaluation:narrative_edit", as_of=review.text)
     today = timezone.localdate()
-    default_month = ReportPeriod.parse(ReportKind.MONTHLY, previous_month(today))
+    default_month = ReportPeriod.month_before(today)
     context = {
         "monthly": selectors.archives_by_period(ReportKind.MONTHLY),
         "reviews": selectors.archives_by_period(ReportKind.SERVICE_REVIEW),

@@ -24,7 +24,7 @@ from django.utils import timezone
 from evaluation import selectors, services
 from evaluation.management.commands.report import peak_memory_mb
 from evaluation.models import ReportKind
-from evaluation.period import ReportPeriod, previous_month
+from evaluation.period import ReportPeriod
 from evaluation.reports import ReportRefused
 
 
@@ -39,8 +39,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         month = options.get("month")
         try:
-            period = ReportPeriod.parse(
-                ReportKind.MONTHLY, month or previous_month(timezone.localdate())
+            period = (
+                ReportPeriod.parse(ReportKind.MONTHLY, month)
+                if month
+                else ReportPeriod.month_before(timezone.localdate())
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
