@@ -2,9 +2,10 @@
 service review's texts, report jobs, the year's expected arrivals and the
 benchmark figures. Views, commands and tasks call these; nothing else writes.
 
-The benchmark import and the quota are written in ``evaluation.benchmarks``
-(the demo and benchmark fixtures load their data through it too) and reached
-from views and commands only through here.
+The benchmark import (``import_benchmarks``) and the quota (``quota_set``)
+are written in ``evaluation.benchmarks``, which the demo and benchmark
+fixtures load their data through too; views and commands reach them only
+through this module.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from common.csvimport import ImportReport
 from evaluation import selectors
 from evaluation.benchmarks import import_benchmarks, quota_set
 from evaluation.figures import report_figures
@@ -37,7 +37,7 @@ from evaluation.reports import (
 )
 from integration.models import User
 
-__all__ = ["quota_set"]
+__all__ = ["import_benchmarks", "quota_set"]
 
 
 # --- making and archiving a report -------------------------------------------------
@@ -269,27 +269,3 @@ def narratives_save(
             transaction.set_rollback(True)
             raise NarrativeConflict(stale)
     return changed
-
-
-# --- benchmarks ------------------------------------------------------------------------
-
-
-def benchmarks_import(
-    *,
-    data: bytes | str,
-    source: str,
-    downloaded_on: dt.date,
-    filename: str = "",
-    user: User | None = None,
-    commit: bool = True,
-) -> ImportReport:
-    """Check a benchmark CSV file and, with ``commit``, write its figures
-    (nothing is written unless every row is right)."""
-    return import_benchmarks(
-        data,
-        source=source,
-        downloaded_on=downloaded_on,
-        filename=filename,
-        user=user,
-        commit=commit,
-    )

@@ -138,8 +138,8 @@ def benchmark_upload(request: HttpRequest) -> HttpResponse:
         downloaded_on = form.cleaned_data["downloaded_on"]
         raw = upload.read()
         filename = upload.name[:100]
-        report = services.benchmarks_import(
-            data=raw,
+        report = services.import_benchmarks(
+            raw,
             source=source,
             downloaded_on=downloaded_on,
             filename=filename,
@@ -170,8 +170,8 @@ def benchmark_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("There is no checked file waiting; upload it again."))
         return redirect("evaluation:benchmark_upload")
     downloaded_on = dt.date.fromisoformat(pending["downloaded_on"])
-    report = services.benchmarks_import(
-        data=pending["text"],
+    report = services.import_benchmarks(
+        pending["text"],
         source=pending["source"],
         downloaded_on=downloaded_on,
         filename=pending["filename"],

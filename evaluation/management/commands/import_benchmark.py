@@ -35,8 +35,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--downloaded-on: {exc}") from exc
         path = options["file"]
-        report = services.benchmarks_import(
-            data=read_file(path),
+        report = services.import_benchmarks(
+            read_file(path),
             source=options["source"],
             downloaded_on=downloaded_on,
             filename=Path(path).name,
