@@ -32,7 +32,7 @@ def menu_for(user) -> list[tuple[str, str]]:
     elif role == Role.SECRETARIAT:
         items = [
             (_("Reports"), reverse("evaluation:report_list")),
-            (_("Figures"), reverse("integration:secretariat_home")),
+            (_("Figures"), reverse("evaluation:secretariat_home")),
         ]
     elif role == Role.ADMINISTRATOR:
         items = [

@@ -146,6 +146,95 @@ def _check_row(check: RowChecker, *, source: str) -> _BenchmarkRow | None:
     return _BenchmarkRow(check.line, municipality, period, indicator, value)
 
 
+def _checked_rows(table, report: ImportReport, *, source: str) -> list[_BenchmarkRow]:
+    """The file's rows that pass their checks; a row repeating another's
+    figure is an error on its period."""
+    rows: list[_BenchmarkRow] = []
+    first_line: dict[tuple[str, str, str], int] = {}
+    for line, values in table.rows:
+        check = RowChecker(line, values, report.errors)
+        row = _check_row(check, source=source)
+        if row is None:
+            continue
+        if row.key in first_line:
+            check.error(
+                "period",
+                _("%(municipality)s, %(period)s, %(indicator)s is also on line %(line)s.")
+                % {
+                    "municipality": row.municipality,
+                    "period": row.period,
+                    "indicator": row.indicator,
+                    "line": first_line[row.key],
+                },
+            )
+            continue
+        first_line[row.key] = line
+        rows.append(row)
+    return rows
+
+
+def _changes(
+    rows: list[_BenchmarkRow],
+    report: ImportReport,
+    *,
+    source: str,
+    downloaded_on: dt.date,
+    user: User | None,
+) -> tuple[list[BenchmarkValue], list[BenchmarkValue]]:
+    """The figures to create and to update; a stored figure with the same
+    value is counted unchanged."""
+    existing = {
+        (b.indicator, b.municipality, b.period): b
+        for b in BenchmarkValue.objects.filter(
+            source=source, indicator__in={row.indicator for row in rows}
+        )
+    }
+    creates: list[BenchmarkValue] = []
+    updates: list[BenchmarkValue] = []
+    for row in rows:
+        stored = existing.get(row.key)
+        if stored is None:
+            creates.append(
+                BenchmarkValue(
+                    source=source,
+                    indicator=row.indicator,
+                    municipality=row.municipality,
+                    period=row.period,
+                    value=row.value,
+                    downloaded_on=downloaded_on,
+                    imported_by=user,
+                )
+            )
+        elif stored.value != row.value:
+            stored.value = row.value
+            stored.downloaded_on = downloaded_on
+            stored.imported_by = user
+            updates.append(stored)
+        else:
+            report.unchanged += 1
+    report.created, report.updated = len(creates), len(updates)
+    return creates, updates
+
+
+def _write(
+    report: ImportReport, creates: list[BenchmarkValue], updates: list[BenchmarkValue]
+) -> ImportReport:
+    try:
+        with transaction.atomic():
+            for value in [*creates, *updates]:
+                # Uniqueness was checked above against the stored rows; the
+                # database constraint catches a race.
+                value.full_clean(validate_unique=False, validate_constraints=False)
+            BenchmarkValue.objects.bulk_create(creates)
+            BenchmarkValue.objects.bulk_update(
+                updates, fields=["value", "downloaded_on", "imported_by"]
+            )
+    except (ValidationError, DatabaseError) as exc:
+        return write_failed(report, exc, None)
+    report.written = True
+    return report
+
+
 def import_benchmarks(
     data: bytes | str,
     *,
@@ -179,79 +268,14 @@ def import_benchmarks(
     if table is None:
         return report
     report.rows = len(table.rows)
-
-    rows: list[_BenchmarkRow] = []
-    first_line: dict[tuple[str, str, str], int] = {}
-    for line, values in table.rows:
-        check = RowChecker(line, values, report.errors)
-        row = _check_row(check, source=source)
-        if row is None:
-            continue
-        if row.key in first_line:
-            check.error(
-                "period",
-                _("%(municipality)s, %(period)s, %(indicator)s is also on line %(line)s.")
-                % {
-                    "municipality": row.municipality,
-                    "period": row.period,
-                    "indicator": row.indicator,
-                    "line": first_line[row.key],
-                },
-            )
-            continue
-        first_line[row.key] = line
-        rows.append(row)
+    rows = _checked_rows(table, report, source=source)
     if not report.ok:
         report.errors.sort(key=lambda e: e.line or 0)
         return report
-
-    existing = {
-        (b.indicator, b.municipality, b.period): b
-        for b in BenchmarkValue.objects.filter(
-            source=source, indicator__in={row.indicator for row in rows}
-        )
-    }
-    creates: list[BenchmarkValue] = []
-    updates: list[BenchmarkValue] = []
-    for row in rows:
-        stored = existing.get(row.key)
-        if stored is None:
-            creates.append(
-                BenchmarkValue(
-                    source=source,
-                    indicator=row.indicator,
-                    municipality=row.municipality,
-                    period=row.period,
-                    value=row.value,
-                    downloaded_on=downloaded_on,
-                    imported_by=user,
-                )
-            )
-        elif stored.value != row.value:
-            stored.value = row.value
-            stored.downloaded_on = downloaded_on
-            stored.imported_by = user
-            updates.append(stored)
-        else:
-            report.unchanged += 1
-    report.created, report.updated = len(creates), len(updates)
+    creates, updates = _changes(rows, report, source=source, downloaded_on=downloaded_on, user=user)
     if not commit:
         return report
-
-    try:
-        with transaction.atomic():
-            for value in [*creates, *updates]:
-                # Uniqueness was checked above against the stored rows; the
-                # database constraint catches a race.
-                value.full_clean(validate_unique=False, validate_constraints=False)
-            BenchmarkValue.objects.bulk_create(creates)
-            BenchmarkValue.objects.bulk_update(
-                updates, fields=["value", "downloaded_on", "imported_by"]
-            )
-    except (ValidationError, DatabaseError) as exc:
-        return write_failed(report, exc, None)
-    report.written = True
-    return report
+    return _write(report, creates, updates)
 
 
 # --- the year's expected arrivals ---------------------------------------------------

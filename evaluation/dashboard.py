@@ -5,7 +5,8 @@ Two cache entries per choice of filters, both keyed by the filters, today's
 date and ``common.data_version.current()`` (which every change or import
 bumps, so a changed figure is never served from the cache):
 
-- the figures, counted in the database (22 queries for 12 months);
+- the figures (``evaluation.figures.dashboard_figures``), counted in the
+  database (22 queries for 12 months);
 - the charts drawn from them with matplotlib (no query, but ~0.1 s each),
   per language because their legends are translated.
 
@@ -25,11 +26,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from common import data_version, dates
-from evaluation import metrics
+from evaluation import figures
 from integration import report_selectors
-from integration import selectors as case_selectors
 from integration.models import LadderStep, User
-from progression import selectors as progression_selectors
 
 # An entry is dropped after this long even without a change, so figures from
 # data that changed without the version noticing (a team renamed in the admin)
@@ -38,7 +37,6 @@ CACHE_SECONDS = 15 * 60
 # The ladder chart counts each month with one query; keep the page bounded.
 MAX_MONTHS = 36
 DEFAULT_MONTHS = 12
-LADDER_COLUMNS = [*(str(step.value) for step in LadderStep), "none"]
 
 
 @dataclass(frozen=True)
@@ -60,128 +58,6 @@ class DashboardFilters:
             f"{self.start.isoformat()}:{self.end.isoformat()}:"
             f"{self.team_id or 'all'}:{self.residence_basis or 'all'}"
         )
-
-
-# --- the figures ----------------------------------------------------------------
-
-
-def _citizen_ids(user: User, *, team_id: int | None, residence_basis: str | None):
-    """The citizens of a team and residence basis, for progression's ``citizen_ids``."""
-    cases = case_selectors.cases_visible_to(user)
-    if team_id is not None:
-        cases = cases.filter(team_id=team_id)
-    if residence_basis:
-        cases = cases.filter(citizen__residence_basis=residence_basis)
-    return cases.values_list("citizen_id", flat=True)
-
-
-def build_figures(user: User, filters: DashboardFilters, today: dt.date) -> dict:
-    """Every number on the dashboard, as a JSON-able dict; no cache.
-
-    Stock figures (in the programme, employed, Danish, the ladder) are counted
-    on the period's last day; open topics and overdue deadlines are as of today.
-    """
-    team_id, basis = filters.team_id, filters.residence_basis
-    narrow = {"team_id": team_id, "residence_basis": basis}
-    start, end = filters.start, filters.end
-
-    programme = report_selectors.programme_counts(user, end, **narrow)
-    arrivals = report_selectors.arrivals(user, start, end, **narrow)
-    placement = metrics.placement_summary(
-        report_selectors.placement_delays(user, start, end, today=today, **narrow)
-    )
-    adults = programme["adults"]
-
-    teams = report_selectors.overdue_by_team(user, today, **narrow)
-    if team_id is not None:
-        teams = [t for t in teams if t["id"] == team_id]
-
-    months = dates.month_starts(start, end)
-    by_month = {
-        row["month"].strftime("%Y-%m"): row["n"]
-        for row in report_selectors.arrivals_by_month(user, start, end, **narrow)
-    }
-    ladder = metrics.ladder_month_frame(
-        [
-            (
-                month.strftime("%Y-%m"),
-                report_selectors.ladder_on(user, min(dates.month_end(month), end), **narrow),
-            )
-            for month in months
-        ]
-    )
-
-    citizen_ids = None
-    if team_id is not None or basis:
-        citizen_ids = _citizen_ids(user, team_id=team_id, residence_basis=basis)
-    trend = {
-        row["month"]: row
-        for row in metrics.progression_trend(
-            progression_selectors.measurement_counts_by_month(user, start, end, citizen_ids)
-        )
-    }
-
-    cohorts = metrics.cohort_table(
-        report_selectors.cohort_counts(user, as_of=end, team_id=team_id, residence_basis=basis)
-    )
-
-    return {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "today": today.isoformat(),
-        "in_programme": {
-            key: programme[key]
-            for key in ("total", "adults", "children", "refugees", "family_reunified")
-        },
-        "arrivals": {
-            key: arrivals[key] for key in ("total", "refugees", "family_reunified", "adults")
-        },
-        "placement_96h": placement,
-        "employed": {
-            "count": programme["adults_employed"],
-            "of": adults,
-            "share": metrics.share(programme["adults_employed"], adults),
-        },
-        "danish": {
-            "of": adults,
-            "in_course": programme["adults_in_course"],
-            "with_work_or_internship": programme["adults_course_and_work"],
-            "share_in_course": metrics.share(programme["adults_in_course"], adults),
-            "share_combined": metrics.share(programme["adults_course_and_work"], adults),
-        },
-        "open_topics": report_selectors.open_dialogue_topics(user, **narrow),
-        "overdue": sum(t["overdue"] for t in teams),
-        "teams": teams,
-        "team_totals": {
-            key: sum(t[key] for t in teams)
-            for key in ("open_cases", "overdue", "breaches_open", "without_caseworker")
-        },
-        "arrivals_by_month": [
-            {"month": m.strftime("%Y-%m"), "n": by_month.get(m.strftime("%Y-%m"), 0)}
-            for m in months
-        ],
-        "ladder_months": [
-            {
-                "month": month,
-                "counts": {column: int(row[column]) for column in LADDER_COLUMNS},
-                "total": int(row["total"]),
-            }
-            for month, row in ladder.iterrows()
-        ],
-        "progression": [
-            trend.get(
-                m.strftime("%Y-%m"),
-                {
-                    "month": m.strftime("%Y-%m"),
-                    "caseworker_measurements": 0,
-                    "caseworker_index_mean": None,
-                    "citizen_item_13_mean": None,
-                },
-            )
-            for m in months
-        ],
-        "cohorts": [row.as_dict() for row in cohorts],
-    }
 
 
 def _key(kind: str, filters: DashboardFilters | None, today: dt.date, version: int) -> str:
@@ -210,7 +86,15 @@ def dashboard(user: User, filters: DashboardFilters, today: dt.date) -> tuple[di
     # One version for both, so charts are never cached beside other figures.
     version = data_version.current()
     data = _cached(
-        _key("figures", filters, today, version), lambda: build_figures(user, filters, today)
+        _key("figures", filters, today, version),
+        lambda: figures.dashboard_figures(
+            user,
+            start=filters.start,
+            end=filters.end,
+            today=today,
+            team_id=filters.team_id,
+            residence_basis=filters.residence_basis,
+        ),
     )
     images = _cached(
         _key(f"charts:{get_language()}", filters, today, version), lambda: build_charts(data)

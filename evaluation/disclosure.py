@@ -28,7 +28,7 @@ number is pinned and no such group is small.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -415,6 +415,53 @@ def suppress_table(
         col_totals=[problem.cell(i) for i in col_index] if col_totals else None,
         grand_total=problem.cell(grand) if grand is not None else None,
     )
+
+
+def suppress_linked(
+    values: Mapping[str, int],
+    lines: Sequence[tuple[Sequence[str], str]],
+    *,
+    min_cell: int,
+) -> dict[str, Cell]:
+    """Complementary suppression over several tables that share numbers.
+
+    A report prints the same number in several places (the adults in the
+    programme are a row of table 1, the total of the ladder, the base of the
+    employment share...), so a table protected on its own could give away a
+    cell hidden in another. ``lines`` are the sums that tie the numbers
+    (``(cells, total)``: the cells add up to the total).
+
+    A number that is never printed (the adults *not* in a course) takes part
+    like any other: the solver then assumes the reader knows it, which only
+    ever hides more, and hiding it costs nothing. When it is small it is
+    protected like a printed one, since a share or a total would give it away.
+    """
+    _check_min_cell(min_cell)
+    for cells, total in lines:
+        if sum(int(values[c]) for c in cells) != int(values[total]):
+            raise ValueError(f"{total} is not the sum of {', '.join(cells)}")
+    names = list(values)
+    index = {name: i for i, name in enumerate(names)}
+    problem = _Problem(
+        [int(values[name]) for name in names],
+        [([index[c] for c in cells], index[total]) for cells, total in lines],
+        min_cell,
+    )
+    problem.protect()
+    return {name: problem.cell(index[name]) for name in names}
+
+
+def page_count(value: int, *, min_cell: int) -> str:
+    """A count on an aggregate web page (the secretariat's figures), shown
+    with no total beside it.
+
+    The page has always printed zero as ``0`` and only 1 to ``min_cell - 1``
+    as ``<min_cell``; the reports hide zero too (:func:`count_cell`). The
+    page keeps its own output until the secretariat agrees to the change.
+    """
+    if value == 0:
+        return "0"
+    return str(count_cell(value, min_cell=min_cell))
 
 
 # --- the rule as printed --------------------------------------------------------------

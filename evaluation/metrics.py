@@ -131,24 +131,6 @@ def ladder_rows(
     return rows
 
 
-def ladder_month_frame(months: list[tuple[str, Mapping[int | None, int]]]):
-    """The ladder month by month as a DataFrame: one row per month, columns 1–6, none, total."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        [
-            {
-                "month": month,
-                **{str(s): counts.get(s, 0) for s in range(1, 7)},
-                "none": counts.get(None, 0),
-            }
-            for month, counts in months
-        ]
-    ).set_index("month")
-    frame["total"] = frame.sum(axis=1)
-    return frame
-
-
 def item_extremes(item_means: Mapping[int, float]) -> tuple[int | None, int | None]:
     """The items with the highest and the lowest caseworker mean (lowest number on ties)."""
     if not item_means:

@@ -10,22 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
 
-from evaluation import reports
+from evaluation import services
 from evaluation.models import ReportJob
+from evaluation.period import ReportPeriod
+from evaluation.reports import ReportRefused
 
 logger = logging.getLogger(__name__)
-
-
-def _step(job_id: int):
-    def update(step: str, percent: int) -> None:
-        # An update, not a save: the page reads the row while the task runs.
-        ReportJob.objects.filter(pk=job_id).update(progress=percent, step=step)
-
-    return update
 
 
 @task()
@@ -35,45 +27,29 @@ def generate_report(job_id: int) -> str | None:
     A refusal (texts not final, a period not over) or an unexpected error
     marks the job failed; the error kept on the job names no person.
     """
-    with transaction.atomic():
-        # of=self: PostgreSQL cannot lock the nullable side of the join to the user.
-        job = (
-            ReportJob.objects.select_for_update(of=("self",))
-            .select_related("requested_by")
-            .get(pk=job_id)
-        )
-        if job.status != ReportJob.Status.QUEUED:
-            # Picked up twice (a worker restarted): the first run owns it.
-            return str(job.archive.uuid) if job.archive_id else None
-        job.status = ReportJob.Status.RUNNING
-        job.step = "figures"
-        job.progress = reports.STEPS["figures"]
-        job.save(update_fields=["status", "step", "progress"])
+    job, started = services.report_job_start(job_id=job_id)
+    if not started:
+        # Picked up twice (a worker restarted): the first run owns it.
+        return str(job.archive.uuid) if job.archive_id else None
+
+    def on_step(step: str, percent: int) -> None:
+        services.report_job_step(job_id=job.pk, step=step, percent=percent)
+
+    failed = ReportJob.Status.FAILED
     try:
-        archive = reports.make_report(
-            kind=job.kind,
-            period=job.period,
-            user=job.requested_by,
-            on_step=_step(job.pk),
-        )
-    except reports.ReportRefused as exc:
-        _finish(job, status=ReportJob.Status.FAILED, error=str(exc))
+        period = ReportPeriod.parse(job.kind, job.period)
+    except ValueError as exc:
+        services.report_job_finish(job=job, status=failed, error=str(exc))
+        return None
+    try:
+        archive = services.report_make(period=period, user=job.requested_by, on_step=on_step)
+    except ReportRefused as exc:
+        services.report_job_finish(job=job, status=failed, error=str(exc))
         return None
     except Exception as exc:
         logger.exception("Report job %s (%s %s) failed", job.uuid, job.kind, job.period)
-        _finish(
-            job,
-            status=ReportJob.Status.FAILED,
-            error=f"Unexpected error ({type(exc).__name__}); see the server log.",
-        )
+        error = f"Unexpected error ({type(exc).__name__}); see the server log."
+        services.report_job_finish(job=job, status=failed, error=error)
         raise
-    _finish(job, status=ReportJob.Status.DONE, archive=archive)
+    services.report_job_finish(job=job, status=ReportJob.Status.DONE, archive=archive)
     return str(archive.uuid)
-
-
-def _finish(job: ReportJob, *, status: str, error: str = "", archive=None) -> None:
-    fields = {"status": status, "error": error, "archive": archive, "finished_at": timezone.now()}
-    if status == ReportJob.Status.DONE:
-        # A failed job keeps the step it failed in, for the page to name.
-        fields.update(step="done", progress=reports.STEPS["done"])
-    ReportJob.objects.filter(pk=job.pk).update(**fields)

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from integration import views_home
 from integration.views import access_log, caseload, cases, facts, home, imports, providers
 
 app_name = "integration"
@@ -23,7 +22,6 @@ urlpatterns = [
     path("providers/<uuid:provider_uuid>/", providers.provider_edit, name="provider_edit"),
     path("referrals/", home.provider_home, name="provider_home"),
     path("overview/", home.manager_home, name="manager_home"),
-    path("figures/", views_home.secretariat_home, name="secretariat_home"),
     path("administration/", home.admin_home, name="admin_home"),
     path("imports/", imports.import_upload, name="import_upload"),
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),

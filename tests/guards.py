@@ -6,7 +6,7 @@ first fixture to the teardown of its last, it keeps
 
 - every log record emitted (a handler on the root logger and on every logger
   that does not propagate to it);
-- every PDF rendered (``evaluation.reports.render_pdf``, which every report
+- every PDF rendered (``evaluation.pdf.render.render_pdf``, which every report
   passes through, is wrapped once per session);
 - the names and CPR numbers of every citizen saved: ``post_save`` for a
   ``save()``, and the bulk paths (``QuerySet.bulk_create`` and the multi-row
@@ -180,10 +180,10 @@ def _install() -> None:
     from django.db.models.query import QuerySet
     from django.db.models.signals import post_save
 
-    from evaluation import reports
+    from evaluation.pdf import render
     from integration.models import Citizen
 
-    render_pdf = reports.render_pdf
+    render_pdf = render.render_pdf
 
     @functools.wraps(render_pdf)
     def guarded_render_pdf(*args, **kwargs):
@@ -192,7 +192,7 @@ def _install() -> None:
             GUARD.pdfs.append(bytes(pdf))
         return pdf
 
-    reports.render_pdf = guarded_render_pdf
+    render.render_pdf = guarded_render_pdf
 
     def citizen_post_save(sender, instance, **kwargs):
         GUARD.citizen_saved(instance.first_name, instance.last_name, instance.cpr)

@@ -35,6 +35,7 @@ from pypdf import PdfReader
 from common.countries import country_name
 from evaluation import reports
 from evaluation.models import ReportArchive, ReportJob, ReportKind
+from evaluation.period import previous_month
 from integration import services
 from integration.forms import FACT_FORMS
 from integration.models import (
@@ -190,7 +191,7 @@ def municipality(team_a, team_b, caseworker_a, caseworker_b, provider_org, other
         provider_org=provider_org,
         cases=cases,
         service_review_as_of=today - dt.timedelta(days=1),
-        month=reports.previous_month(today),
+        month=previous_month(today),
     )
 
 
@@ -438,7 +439,7 @@ def test_secretariat_sees_no_person_on_any_page_or_report(
     # Both PDFs were found through the report list and read.
     assert result.count("pdf") == 2
     assert any("Månedlig opfølgning" in p.text for p in result.pages if p.kind == "pdf")
-    assert result.reached(reverse("integration:secretariat_home"))
+    assert result.reached(reverse("evaluation:secretariat_home"))
     print(
         f"\nsecretariat: {len(result.pages)} responses, {result.count('html')} pages, "
         f"{result.count('pdf')} PDFs"

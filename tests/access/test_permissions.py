@@ -122,7 +122,7 @@ GET_MATRIX: dict[str, dict] = {
     # The referral list is a provider's own page; the administrator is no provider.
     "integration:provider_home": row(LOGIN, 403, 403, 200, 200, 403, 403, 403),
     "integration:manager_home": row(LOGIN, 403, 403, 403, 403, 200, 403, 200),
-    "integration:secretariat_home": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
+    "evaluation:secretariat_home": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
     "integration:admin_home": ADMIN_ONLY,
     "integration:import_upload": ADMIN_ONLY,
     # The confirmation step is reached by POST from the upload page.
@@ -431,7 +431,7 @@ READ_ONLY = {
     "integration:provider_list",
     "integration:provider_home",
     "integration:manager_home",
-    "integration:secretariat_home",
+    "evaluation:secretariat_home",
     "integration:admin_home",
     "progression:case_progression",
     "evaluation:dashboard",
@@ -1158,7 +1158,7 @@ def test_manager_landing_page_counts_cases_per_team(case_a, manager, team_b, cli
 def test_secretariat_landing_page_shows_suppressed_counts_and_no_names(
     case_a, secretariat, client_as
 ):
-    body = client_as(secretariat, language="en").get(reverse("integration:secretariat_home"))
+    body = client_as(secretariat, language="en").get(reverse("evaluation:secretariat_home"))
     body = body.content.decode()
     # One refugee arrived in 2024: below the minimum cell of 5, shown as <5.
     assert '<th scope="row">2024</th><td class="text-end">&lt;5</td>' in body

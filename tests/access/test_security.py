@@ -308,7 +308,7 @@ def _pages_as(personas, case, placement, provider_org):
     yield personas["provider"], reverse("integration:provider_home")
     yield personas["manager"], reverse("integration:manager_home")
     yield personas["manager"], reverse("integration:case_detail", args=[case.uuid])
-    yield personas["secretariat"], reverse("integration:secretariat_home")
+    yield personas["secretariat"], reverse("evaluation:secretariat_home")
     for name in ("admin_home", "import_upload", "access_log", "provider_create"):
         yield personas["administrator"], reverse(f"integration:{name}")
     yield personas["administrator"], reverse("integration:provider_edit", args=[provider_org.uuid])

@@ -77,7 +77,7 @@ CASE_EDIT_PAGES = {
     "progression:round_edit",
 }
 REPORT_PAGES = {
-    "integration:secretariat_home",
+    "evaluation:secretariat_home",
     "evaluation:report_list",
     "evaluation:report_job",
     "evaluation:report_preview",
@@ -180,8 +180,10 @@ class World:
 
 
 def _load_world() -> World:
-    from evaluation import reports
+    from evaluation import selectors as evaluation_selectors
+    from evaluation import services
     from evaluation.models import ReportJob
+    from evaluation.period import ReportPeriod, previous_month
     from fixtures.demo import municipality as demo
     from fixtures.demo.report_inputs import review_date
     from integration import selectors
@@ -214,17 +216,16 @@ def _load_world() -> World:
     draft = progression_services.questionnaire_new_draft(actor=users["admin"])
 
     review = review_date(today)
-    month = reports.previous_month(today)
+    month = previous_month(today)
     # The service review's archive with its narrative. Its PDF is never opened
     # in the browser, so none is made (WeasyPrint takes seconds).
     narratives = {
         key: {"text": n.text, "status": n.status}
-        for key, n in reports.narratives_for(review).items()
+        for key, n in evaluation_selectors.narratives_for(review).items()
         if n is not None
     }
-    archive = reports.archive_save(
-        kind="service_review",
-        period=review.isoformat(),
+    archive = services.archive_save(
+        period=ReportPeriod.parse("service_review", review.isoformat()),
         pdf=b"%PDF-1.7\n",
         figures={"narratives": narratives},
         min_cell=settings.REPORT_MIN_CELL,
@@ -305,7 +306,7 @@ def pages(world: World) -> dict[str, list[str]]:
         "integration:provider_edit": [f"/providers/{world.provider_org.uuid}/"],
         "integration:provider_home": ["/referrals/"],
         "integration:manager_home": ["/overview/"],
-        "integration:secretariat_home": ["/figures/"],
+        "evaluation:secretariat_home": ["/figures/"],
         "integration:admin_home": ["/administration/"],
         "integration:import_upload": ["/imports/"],
         "integration:access_log": [

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from evaluation.benchmarks import import_benchmarks, normalise_period, parse_value
 from evaluation.models import ArrivalQuota, BenchmarkValue
-from evaluation.views_benchmarks import SESSION_KEY
+from evaluation.views.benchmarks import SESSION_KEY
 from tests.factories import UserFactory
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "benchmark_samples"

@@ -13,6 +13,7 @@ from evaluation.disclosure import (
     FOOTNOTE_MARKER,
     HIDDEN,
     count_cell,
+    page_count,
     round_half_up,
     rule_text,
     share_cell,
@@ -404,3 +405,16 @@ def test_rule_text_in_english_states_the_minimum():
 def test_rule_text_when_nothing_is_suppressed():
     assert rule_text(1) == "Alle antal og andele vises; intet er skjult."
     assert "none are suppressed" in rule_text(1, "en")
+
+
+# --- the secretariat's figures page ----------------------------------------------------
+
+
+def test_page_count_shows_zero_but_hides_one_to_four():
+    # The page has always printed "no one" as 0; the reports hide it as <5.
+    assert [page_count(n, min_cell=5) for n in (0, 1, 4, 5, 12)] == ["0", "<5", "<5", "5", "12"]
+    assert str(count_cell(0, min_cell=5)) == "<5"
+
+
+def test_page_count_with_a_minimum_of_one_shows_everything():
+    assert [page_count(n, min_cell=1) for n in (0, 1, 2)] == ["0", "1", "2"]

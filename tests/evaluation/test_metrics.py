@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from evaluation import metrics
-from evaluation.report_data import cohort_rows, monthly_figures
+from evaluation.figures import cohort_rows, monthly_figures
+from evaluation.period import ReportPeriod
 from integration import services
 from integration.models import EmploymentCategory, EmploymentSpell, LadderStep, ResidenceBasis
 from tests.factories import make_case, place
@@ -165,7 +166,7 @@ def test_monthly_figures_count_programme_ladder_and_96_hours(team_a):
     place(a, step=LadderStep.INTERNSHIP_PRIVATE, start=dt.date(2025, 3, 5))
     place(b, step=LadderStep.OTHER, start=dt.date(2025, 3, 16))
 
-    figures = monthly_figures(dt.date(2025, 3, 1))
+    figures = monthly_figures(ReportPeriod.monthly(dt.date(2025, 3, 1)))
 
     assert figures["as_of"] == "2025-03-31"
     assert figures["in_programme"] == {

@@ -42,7 +42,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from evaluation import charts, reports
+from evaluation import services as evaluation_services
 from evaluation.models import ReportKind
+from evaluation.pdf import context, formatting, render
+from evaluation.period import ReportPeriod
 from integration import services
 from integration.models import (
     Case,
@@ -69,8 +72,8 @@ pytest_plugins = ["pytester"]
 MIN = 5
 PROJECT = Path(__file__).resolve().parents[2]
 LADDER_KEYS = ["1", "2", "3", "4", "5", "6", "none"]
-LADDER_LABELS = [f"{step}. {reports.LADDER_STEPS_DA[step]}" for step in range(1, 7)] + [
-    reports.LADDER_STEPS_DA[None]
+LADDER_LABELS = [f"{step}. {formatting.LADDER_STEPS_DA[step]}" for step in range(1, 7)] + [
+    formatting.LADDER_STEPS_DA[None]
 ]
 POOLED = "Øvrige lande"
 
@@ -384,7 +387,7 @@ def disclosures(reading: Reading) -> list[str]:
 
 def _month_label(month: str) -> str:
     year, number = month.split("-")
-    return f"{reports.MONTHS_DA_SHORT[int(number) - 1]} {year}"
+    return f"{formatting.MONTHS_DA_SHORT[int(number) - 1]} {year}"
 
 
 def _pooled(rows: list[dict], *, by_year: bool) -> list[tuple[str, dict]]:
@@ -486,8 +489,8 @@ def read_monthly(text: str, figures: dict) -> Reading:
         reading.true["arrived earlier in the year"] = a["year_to_date"] - a["month"]
     assert fu["open_cases"] == p["total"] and e["of"] == d["of"] == p["adults"]
     reading.protected |= set(reading.true)
-    as_of = reports.da_date(figures["as_of"])
-    month_label = reports.period_label(ReportKind.MONTHLY, period)
+    as_of = formatting.da_date(figures["as_of"])
+    month_label = ReportPeriod.parse(ReportKind.MONTHLY, period).label
     year = a["year"]
 
     [[adults], [children], [refugees], [family], [total]] = table_rows(
@@ -698,7 +701,7 @@ def read_monthly(text: str, figures: dict) -> Reading:
 
 def read_service_review(text: str, figures: dict) -> Reading:
     reading = Reading({})
-    as_of = reports.da_date(figures["as_of"])
+    as_of = formatting.da_date(figures["as_of"])
     cohorts = figures["cohorts"]
     years = [str(c["year"]) for c in cohorts]
     printed = table_rows(
@@ -974,13 +977,12 @@ def test_no_small_count_can_be_read_from_a_report_pdf(spec, report_settings):
         team = TeamFactory(name="Team Figur")
         school = ProviderFactory(name="Sprogskolen")
         period, people = build_municipality(spec, team=team, school=school)
-        monthly = reports.make_report(
-            kind=ReportKind.MONTHLY, period=period, today=dt.date(2026, 11, 22)
+        monthly = evaluation_services.report_make(
+            period=ReportPeriod.parse(ReportKind.MONTHLY, period), today=dt.date(2026, 11, 22)
         )
-        as_of = reports.parse_period(ReportKind.MONTHLY, period).isoformat()
-        review = reports.make_report(
-            kind=ReportKind.SERVICE_REVIEW,
-            period=as_of,
+        as_of = ReportPeriod.parse(ReportKind.MONTHLY, period).as_of.isoformat()
+        review = evaluation_services.report_make(
+            period=ReportPeriod.parse(ReportKind.SERVICE_REVIEW, as_of),
             allow_draft=True,
             today=dt.date(2026, 11, 22),
         )
@@ -1216,7 +1218,7 @@ def plain_charts(monkeypatch):
 )
 @given(figures=st.one_of(monthly_figures(), review_figures()))
 def test_no_small_count_can_be_read_from_a_report_page(figures, plain_charts, report_settings):
-    text = html_flat(reports.render_html(figures, min_cell=MIN))
+    text = html_flat(render.render_html(figures, min_cell=MIN))
     read = read_monthly if figures["kind"] == "monthly" else read_service_review
     problems = disclosures(read(text, figures))
     assert not problems, "\n".join(problems)
@@ -1236,7 +1238,7 @@ def test_small_cells_beside_a_shown_cell_do_not_add_up_to_a_small_group(plain_ch
     }
     figures["ladder_months"][0]["total"] = 7
 
-    row = reports.monthly_context(figures, min_cell=MIN)["ladder_months"]["rows"][0]
+    row = context.monthly_context(figures, min_cell=MIN)["ladder_months"]["rows"][0]
 
     assert row["month"] == "nov. 2025"
     assert [str(c) for c in row["cells"]] == ["<5"] * 6 + ["–*"]
@@ -1255,7 +1257,7 @@ def test_a_small_month_cannot_be_worked_out_from_the_years_measurements(plain_ch
         trend=trend, month_caseworker_measurements=3, year_caseworker_measurements=129
     )
 
-    progression = reports.monthly_context(figures, min_cell=MIN)["progression"]
+    progression = context.monthly_context(figures, min_cell=MIN)["progression"]
 
     shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
     assert shown == ["–*"] + ["14"] * 8 + ["<5"]
@@ -1282,7 +1284,7 @@ def test_a_small_month_cannot_be_worked_out_from_the_review_periods_measurements
     ]
     figures["progression"]["caseworker_measurements"] = 17 * 6 + 2
 
-    progression = reports.service_review_context(figures, min_cell=MIN)["progression"]
+    progression = context.service_review_context(figures, min_cell=MIN)["progression"]
 
     shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
     assert shown == ["–*"] + ["6"] * 16 + ["<5"]
@@ -1421,7 +1423,7 @@ def test_guard_catches_a_saved_citizens_name_in_a_pdf(leak_guard):
     team = TeamFactory(name="Team Vagt")
     make_case(team=team, first_name="Zainab", last_name="Qureshi", cpr="7101904000")
 
-    reports.render_pdf("<p>Opfølgning med Zainab Qureshi</p>")
+    render.render_pdf("<p>Opfølgning med Zainab Qureshi</p>")
 
     assert leak_guard.findings() == ["PDF 1 of the test holds 'Zainab Qureshi'"]
     leak_guard.forget()

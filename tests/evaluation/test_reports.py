@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from evaluation import disclosure, reports, views_reports
+from evaluation import disclosure, forms, reports, services
 from evaluation.models import ReportArchive, ReportJob, ReportKind, ReportNarrative
+from evaluation.pdf import context, render
+from evaluation.period import ReportPeriod, previous_month
 from tests.factories import make_case, place
 
 pytestmark = pytest.mark.django_db
@@ -242,8 +244,8 @@ def flat(text: str) -> str:
 
 
 def test_monthly_pdf_holds_the_name_pages_date_rule_and_figures():
-    html = reports.render_html(monthly_by_hand())
-    text, pages = pdf_text(reports.render_pdf(html))
+    html = render.render_html(monthly_by_hand())
+    text, pages = pdf_text(render.render_pdf(html))
 
     assert MUNICIPALITY in text
     assert f"Side 1 af {len(pages)}" in text
@@ -271,7 +273,7 @@ def test_monthly_pdf_holds_the_name_pages_date_rule_and_figures():
 
 
 def test_a_count_below_the_minimum_prints_as_less_than_never_the_number():
-    text, _pages = pdf_text(reports.render_pdf(reports.render_html(monthly_by_hand())))
+    text, _pages = pdf_text(render.render_pdf(render.render_html(monthly_by_hand())))
 
     assert "Familiesammenførte i oktober 2026 <5" in text
     assert "Familiesammenførte i oktober 2026 3" not in text
@@ -304,7 +306,7 @@ def test_a_hidden_number_is_hidden_everywhere_it_is_printed():
         "1": 24, "2": 6, "3": 5, "4": 10, "5": 7, "6": 3, "none": 2,
     }  # fmt: skip
     figures["ladder_months"][-1]["total"] = 57
-    ctx = reports.monthly_context(figures, min_cell=5)
+    ctx = context.monthly_context(figures, min_cell=5)
 
     assert str(ctx["in_programme"]["children"]) == "<5"
     assert str(ctx["in_programme"]["adults"]) == "–*"
@@ -319,7 +321,7 @@ def test_a_hidden_number_is_hidden_everywhere_it_is_printed():
 
 
 def test_min_cell_one_shows_every_count():
-    ctx = reports.monthly_context(monthly_by_hand(), min_cell=1)
+    ctx = context.monthly_context(monthly_by_hand(), min_cell=1)
     assert str(ctx["arrivals"]["month_family"]) == "3"
     assert str(ctx["compliance"][0]["share"]) == "90 %"
 
@@ -327,7 +329,7 @@ def test_min_cell_one_shows_every_count():
 def test_pdf_of_real_figures_holds_no_cpr_and_no_name(team_a, caseworker_a, provider_org):
     """The whole pipeline on a few cases: report_data, rendering, the PDF."""
     today = timezone.localdate()
-    period = reports.previous_month(today)
+    period = previous_month(today)
     first = dt.date.fromisoformat(f"{period}-01")
     names = [("Amal", "Haddad"), ("Yonas", "Tesfaye"), ("Farah", "Warsame")]
     cases = []
@@ -342,7 +344,9 @@ def test_pdf_of_real_figures_holds_no_cpr_and_no_name(team_a, caseworker_a, prov
         place(case, provider=provider_org, start=first + dt.timedelta(days=i + 2))
         cases.append(case)
 
-    archive = reports.make_report(kind=ReportKind.MONTHLY, period=period, today=today)
+    archive = services.report_make(
+        period=ReportPeriod.parse(ReportKind.MONTHLY, period), today=today
+    )
     text, _pages = pdf_text(bytes(archive.pdf))
 
     assert MUNICIPALITY in text
@@ -351,7 +355,7 @@ def test_pdf_of_real_figures_holds_no_cpr_and_no_name(team_a, caseworker_a, prov
         for word in (case.citizen.first_name, case.citizen.last_name, case.citizen.cpr):
             assert word not in text
     # Three arrivals this month: a count below the minimum.
-    assert f"I alt i {reports.period_label('monthly', period)} <5" in text
+    assert f"I alt i {ReportPeriod.parse('monthly', period).label} <5" in text
     assert archive.figures["in_programme"]["total"] == 3
 
 
@@ -359,7 +363,7 @@ def test_pdf_of_real_figures_holds_no_cpr_and_no_name(team_a, caseworker_a, prov
 
 
 def test_service_review_pdf_has_the_seed_sections_and_cohort_table():
-    text, pages = pdf_text(reports.render_pdf(reports.render_html(review_by_hand())))
+    text, pages = pdf_text(render.render_pdf(render.render_html(review_by_hand())))
 
     for heading in [
         "1. Indledning",
@@ -388,8 +392,8 @@ def test_service_review_pdf_has_the_seed_sections_and_cohort_table():
 
 
 def test_draft_service_review_is_stamped_on_every_page():
-    html = reports.render_html(review_by_hand(status="draft"))
-    _text, pages = pdf_text(reports.render_pdf(html))
+    html = render.render_html(review_by_hand(status="draft"))
+    _text, pages = pdf_text(render.render_pdf(html))
 
     assert len(pages) > 1
     assert all("UDKAST" in page for page in pages)
@@ -405,21 +409,21 @@ def _write_texts(as_of: dt.date, *, status: str, user=None, skip: str = "") -> N
 
 def test_service_review_is_refused_while_a_text_is_draft(monkeypatch):
     as_of = dt.date(2026, 11, 20)
-    monkeypatch.setattr(reports, "compute_figures", lambda kind, period: review_by_hand())
+    monkeypatch.setattr(services, "report_figures", lambda period: review_by_hand())
     _write_texts(as_of, status=ReportNarrative.Status.FINAL, skip="conclusion")
     ReportNarrative.objects.create(
         as_of=as_of, section="conclusion", text="Kladde.", status=ReportNarrative.Status.DRAFT
     )
 
     with pytest.raises(reports.ReportRefused, match="Konklusion"):
-        reports.make_report(
-            kind=ReportKind.SERVICE_REVIEW, period="2026-11-20", today=AFTER_OCTOBER
+        services.report_make(
+            period=ReportPeriod.parse(ReportKind.SERVICE_REVIEW, "2026-11-20"), today=AFTER_OCTOBER
         )
     assert not ReportArchive.objects.exists()
 
     ReportNarrative.objects.filter(section="conclusion").update(status="final")
-    archive = reports.make_report(
-        kind=ReportKind.SERVICE_REVIEW, period="2026-11-20", today=AFTER_OCTOBER
+    archive = services.report_make(
+        period=ReportPeriod.parse(ReportKind.SERVICE_REVIEW, "2026-11-20"), today=AFTER_OCTOBER
     )
     assert archive.version == 1
 
@@ -454,8 +458,8 @@ def test_cli_refuses_a_draft_review_unless_allowed(tmp_path):
 
 
 def test_cli_writes_the_monthly_pdf_it_archives(tmp_path, monkeypatch):
-    period = reports.previous_month(timezone.localdate())
-    monkeypatch.setattr(reports, "compute_figures", lambda kind, p: monthly_by_hand(period=p))
+    period = previous_month(timezone.localdate())
+    monkeypatch.setattr(services, "report_figures", lambda p: monthly_by_hand(period=p.text))
     output = tmp_path / "month.pdf"
     out = io.StringIO()
 
@@ -472,10 +476,14 @@ def test_cli_writes_the_monthly_pdf_it_archives(tmp_path, monkeypatch):
 
 
 def test_making_a_report_twice_keeps_both_versions(monkeypatch):
-    monkeypatch.setattr(reports, "compute_figures", lambda kind, period: monthly_by_hand())
+    monkeypatch.setattr(services, "report_figures", lambda period: monthly_by_hand())
 
-    first = reports.make_report(kind=ReportKind.MONTHLY, period="2026-10", today=AFTER_OCTOBER)
-    second = reports.make_report(kind=ReportKind.MONTHLY, period="2026-10", today=AFTER_OCTOBER)
+    first = services.report_make(
+        period=ReportPeriod.parse(ReportKind.MONTHLY, "2026-10"), today=AFTER_OCTOBER
+    )
+    second = services.report_make(
+        period=ReportPeriod.parse(ReportKind.MONTHLY, "2026-10"), today=AFTER_OCTOBER
+    )
 
     assert (first.version, second.version) == (1, 2)
     stored = ReportArchive.objects.filter(kind="monthly", period="2026-10").order_by("version")
@@ -495,8 +503,8 @@ def test_next_version_follows_the_highest_stored_one():
             figures={}, min_cell=5,
         )  # fmt: skip
 
-    archive = reports.archive_save(
-        kind="monthly", period="2026-10", pdf=b"%PDF-new", figures={}, min_cell=5
+    archive = services.archive_save(
+        period=ReportPeriod.parse("monthly", "2026-10"), pdf=b"%PDF-new", figures={}, min_cell=5
     )
 
     assert archive.version == 4
@@ -505,12 +513,14 @@ def test_next_version_follows_the_highest_stored_one():
 
 def test_a_month_not_over_is_refused():
     with pytest.raises(reports.ReportRefused, match="has not passed"):
-        reports.make_report(kind=ReportKind.MONTHLY, period="2026-11", today=AFTER_OCTOBER)
+        services.report_make(
+            period=ReportPeriod.parse(ReportKind.MONTHLY, "2026-11"), today=AFTER_OCTOBER
+        )
 
 
 def test_make_monthly_reports_makes_last_month_once(monkeypatch):
-    period = reports.previous_month(timezone.localdate())
-    monkeypatch.setattr(reports, "compute_figures", lambda kind, p: monthly_by_hand(period=p))
+    period = previous_month(timezone.localdate())
+    monkeypatch.setattr(services, "report_figures", lambda p: monthly_by_hand(period=p.text))
     call_command("make_monthly_reports", stdout=io.StringIO())
     out = io.StringIO()
     call_command("make_monthly_reports", stdout=out)
@@ -535,33 +545,33 @@ def test_fetcher_refuses_anything_but_the_apps_static_files(monkeypatch):
         raise AssertionError("a report tried to open a network connection")
 
     monkeypatch.setattr(socket, "create_connection", no_network)
-    fetcher = reports.static_only_fetcher()
+    fetcher = render.static_only_fetcher()
     html = (
         '<html><head><link rel="stylesheet" href="static/css/report.css"></head>'
         '<body><p>x</p><img src="http://example.com/x.png" alt=""></body></html>'
     )
 
     with pytest.raises(FatalURLFetchingError):
-        reports.render_pdf(html, fetcher=fetcher)
+        render.render_pdf(html, fetcher=fetcher)
 
     assert fetcher.refused == ["http://example.com/x.png"]
-    assert fetcher.fetched == [reports.REPORT_BASE_URL + "static/css/report.css"]
+    assert fetcher.fetched == [render.REPORT_BASE_URL + "static/css/report.css"]
     for url in [
         "file:///etc/passwd",
-        reports.REPORT_BASE_URL + "static/../config/settings.py",
-        reports.REPORT_BASE_URL + "media/secret.pdf",
+        render.REPORT_BASE_URL + "static/../config/settings.py",
+        render.REPORT_BASE_URL + "media/secret.pdf",
         "https://example.com/static/css/report.css",
     ]:
-        with pytest.raises(reports.FetchRefused):
+        with pytest.raises(render.FetchRefused):
             fetcher.fetch(url)
 
 
 def test_the_report_page_fetches_only_its_stylesheet_and_data_uris():
-    fetcher = reports.static_only_fetcher()
-    reports.render_pdf(reports.render_html(monthly_by_hand()), fetcher=fetcher)
+    fetcher = render.static_only_fetcher()
+    render.render_pdf(render.render_html(monthly_by_hand()), fetcher=fetcher)
 
     assert fetcher.refused == []
-    assert fetcher.fetched == [reports.REPORT_BASE_URL + "static/css/report.css"]
+    assert fetcher.fetched == [render.REPORT_BASE_URL + "static/css/report.css"]
 
 
 # --- the pages ------------------------------------------------------------------------
@@ -569,8 +579,10 @@ def test_the_report_page_fetches_only_its_stylesheet_and_data_uris():
 
 @pytest.fixture
 def archived(monkeypatch):
-    monkeypatch.setattr(reports, "compute_figures", lambda kind, period: monthly_by_hand())
-    return reports.make_report(kind=ReportKind.MONTHLY, period="2026-10", today=AFTER_OCTOBER)
+    monkeypatch.setattr(services, "report_figures", lambda period: monthly_by_hand())
+    return services.report_make(
+        period=ReportPeriod.parse(ReportKind.MONTHLY, "2026-10"), today=AFTER_OCTOBER
+    )
 
 
 def test_secretariat_lists_and_downloads(client_as, secretariat, archived):
@@ -616,7 +628,7 @@ def test_caseworker_sees_no_report_page(client_as, caseworker_a, archived):
 
 def test_manager_makes_a_report_and_the_job_page_links_the_download(client_as, manager):
     """The immediate backend runs the task inside the request (real figures)."""
-    period = reports.previous_month(timezone.localdate())
+    period = previous_month(timezone.localdate())
     client = client_as(manager)
 
     response = client.post(
@@ -686,7 +698,7 @@ def test_a_stale_save_is_refused_with_a_clear_message(client_as, manager):
     url = reverse("evaluation:narrative_edit", kwargs={"as_of": as_of.isoformat()})
     opened = {key: f"Om {key}." for key in SECTIONS} | {f"version_{k}": 1 for k in SECTIONS}
     # Someone else saves the introduction after the page was opened.
-    reports.narratives_save(
+    services.narratives_save(
         as_of=as_of,
         user=manager,
         texts={"introduction": "Den andens tekst."},
@@ -727,7 +739,7 @@ def test_the_service_review_page_explains_what_is_missing_then_makes_it(
 ):
     as_of = timezone.localdate() - dt.timedelta(days=1)
     monkeypatch.setattr(
-        reports, "compute_figures", lambda kind, period: review_by_hand(as_of=period)
+        services, "report_figures", lambda period: review_by_hand(as_of=period.text)
     )
     _write_texts(as_of, status=ReportNarrative.Status.FINAL, skip="benchmark")
     client = client_as(manager)
@@ -737,7 +749,7 @@ def test_the_service_review_page_explains_what_is_missing_then_makes_it(
 
     assert refused.status_code == 409
     with translation.override("da"):
-        assert str(views_reports.SECTION_LABELS["benchmark"]) in refused.content.decode()
+        assert str(forms.SECTION_LABELS["benchmark"]) in refused.content.decode()
     assert not ReportJob.objects.exists()
 
     ReportNarrative.objects.create(
@@ -753,7 +765,7 @@ def test_the_service_review_page_explains_what_is_missing_then_makes_it(
 def test_preview_renders_for_the_secretariat_and_archives_nothing(
     client_as, secretariat, team_a, caseworker_a
 ):
-    period = reports.previous_month(timezone.localdate())
+    period = previous_month(timezone.localdate())
     case = make_case(
         team=team_a,
         caseworker=caseworker_a,
@@ -785,7 +797,7 @@ def test_preview_of_an_unknown_kind_or_bad_period_is_not_found(client_as, secret
 
 
 def test_report_pages_show_no_person(client_as, manager, secretariat, team_a, caseworker_a):
-    period = reports.previous_month(timezone.localdate())
+    period = previous_month(timezone.localdate())
     case = make_case(
         team=team_a,
         caseworker=caseworker_a,
@@ -822,7 +834,9 @@ def test_a_damaged_archive_is_not_handed_out(client_as, secretariat, archived):
 def test_report_list_queries_stay_flat(client_as, secretariat, archived, django_assert_num_queries):
     client = client_as(secretariat)
     for _ in range(3):
-        reports.archive_save(kind="monthly", period="2026-09", pdf=b"%PDF", figures={}, min_cell=5)
+        services.archive_save(
+            period=ReportPeriod.parse("monthly", "2026-09"), pdf=b"%PDF", figures={}, min_cell=5
+        )
     # 1 session, 2 user, 3-4 the user's own and group permissions, 5-6 the
     # archive of each kind (PDFs deferred, makers joined, sizes computed in
     # SQL), 7 the user's group (the role in the menu), 8-10 the session saved

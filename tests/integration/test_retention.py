@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from common import cpr as cpr_numbers
-from evaluation import report_data
+from evaluation.figures import monthly_figures, service_review_figures
+from evaluation.period import ReportPeriod
 from integration import retention, services
 from integration.models import (
     AccessAction,
@@ -166,8 +167,8 @@ def kept_cases(team_a, caseworker_a, limit):
 
 def figures(month: dt.date, as_of: dt.date) -> dict:
     """The monthly and service-review figures, without the time they were made."""
-    monthly = report_data.monthly_figures(month)
-    review = report_data.service_review_figures(as_of)
+    monthly = monthly_figures(ReportPeriod.monthly(month))
+    review = service_review_figures(ReportPeriod.service_review(as_of))
     for f in (monthly, review):
         del f["generated_at"]
     return {"monthly": monthly, "service_review": review}

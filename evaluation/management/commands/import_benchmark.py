@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from common.csvimport import finish_command, parse_date, read_file
-from evaluation.benchmarks import import_benchmarks
+from evaluation import services
 from evaluation.models import BenchmarkSource
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--downloaded-on: {exc}") from exc
         path = options["file"]
-        report = import_benchmarks(
+        report = services.import_benchmarks(
             read_file(path),
             source=options["source"],
             downloaded_on=downloaded_on,

@@ -21,9 +21,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from evaluation import reports
+from evaluation import selectors, services
 from evaluation.management.commands.report import peak_memory_mb
-from evaluation.models import ReportArchive, ReportKind
+from evaluation.models import ReportKind
+from evaluation.period import ReportPeriod
+from evaluation.reports import ReportRefused
 
 
 class Command(BaseCommand):
@@ -35,21 +37,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        period = options.get("month")
-        if period:
-            try:
-                reports.parse_period(ReportKind.MONTHLY, period)
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-        else:
-            period = reports.previous_month(timezone.localdate())
-            if ReportArchive.objects.filter(kind=ReportKind.MONTHLY, period=period).exists():
-                self.stdout.write(f"{period} is already archived; nothing to do.")
-                return
+        month = options.get("month")
+        try:
+            period = (
+                ReportPeriod.parse(ReportKind.MONTHLY, month)
+                if month
+                else ReportPeriod.month_before(timezone.localdate())
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if not month and selectors.is_archived(period):
+            self.stdout.write(f"{period} is already archived; nothing to do.")
+            return
         started = time.perf_counter()
         try:
-            archive = reports.make_report(kind=ReportKind.MONTHLY, period=period)
-        except reports.ReportRefused as exc:
+            archive = services.report_make(period=period)
+        except ReportRefused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{archive}: version {archive.version}, sha256 {archive.sha256}, "

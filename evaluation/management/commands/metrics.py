@@ -49,7 +49,7 @@ class Command(BaseCommand):
             self._progression(options)
 
     def _cohorts(self, options) -> None:
-        from evaluation.report_data import cohort_rows
+        from evaluation.figures import cohort_rows
 
         rows = cohort_rows(
             None,
@@ -79,7 +79,7 @@ class Command(BaseCommand):
         self.stdout.write("# = not every member has reached that day yet.")
 
     def _progression(self, options) -> None:
-        from evaluation.report_data import progression_figures
+        from evaluation.figures import progression_figures
 
         if options["end"] < options["start"]:
             raise CommandError("--to is before --from.")

@@ -16,8 +16,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evaluation import reports
+from evaluation import services
 from evaluation.models import ReportKind
+from evaluation.period import ReportPeriod
+from evaluation.reports import ReportRefused
 
 
 def peak_memory_mb() -> float:
@@ -50,7 +52,7 @@ class Command(BaseCommand):
         else:
             kind, period = ReportKind.SERVICE_REVIEW, options["as_of"]
         try:
-            reports.parse_period(kind, period)
+            period = ReportPeriod.parse(kind, period)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         output = Path(options["output"])
@@ -58,10 +60,10 @@ class Command(BaseCommand):
             raise CommandError(f"The folder {output.parent} does not exist.")
         started = time.perf_counter()
         try:
-            archive = reports.make_report(
-                kind=kind, period=period, allow_draft=options.get("allow_draft", False)
+            archive = services.report_make(
+                period=period, allow_draft=options.get("allow_draft", False)
             )
-        except reports.ReportRefused as exc:
+        except ReportRefused as exc:
             raise CommandError(str(exc)) from exc
         output.write_bytes(bytes(archive.pdf))
         seconds = time.perf_counter() - started

@@ -4,83 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from common import dates
 from evaluation import dashboard as board
+from evaluation.forms import DashboardFilterForm
 from integration.models import LadderStep, ResidenceBasis
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class DashboardFilterForm(forms.Form):
-    # Left empty, a date is the default period's: the last 12 months.
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=DATE_WIDGET, required=False)
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=DATE_WIDGET, required=False)
-    team = forms.TypedChoiceField(
-        label=gettext_lazy("Team"), coerce=int, required=False, empty_value=None
-    )
-    basis = forms.ChoiceField(
-        label=gettext_lazy("Residence basis"),
-        required=False,
-        choices=[("", gettext_lazy("All")), *ResidenceBasis.choices],
-    )
-
-    def __init__(self, *args, teams: list[dict], today: dt.date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["team"].choices = [
-            ("", _("All teams")),
-            *[(t["id"], t["name"]) for t in teams],
-        ]
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
-
-    def full_clean(self):
-        super().full_clean()
-        # Point each field with an error at its message (the template gives it
-        # the id "<name>-error"), for screen readers.
-        for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                attrs["aria-describedby"] = f"{name}-error"
-                attrs["class"] += " is-invalid"
-
-    def clean(self):
-        data = super().clean()
-        default = board.DashboardFilters.default(self.today)
-        if "date_from" in data and data["date_from"] is None:
-            data["date_from"] = default.start
-        if "date_to" in data and data["date_to"] is None:
-            data["date_to"] = default.end
-        start, end = data.get("date_from"), data.get("date_to")
-        if end and end > self.today:
-            self.add_error("date_to", _("The period cannot end after today."))
-        elif start and end and start > end:
-            self.add_error("date_from", _("The start must be on or before the end."))
-        elif start and end and dates.month_count(start, end) > board.MAX_MONTHS:
-            self.add_error(
-                "date_from",
-                _("Choose a period of at most %(months)d months.") % {"months": board.MAX_MONTHS},
-            )
-        return data
-
-    def filters(self) -> board.DashboardFilters:
-        d = self.cleaned_data
-        return board.DashboardFilters(
-            start=d["date_from"],
-            end=d["date_to"],
-            team_id=d["team"],
-            residence_basis=d["basis"] or None,
-        )
 
 
 def _initial(filters: board.DashboardFilters) -> dict:

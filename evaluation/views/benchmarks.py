@@ -10,24 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.csvimport import ImportReport, decode
-from common.forms import CsvFileField, DateInput
-from evaluation import benchmarks
-from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
+from evaluation import benchmarks, selectors, services
+from evaluation.forms import BenchmarkUploadForm, QuotaFormSet
+from evaluation.models import BenchmarkIndicator, BenchmarkSource
 
 SESSION_KEY = "evaluation_pending_benchmarks"
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
 # --- list ---------------------------------------------------------------------------
@@ -91,11 +88,7 @@ def _benchmark_groups(rows: list[dict]) -> list[dict]:
 @require_http_methods(["GET", "HEAD"])
 def benchmark_list(request: HttpRequest) -> HttpResponse:
     # Benchmark figures are public statistics about municipalities, never about a person.
-    rows = list(
-        BenchmarkValue.objects.order_by("indicator", "source", "period", "municipality").values(
-            "indicator", "source", "municipality", "period", "value", "downloaded_on"
-        )
-    )
+    rows = selectors.benchmark_table()
     return render(
         request,
         "evaluation/benchmark_list.html",
@@ -108,33 +101,6 @@ def benchmark_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- upload -------------------------------------------------------------------------
-
-
-class BenchmarkUploadForm(forms.Form):
-    source = forms.ChoiceField(
-        label=gettext_lazy("Source"),
-        choices=BenchmarkSource.choices,
-        widget=forms.RadioSelect,
-    )
-    downloaded_on = forms.DateField(
-        label=gettext_lazy("Downloaded on"),
-        initial=timezone.localdate,
-        widget=DateInput(),
-        help_text=gettext_lazy("The day the file was downloaded from the source."),
-    )
-    file = CsvFileField(
-        max_bytes=MAX_UPLOAD_BYTES,
-        help_text=gettext_lazy(
-            "UTF-8, separated by commas or semicolons, with the header row "
-            "municipality, period, indicator, value."
-        ),
-    )
-
-    def clean_downloaded_on(self) -> dt.date:
-        day = self.cleaned_data["downloaded_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("The download date cannot be in the future."))
-        return day
 
 
 def _render_report(
@@ -172,7 +138,7 @@ def benchmark_upload(request: HttpRequest) -> HttpResponse:
         downloaded_on = form.cleaned_data["downloaded_on"]
         raw = upload.read()
         filename = upload.name[:100]
-        report = benchmarks.import_benchmarks(
+        report = services.import_benchmarks(
             raw,
             source=source,
             downloaded_on=downloaded_on,
@@ -204,7 +170,7 @@ def benchmark_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("There is no checked file waiting; upload it again."))
         return redirect("evaluation:benchmark_upload")
     downloaded_on = dt.date.fromisoformat(pending["downloaded_on"])
-    report = benchmarks.import_benchmarks(
+    report = services.import_benchmarks(
         pending["text"],
         source=pending["source"],
         downloaded_on=downloaded_on,
@@ -218,38 +184,15 @@ def benchmark_confirm(request: HttpRequest) -> HttpResponse:
 # --- expected arrivals --------------------------------------------------------------
 
 
-class ArrivalQuotaForm(forms.ModelForm):
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    expected = forms.IntegerField(
-        label=gettext_lazy("Expected arrivals"), min_value=0, max_value=100_000
-    )
-
-    class Meta:
-        model = ArrivalQuota
-        fields = ["year", "expected"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A stored year keeps its year; only the expected number changes.
-        if self.instance.pk:
-            self.fields["year"].disabled = True
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-control"
-
-
-QuotaFormSet = forms.modelformset_factory(ArrivalQuota, form=ArrivalQuotaForm, extra=1)
-
-
 @login_required
 @permission_required("evaluation.change_arrivalquota", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def quota_edit(request: HttpRequest) -> HttpResponse:
-    queryset = ArrivalQuota.objects.order_by("-year")
-    formset = QuotaFormSet(request.POST or None, queryset=queryset)
+    formset = QuotaFormSet(request.POST or None, queryset=selectors.quotas())
     if request.method == "POST" and formset.is_valid():
         changed = [form for form in formset.forms if form.has_changed()]
         for form in changed:
-            benchmarks.quota_set(
+            services.quota_set(
                 year=form.cleaned_data["year"], expected=form.cleaned_data["expected"]
             )
         if changed:

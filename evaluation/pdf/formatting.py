@@ -1,0 +1,75 @@
+"""Numbers, dates and months as the council reports print them: always Danish,
+whatever language the person who asked for the report uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+MONTHS_DA_SHORT = [
+    "jan.", "feb.", "mar.", "apr.", "maj", "jun.",
+    "jul.", "aug.", "sep.", "okt.", "nov.", "dec.",
+]  # fmt: skip
+LADDER_STEPS_DA = {
+    1: "Ordinært arbejde eller uddannelse",
+    2: "Løntilskud, privat",
+    3: "Løntilskud, offentlig",
+    4: "Virksomhedspraktik, privat",
+    5: "Virksomhedspraktik, offentlig",
+    6: "Øvrige udviklingsindsatser",
+    None: "Ingen aktuel placering",
+}
+# Decimals shown: the figures hold means to 2 places; showing fewer would
+# round a rounded number.
+MEAN_PLACES = 2
+BENCHMARK_PLACES = 1
+
+
+def da_date(value: dt.date | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return f"{value:%d-%m-%Y}"
+
+
+def da_moment(value: str | None) -> str:
+    """An ISO timestamp as ``22-11-2026 kl. 20:15``, in local time."""
+    if not value:
+        return ""
+    moment = dt.datetime.fromisoformat(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment:%d-%m-%Y} kl. {moment:%H:%M}"
+
+
+def month_short(month: str) -> str:
+    """``2025-11`` -> ``nov. 2025``."""
+    year, number = month.split("-")
+    return f"{MONTHS_DA_SHORT[int(number) - 1]} {year}"
+
+
+def period_text(period: str) -> str:
+    """A benchmark period: a month written short, a year as it is."""
+    if re.fullmatch(r"\d{4}-\d{2}", str(period)):
+        return month_short(period)
+    return str(period)
+
+
+def months_ago(month: str, count: int) -> str:
+    """``2026-10`` and 23 -> ``2024-11``."""
+    year, number = (int(x) for x in month.split("-"))
+    index = year * 12 + number - 1 - count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def decimal_da(value: float | Decimal | None, places: int = 1) -> str:
+    """A decimal with a comma, rounded half up (``3.25`` -> ``3,3``)."""
+    if value is None:
+        return "–"
+    quantum = Decimal(1).scaleb(-places)
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{places}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -1,0 +1,260 @@
+"""The council reports in the browser: the archive, making a new version,
+its progress, the download, a preview, and the service review's texts.
+
+Every page here shows aggregates only: no name, no CPR number, no link to a
+case. The secretariat (``view_reportarchive``) lists, previews and
+downloads; managers and administrators (``add_reportarchive``) make new
+versions; managers (``change_reportnarrative``) write the texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from evaluation import selectors, services
+from evaluation.figures import report_figures
+from evaluation.forms import SECTION_LABELS, NarrativeForm
+from evaluation.models import ReportKind, ReportNarrative
+from evaluation.pdf.render import render_html
+from evaluation.period import ReportPeriod
+from evaluation.reports import NARRATIVE_KEYS, download_filename
+
+logger = logging.getLogger(__name__)
+
+STEP_LABELS = {
+    "queued": gettext_lazy("Waiting for its turn"),
+    "figures": gettext_lazy("Computing the figures"),
+    "charts": gettext_lazy("Drawing the charts and tables"),
+    "pdf": gettext_lazy("Laying out the PDF"),
+    "archive": gettext_lazy("Archiving the PDF"),
+    "done": gettext_lazy("Done"),
+}
+
+
+def _period_or_404(kind: str, text: str) -> ReportPeriod:
+    """A period from a URL; an unknown kind or a malformed period is not found."""
+    try:
+        return ReportPeriod.parse(kind, text)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+@login_required
+@permission_required("evaluation.view_reportarchive", raise_exception=True)
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Every archived version of every report, and the forms to make a new one."""
+    user = request.user
+    can_write = user.has_perm("evaluation.change_reportnarrative")
+    wanted = request.GET.get("narratives_for")
+    if wanted and can_write:
+        try:
+            review = ReportPeriod.parse(ReportKind.SERVICE_REVIEW, wanted)
+        except ValueError:
+            messages.error(request, _("Choose a date for the service review."))
+        else:
+            return redirect("evaluation:narrative_edit", as_of=review.text)
+    today = timezone.localdate()
+    default_month = ReportPeriod.month_before(today)
+    context = {
+        "monthly": selectors.archives_by_period(ReportKind.MONTHLY),
+        "reviews": selectors.archives_by_period(ReportKind.SERVICE_REVIEW),
+        "can_make": user.has_perm("evaluation.add_reportarchive"),
+        "can_write": can_write,
+        "default_month": default_month.text,
+        "default_month_label": default_month.label,
+        "default_as_of": today.isoformat(),
+        "narrative_dates": selectors.narrative_dates() if can_write else [],
+        "kinds": ReportKind,
+    }
+    return render(request, "evaluation/report_list.html", context)
+
+
+@login_required
+@permission_required("evaluation.view_reportarchive", raise_exception=True)
+def report_download(request: HttpRequest, archive_uuid) -> HttpResponse:
+    archive = selectors.archive_or_404(archive_uuid)
+    pdf = bytes(archive.pdf)
+    if hashlib.sha256(pdf).hexdigest() != archive.sha256:
+        # A stored PDF that no longer matches its checksum is never handed out.
+        logger.error("Archived report %s does not match its checksum", archive.uuid)
+        return HttpResponse(_("This archived report is damaged; ask an administrator."), status=500)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, download_filename(archive))
+    response["Content-Length"] = str(len(pdf))
+    return response
+
+
+@login_required
+@permission_required("evaluation.view_reportarchive", raise_exception=True)
+def report_preview(request: HttpRequest, kind: str, period: str) -> HttpResponse:
+    """The report as a page, computed now and not archived (the PDF's template)."""
+    html = render_html(
+        report_figures(_period_or_404(kind, period)),
+        stylesheet_url=static("css/report.css"),
+        preview=True,
+        back_url=reverse("evaluation:report_list"),
+    )
+    return HttpResponse(html)
+
+
+def _period_to_make(request: HttpRequest) -> ReportPeriod | None:
+    """The period the form asks for, or None after saying what is wrong."""
+    kind = request.POST.get("kind", "")
+    if kind not in ReportKind.values:
+        messages.error(request, _("Choose which report to make."))
+        return None
+    try:
+        period = ReportPeriod.parse(kind, request.POST.get("period", ""))
+    except ValueError:
+        messages.error(
+            request, _("Choose a month.") if kind == ReportKind.MONTHLY else _("Choose a date.")
+        )
+        return None
+    if period.as_of > timezone.localdate():
+        messages.error(
+            request,
+            _("The report date %(date)s has not passed yet; make the report after it.")
+            % {"date": f"{period.as_of:%d-%m-%Y}"},
+        )
+        return None
+    return period
+
+
+def _missing_rows(missing: list[tuple[str, str, str]]) -> list[dict]:
+    why = {"missing": _("no text yet"), "draft": _("still a draft")}
+    return [
+        {"key": key, "label": SECTION_LABELS[key], "why": why[reason]}
+        for key, _l, reason in missing
+    ]
+
+
+@login_required
+@require_POST
+@permission_required("evaluation.add_reportarchive", raise_exception=True)
+def report_generate(request: HttpRequest) -> HttpResponse:
+    """Queue a new version of a report and show its progress."""
+    from evaluation.tasks import generate_report
+
+    period = _period_to_make(request)
+    if period is None:
+        return redirect("evaluation:report_list")
+    if period.kind == ReportKind.SERVICE_REVIEW:
+        missing = selectors.missing_narratives(period.as_of)
+        if missing:
+            context = {
+                "as_of": period.as_of,
+                "period": period.text,
+                "missing": _missing_rows(missing),
+                "can_write": request.user.has_perm("evaluation.change_reportnarrative"),
+            }
+            return render(request, "evaluation/report_refused.html", context, status=409)
+    job = services.report_job_create(period=period, user=request.user)
+    generate_report.enqueue(job_id=job.pk)
+    return redirect("evaluation:report_job", job_uuid=job.uuid)
+
+
+@login_required
+@permission_required("evaluation.view_reportarchive", raise_exception=True)
+def report_job(request: HttpRequest, job_uuid) -> HttpResponse:
+    """A job's progress; the page reloads itself (no script) until it is over."""
+    job = selectors.job_or_404(job_uuid)
+    finished = job.status in (job.Status.DONE, job.Status.FAILED)
+    context = {
+        "job": job,
+        "finished": finished,
+        "step_label": STEP_LABELS.get(job.step, job.step or STEP_LABELS["queued"]),
+        "period_label": ReportPeriod.parse(job.kind, job.period).label,
+        "filename": download_filename(job.archive) if job.archive_id else "",
+    }
+    return render(request, "evaluation/report_job.html", context)
+
+
+# --- the service review's texts ---------------------------------------------------
+
+
+def _narrative_initial(stored: dict[str, ReportNarrative | None]) -> dict:
+    initial = {"status": ReportNarrative.Status.DRAFT}
+    if all(n is not None and n.status == ReportNarrative.Status.FINAL for n in stored.values()):
+        initial["status"] = ReportNarrative.Status.FINAL
+    for key, narrative in stored.items():
+        initial[key] = narrative.text if narrative else ""
+        initial[f"version_{key}"] = narrative.version if narrative else 0
+    return initial
+
+
+def _narratives_saved(request: HttpRequest, form: NarrativeForm, as_of: dt.date) -> bool:
+    """Save a valid form's texts; False (and the form holds why) on a conflict."""
+    data = form.cleaned_data
+    try:
+        changed = services.narratives_save(
+            as_of=as_of,
+            user=request.user,
+            texts={key: data[key] for key in NARRATIVE_KEYS},
+            versions={key: data.get(f"version_{key}") or 0 for key in NARRATIVE_KEYS},
+            status=data["status"],
+        )
+    except services.NarrativeConflict as conflict:
+        names = ", ".join(str(SECTION_LABELS[key]) for key in conflict.sections)
+        form.add_error(
+            None,
+            _(
+                "Someone else saved %(sections)s after you opened this page, so "
+                "nothing was saved. Your text is still in the form: copy what you "
+                "need, then reload the page to see the saved version."
+            )
+            % {"sections": names},
+        )
+        return False
+    if changed:
+        messages.success(request, _("The texts are saved."))
+    else:
+        messages.info(request, _("Nothing had changed."))
+    return True
+
+
+def _narratives_page(request, form, as_of: dt.date, stored: dict, status: int) -> HttpResponse:
+    sections = [
+        {"key": key, "label": SECTION_LABELS[key], "narrative": stored.get(key)}
+        for key in NARRATIVE_KEYS
+    ]
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "period": as_of.isoformat(),
+        "sections": sections,
+        "missing": _missing_rows(selectors.missing_narratives(as_of)),
+        "can_make": request.user.has_perm("evaluation.add_reportarchive"),
+        "report_date_passed": as_of <= timezone.localdate(),
+    }
+    return render(request, "evaluation/report_narratives.html", context, status=status)
+
+
+@login_required
+@permission_required("evaluation.change_reportnarrative", raise_exception=True)
+def narrative_edit(request: HttpRequest, as_of: str) -> HttpResponse:
+    """The texts of the service review as of a date, saved with a version check."""
+    day = _period_or_404(ReportKind.SERVICE_REVIEW, as_of).as_of
+    stored = selectors.narratives_for(day)
+    if request.method != "POST":
+        form = NarrativeForm(initial=_narrative_initial(stored))
+        return _narratives_page(request, form, day, stored, 200)
+    form = NarrativeForm(request.POST)
+    if not form.is_valid():
+        return _narratives_page(request, form, day, stored, 400)
+    if not _narratives_saved(request, form, day):
+        return _narratives_page(request, form, day, stored, 409)
+    return redirect("evaluation:narrative_edit", as_of=day.isoformat())
