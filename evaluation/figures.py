@@ -368,7 +368,7 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
 
 def _item_labels() -> dict[str, str]:
     try:
-        from progression.services import questionnaire_current
+        from progression.selectors import questionnaire_current
 
         questionnaire = questionnaire_current()
         return {str(i.number): i.text("label") for i in questionnaire.items.all()}

@@ -15,10 +15,6 @@ import re
 from collections.abc import Callable, Mapping
 
 from evaluation.models import ReportArchive, ReportKind, ReportNarrative
-from evaluation.period import previous_month
-
-# The benchmark fixtures still import the month before from here.
-__all__ = ["previous_month"]
 
 # Anything shaped like a CPR number (DDMMYY-SSSS) must never reach a report.
 CPR_RE = re.compile(r"\d{6}-?\d{4}")

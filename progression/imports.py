@@ -36,7 +36,7 @@ from common.csvimport import (
 )
 from integration.models import User
 from integration.selectors import case_refs_by_cpr
-from progression import services
+from progression import selectors, services
 from progression.models import (
     ITEM_COUNT,
     SCALE,
@@ -237,7 +237,7 @@ def import_measurements(
     questionnaire: Questionnaire | None = None
     if new_rounds:
         try:
-            questionnaire = services.questionnaire_current()
+            questionnaire = selectors.questionnaire_current()
         except Questionnaire.DoesNotExist:
             report.errors.append(
                 RowError(

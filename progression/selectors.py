@@ -79,6 +79,14 @@ def questionnaire_current_or_none() -> Questionnaire | None:
     )
 
 
+def questionnaire_current() -> Questionnaire:
+    """The published version new rounds use; DoesNotExist before the first is published."""
+    current = questionnaire_current_or_none()
+    if current is None:
+        raise Questionnaire.DoesNotExist("No questionnaire has been published.")
+    return current
+
+
 def questionnaire_versions() -> list[Questionnaire]:
     """Every version, newest first, with its publisher (one query)."""
     return list(Questionnaire.objects.select_related("published_by").order_by("-version"))

@@ -19,7 +19,6 @@ from progression.services.measurement_import import (
 from progression.services.questionnaires import (
     item_languages_missing,
     item_texts_update,
-    questionnaire_current,
     questionnaire_new_draft,
     questionnaire_publish,
     texts_fingerprint,
@@ -45,7 +44,6 @@ __all__ = [
     "item_texts_update",
     "measurements_import_write",
     "provider_scores_save",
-    "questionnaire_current",
     "questionnaire_new_draft",
     "questionnaire_publish",
     "round_save",

@@ -25,15 +25,6 @@ from progression.models import (
     Item,
     Questionnaire,
 )
-from progression.selectors import questionnaire_current_or_none
-
-
-def questionnaire_current() -> Questionnaire:
-    """The published version new rounds use; DoesNotExist before the first is published."""
-    current = questionnaire_current_or_none()
-    if current is None:
-        raise Questionnaire.DoesNotExist("No questionnaire has been published.")
-    return current
 
 
 def item_languages_missing(item: Item) -> list[str]:

@@ -27,7 +27,7 @@ from progression.models import (
     Rater,
     Round,
 )
-from progression.services.questionnaires import questionnaire_current
+from progression.selectors import questionnaire_current
 
 Scores = Mapping[int, int | None]
 

@@ -62,7 +62,7 @@ from integration.models import (
     ResidenceBasis,
 )
 from progression.models import Measurement, Rater, Round
-from progression.services import questionnaire_current
+from progression.selectors import questionnaire_current
 from tests import guards
 from tests.evaluation.test_reports import monthly_by_hand, review_by_hand
 from tests.factories import ProviderFactory, TeamFactory, make_case, replacement_cpr

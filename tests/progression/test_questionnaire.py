@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from integration.models import AccessLog
 from integration.services import ConcurrentEditError
-from progression import services
+from progression import selectors, services
 from progression.models import LANGUAGES, Item, Questionnaire, Rater
 from tests.factories import make_case
 
@@ -76,7 +76,7 @@ def test_migration_ships_version_1_published_with_13_items():
     assert questionnaire.status == Questionnaire.Status.PUBLISHED
     assert questionnaire.published_at is not None
     assert list(questionnaire.items.values_list("number", flat=True)) == list(range(1, 14))
-    assert services.questionnaire_current() == questionnaire
+    assert selectors.questionnaire_current() == questionnaire
 
 
 def test_languages_are_the_six_the_texts_are_written_in():
@@ -165,7 +165,7 @@ def test_administrator_drafts_edits_and_publishes_a_new_version(client_as, admin
     assert draft.published_by == administrator
     assert draft.published_at is not None
     assert draft.note == "Item 3: new Danish label"
-    assert services.questionnaire_current() == draft
+    assert selectors.questionnaire_current() == draft
 
     # Version 1 is exactly as it was.
     assert texts_of(1) == before

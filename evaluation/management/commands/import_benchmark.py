@@ -1,22 +1,19 @@
 """``manage.py import_benchmark FILE --source S --downloaded-on YYYY-MM-DD [--dry-run]``."""
 
-from pathlib import Path
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
-
-from common.csvimport import finish_command, parse_date, read_file
+from common.csvimport import ImportCommand, ImportReport, parse_date
 from evaluation import services
 from evaluation.models import BenchmarkSource
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Import benchmark figures from a CSV file (municipality, period, indicator, value), "
         "e.g. a Jobindsats.dk export. Nothing is written if any row is wrong."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV file, UTF-8, comma or semicolon separated")
+    def add_import_arguments(self, parser) -> None:
         parser.add_argument(
             "--source", required=True, choices=BenchmarkSource.values, help="where the file is from"
         )
@@ -25,22 +22,17 @@ class Command(BaseCommand):
             required=True,
             help="the day the file was downloaded from the source, YYYY-MM-DD",
         )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="check the file and report, write nothing"
-        )
 
-    def handle(self, *args, **options):
+    def run_import(self, data: bytes, *, filename: str, commit: bool, options) -> ImportReport:
         try:
             downloaded_on = parse_date(options["downloaded_on"].strip())
         except ValueError as exc:
             raise CommandError(f"--downloaded-on: {exc}") from exc
-        path = options["file"]
-        report = services.import_benchmarks(
-            read_file(path),
+        return services.import_benchmarks(
+            data,
             source=options["source"],
             downloaded_on=downloaded_on,
-            filename=Path(path).name,
+            filename=filename,
             user=None,
-            commit=not options["dry_run"],
+            commit=commit,
         )
-        finish_command(self, report, dry_run=options["dry_run"])
