@@ -358,6 +358,36 @@ class RowChecker:
         return value.lower()
 
 
+def read_report_table(
+    data: bytes | str,
+    report: ImportReport,
+    *,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+) -> _Table | None:
+    """The file's rows, counted in the report; None, with the reason in the
+    report's errors, if the file is not UTF-8 or not a usable table."""
+    try:
+        text = decode(data)
+    except ImportFileError as exc:
+        report.errors.append(exc.error)
+        return None
+    table = read_table(text, required=required, optional=optional, errors=report.errors)
+    if table is not None:
+        report.rows = len(table.rows)
+    return table
+
+
+def unknown_citizen(line: int, number: str) -> RowError:
+    """The error for a row whose CPR number no citizen has."""
+    return RowError(
+        line,
+        "cpr",
+        _("No citizen has the CPR number %(cpr)s; import the citizen first.")
+        % {"cpr": cpr.masked(number)},
+    )
+
+
 def write_failed(report: ImportReport, exc: Exception, line: int | None) -> ImportReport:
     # Only a change made by someone else since the check, or a bug, gets here.
     if isinstance(exc, ValidationError):

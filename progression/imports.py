@@ -26,12 +26,11 @@ from django.utils.translation import ngettext
 from common import cpr
 from common.csvimport import (
     CHUNK,
-    ImportFileError,
     ImportReport,
     RowChecker,
     RowError,
-    decode,
-    read_table,
+    read_report_table,
+    unknown_citizen,
     write_failed,
 )
 from integration.models import User
@@ -143,15 +142,9 @@ def import_measurements(
     record measurements that were completed elsewhere.
     """
     report = MeasurementImportReport(kind=MEASUREMENTS, filename=filename)
-    try:
-        text = decode(data)
-    except ImportFileError as exc:
-        report.errors.append(exc.error)
-        return report
-    table = read_table(text, required=REQUIRED, optional=(), errors=report.errors)
+    table = read_report_table(data, report, required=REQUIRED)
     if table is None:
         return report
-    report.rows = len(table.rows)
 
     today = timezone.localdate()
     rows: list[_ScoreRow] = []
@@ -190,14 +183,7 @@ def import_measurements(
     for row in rows:
         case = cases.get(row.cpr)
         if case is None:
-            report.errors.append(
-                RowError(
-                    row.line,
-                    "cpr",
-                    _("No citizen has the CPR number %(cpr)s; import the citizen first.")
-                    % {"cpr": cpr.masked(row.cpr)},
-                )
-            )
+            report.errors.append(unknown_citizen(row.line, row.cpr))
             continue
         if row.measured_on < case.arrival_date:
             report.errors.append(
