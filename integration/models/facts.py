@@ -6,7 +6,6 @@ optimistic locking, and keeps its change history.
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.formats import number_format
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .case import Case
+from .fields import user_reference
 from .org import ProviderOrganisation
 
 
@@ -22,14 +22,7 @@ class CaseFact(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
+    created_by = user_reference(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(inherit=True)
 
