@@ -184,6 +184,15 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     case_services.cases_set_open_topics(counts=counts)
 
 
+def _scores_saved(*, actor: User, case: Case, round_: Round, what: str) -> None:
+    """What follows any change of a round's scores: its dialogue topics are
+    found again, and the change is logged against the citizen."""
+    topics_refresh(round_=round_)
+    case_services.access_log_write(
+        user=actor, action=AccessAction.CHANGE, citizen=case.citizen, what=what
+    )
+
+
 def _date_taken() -> ValidationError:
     return ValidationError(
         {"measured_on": _("There is already a round on this date; open it instead.")}
@@ -265,13 +274,7 @@ def round_save(
             entered_by=actor,
             provider=provider if rater == Rater.PROVIDER else None,
         )
-    topics_refresh(round_=round_)
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=case.citizen,
-        what="progression round saved",
-    )
+    _scores_saved(actor=actor, case=case, round_=round_, what="progression round saved")
     return round_
 
 
@@ -293,13 +296,7 @@ def provider_scores_save(*, actor: User, case: Case, measured_on: dt.date, score
         entered_by=actor,
         provider=actor.provider_organisation,
     )
-    topics_refresh(round_=round_)
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=case.citizen,
-        what="provider scores saved",
-    )
+    _scores_saved(actor=actor, case=case, round_=round_, what="provider scores saved")
     return round_
 
 
