@@ -13,9 +13,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -27,7 +28,15 @@ from common import cpr
 
 # Queries with ``__in`` stay below every database's limit on parameters.
 CHUNK = 500
+T = TypeVar("T")
+
 _CPR_LIKE = re.compile(r"(?<![0-9])([0-9]{6})-?[0-9]{4}(?![0-9])")
+
+
+def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """The values in slices of at most CHUNK, one ``__in`` query each."""
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from django.utils.translation import gettext_lazy
 from common import cpr
 from common.countries import parse_country
 from common.csvimport import (
-    CHUNK,
     ImportReport,
     RowChecker,
     RowError,
+    chunks,
     max_length,
     read_report_table,
     unknown_citizen,
@@ -303,8 +303,8 @@ def _existing_spells(case_ids: list[int]) -> tuple[set[tuple], dict[tuple, list[
     """
     known: set[tuple] = set()
     ongoing: dict[tuple, list[EmploymentSpell]] = {}
-    for i in range(0, len(case_ids), CHUNK):
-        chunk = EmploymentSpell.objects.filter(case_id__in=case_ids[i : i + CHUNK])
+    for part in chunks(case_ids):
+        chunk = EmploymentSpell.objects.filter(case_id__in=part)
         known.update(chunk.values_list("case_id", "start_date", "end_date", "category"))
         for spell in chunk.filter(end_date__isnull=True, source=EmploymentSource.DREAM):
             ongoing.setdefault((spell.case_id, spell.start_date, spell.category), []).append(spell)

@@ -14,7 +14,6 @@ date is made when missing, with the current questionnaire.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -25,10 +24,10 @@ from django.utils.translation import ngettext
 
 from common import cpr
 from common.csvimport import (
-    CHUNK,
     ImportReport,
     RowChecker,
     RowError,
+    chunks,
     read_report_table,
     unknown_citizen,
     write_failed,
@@ -110,17 +109,12 @@ def _check_row(check: RowChecker, *, today: dt.date) -> _ScoreRow | None:
     return _ScoreRow(check.line, number, day, rater, item, score)
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
 def _stored(case_ids: list[int]) -> tuple[dict[tuple, Round], dict[tuple, Measurement]]:
     """The rounds of these cases by (case id, date) and their measurements by
     (round id, rater): two queries per 500 cases."""
     rounds: dict[tuple, Round] = {}
     measurements: dict[tuple, Measurement] = {}
-    for chunk in _chunks(case_ids):
+    for chunk in chunks(case_ids):
         for round_ in Round.objects.filter(case_id__in=chunk):
             rounds[(round_.case_id, round_.measured_on)] = round_
         for measurement in Measurement.objects.filter(round__case_id__in=chunk):

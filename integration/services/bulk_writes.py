@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from common import bulk
-from common.csvimport import CHUNK
+from common.csvimport import chunks
 from integration import deadlines
 from integration.models import (
     AccessAction,
@@ -48,8 +48,7 @@ def _citizens_of(case_ids: Iterable[int]) -> dict[int, int]:
     """Case id → its citizen's id."""
     ids = sorted(set(case_ids))
     found: dict[int, int] = {}
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
+    for chunk in chunks(ids):
         found.update(Case.objects.filter(pk__in=chunk).values_list("pk", "citizen_id"))
     return found
 
@@ -61,8 +60,7 @@ def households_get_or_create(
     """The households with these references, creating the missing ones."""
     wanted = sorted({r.strip() for r in references if r and r.strip()})
     found: dict[str, Household] = {}
-    for i in range(0, len(wanted), CHUNK):
-        chunk = wanted[i : i + CHUNK]
+    for chunk in chunks(wanted):
         found.update((h.reference, h) for h in Household.objects.filter(reference__in=chunk))
     new = [Household(reference=r) for r in wanted if r not in found]
     for household in new:
@@ -171,8 +169,7 @@ def facts_create_bulk(
         case_ids.update(fact.case_id for fact in group)
     if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):
         ids = sorted(case_ids)
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
+        for chunk in chunks(ids):
             for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
                 case_refresh_deadlines(case=case)
     if case_ids:
@@ -213,8 +210,7 @@ def facts_update_bulk(
     )
     if issubclass(model, _DEADLINE_FACTS):
         ids = sorted({fact.case_id for fact in facts})
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
+        for chunk in chunks(ids):
             for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
                 case_refresh_deadlines(case=case)
     citizens = _citizens_of(fact.case_id for fact in facts)
@@ -233,8 +229,7 @@ def _cases_refresh_deadlines(cases: list[Case]) -> None:
     offered: dict[int, dt.date] = {}
     followed: dict[int, dt.date] = {}
     ids = sorted(case.pk for case in cases)
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
+    for chunk in chunks(ids):
         for model, found, aggregate in (
             (LadderPlacement, first, Min("start_date")),
             (HealthAssessment, offered, Min("offered_on")),

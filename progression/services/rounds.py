@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import bulk
+from common.csvimport import chunks
 from integration import services as case_services
 from integration.models import AccessAction, Case, ProviderOrganisation, User
 from integration.services import ConcurrentEditError
@@ -32,7 +33,6 @@ from progression.services.questionnaires import questionnaire_current
 Scores = Mapping[int, int | None]
 
 # Ids per ``__in`` query, below every database's limit on parameters.
-_CHUNK = 500
 
 
 def _check_scores(scores: Scores) -> dict[int, int | None]:
@@ -134,8 +134,7 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     scores: dict[int, dict[str, dict[int, int | None]]] = {}
     topics: dict[int, dict[int, DialogueTopic]] = {}
     case_ids: set[int] = set()
-    for i in range(0, len(round_ids), _CHUNK):
-        chunk = round_ids[i : i + _CHUNK]
+    for chunk in chunks(round_ids):
         case_ids.update(Round.objects.filter(pk__in=chunk).values_list("case_id", flat=True))
         measurements = Measurement.objects.filter(round_id__in=chunk)
         for m in measurements.only("round", "rater", *SCORE_FIELDS):
@@ -173,9 +172,9 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     bulk.insert_history(DialogueTopic, [row["id"] for row in created], user_id=user_id)
     counts = dict.fromkeys(case_ids, 0)
     ids = sorted(case_ids)
-    for i in range(0, len(ids), _CHUNK):
+    for chunk in chunks(ids):
         counts.update(
-            DialogueTopic.objects.filter(round__case_id__in=ids[i : i + _CHUNK], agreement="")
+            DialogueTopic.objects.filter(round__case_id__in=chunk, agreement="")
             .order_by()
             .values("round__case_id")
             .annotate(n=Count("pk"))
