@@ -7,7 +7,11 @@ citizens or their facts. Each runs in a transaction, validates with
 functions live in one module per subject.
 """
 
-from integration.services.access_log import SYSTEM_USERNAME, access_log_write
+from integration.services.access_log import (
+    SYSTEM_USERNAME,
+    access_log_request,
+    access_log_write,
+)
 from integration.services.bulk_writes import (
     cases_create_bulk,
     citizens_update_bulk,
@@ -32,6 +36,7 @@ __all__ = [
     "CITIZEN_EDITABLE",
     "SYSTEM_USERNAME",
     "ConcurrentEditError",
+    "access_log_request",
     "access_log_write",
     "case_assign",
     "case_create",

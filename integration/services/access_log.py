@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from common import bulk, data_version
 from integration.models import AccessAction, AccessLog, Citizen, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 SYSTEM_USERNAME = "(system)"
 
@@ -48,6 +52,12 @@ def access_log_write(
     bulk.insert(AccessLog, rows, returning=False)
     if action in (AccessAction.CHANGE, AccessAction.IMPORT):
         data_version.bump()  # cached figures (the managers' dashboard) are stale now
+
+
+def access_log_request(request: HttpRequest, *, action: str, what: str, **shown) -> None:
+    """``access_log_write`` for what a page shows or finds: the request gives
+    the user and the path; ``shown`` names the citizens and the search term."""
+    access_log_write(user=request.user, action=action, what=what, path=request.path, **shown)
 
 
 def log_change(actor: User | None, citizen: Citizen, what: str) -> None:
