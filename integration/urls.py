@@ -1,24 +1,23 @@
-from django.urls import include, path
+from django.urls import path
 
 from integration import views_home
 from integration.views import access_log, caseload, cases, facts, home, imports, providers
 
 app_name = "integration"
 
-# Below cases/<uuid:case_uuid>/: one case and its facts.
-case_urls = [
-    path("", cases.case_detail, name="case_detail"),
-    path("edit/", cases.case_edit, name="case_edit"),
-    path("history/", cases.case_history, name="case_history"),
-    path("status/<str:action>/", cases.case_status, name="case_status"),
-    path("facts/<str:kind>/new/", facts.fact_edit, name="fact_create"),
-    path("facts/<str:kind>/<uuid:fact_uuid>/", facts.fact_edit, name="fact_edit"),
-]
-
 urlpatterns = [
     path("cases/", caseload.caseload, name="caseload"),
     path("cases/new/", cases.case_create, name="case_create"),
-    path("cases/<uuid:case_uuid>/", include(case_urls)),
+    path("cases/<uuid:case_uuid>/", cases.case_detail, name="case_detail"),
+    path("cases/<uuid:case_uuid>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/<uuid:case_uuid>/history/", cases.case_history, name="case_history"),
+    path("cases/<uuid:case_uuid>/status/<str:action>/", cases.case_status, name="case_status"),
+    path("cases/<uuid:case_uuid>/facts/<str:kind>/new/", facts.fact_edit, name="fact_create"),
+    path(
+        "cases/<uuid:case_uuid>/facts/<str:kind>/<uuid:fact_uuid>/",
+        facts.fact_edit,
+        name="fact_edit",
+    ),
     path("providers/", providers.provider_list, name="provider_list"),
     path("providers/new/", providers.provider_edit, name="provider_create"),
     path("providers/<uuid:provider_uuid>/", providers.provider_edit, name="provider_edit"),
