@@ -184,18 +184,6 @@ def _providers(*kinds: str):
     return qs.filter(kind__in=kinds) if kinds else qs
 
 
-class ScreeningVisitForm(FactForm):
-    class Meta:
-        model = models.ScreeningVisit
-        fields = ["visit_date", "location", "note"]
-
-
-class HousingPlacementForm(FactForm):
-    class Meta:
-        model = models.HousingPlacement
-        fields = ["kind", "locality", "near_known_job", "start_date", "end_date"]
-
-
 class LadderPlacementForm(FactForm):
     class Meta:
         model = models.LadderPlacement
@@ -232,30 +220,6 @@ class DanishAbsenceForm(FactForm):
         self.fields["absence_percent"].max_value = 100
 
 
-class IntegrationContractForm(FactForm):
-    class Meta:
-        model = models.IntegrationContract
-        fields = ["signed_on"]
-
-
-class IntegrationPlanForm(FactForm):
-    class Meta:
-        model = models.IntegrationPlan
-        fields = ["status", "event_date"]
-
-
-class HealthAssessmentForm(FactForm):
-    class Meta:
-        model = models.HealthAssessment
-        fields = ["offered_on", "response", "done_on"]
-
-
-class FollowUpForm(FactForm):
-    class Meta:
-        model = models.FollowUp
-        fields = ["held_on", "repatriation_guidance_given", "note"]
-
-
 class RepatriationForm(FactForm):
     destination_country = CountryField(label=_("Destination country"))
 
@@ -264,30 +228,27 @@ class RepatriationForm(FactForm):
         fields = ["left_on", "destination_country", "adults", "children"]
 
 
-class EmploymentSpellForm(FactForm):
-    class Meta:
-        model = models.EmploymentSpell
-        fields = ["category", "start_date", "end_date"]
-
-
-# The URL slug of every fact kind, in the order the case page shows them.
-_FORMS = [
-    ScreeningVisitForm,
-    HousingPlacementForm,
-    LadderPlacementForm,
-    DanishCourseForm,
-    DanishAbsenceForm,
-    IntegrationContractForm,
-    IntegrationPlanForm,
-    HealthAssessmentForm,
-    FollowUpForm,
-    RepatriationForm,
-    EmploymentSpellForm,
-]
-_FORM_OF_MODEL = {form._meta.model: form for form in _FORMS}
+# The fields of each kind of fact whose form needs nothing more than FactForm.
+_FACT_FIELDS = {
+    "screening": ["visit_date", "location", "note"],
+    "housing": ["kind", "locality", "near_known_job", "start_date", "end_date"],
+    "contract": ["signed_on"],
+    "plan": ["status", "event_date"],
+    "health": ["offered_on", "response", "done_on"],
+    "followup": ["held_on", "repatriation_guidance_given", "note"],
+    "employment": ["category", "start_date", "end_date"],
+}
+_FACT_FORM_CLASSES = {
+    "ladder": LadderPlacementForm,
+    "course": DanishCourseForm,
+    "absence": DanishAbsenceForm,
+    "repatriation": RepatriationForm,
+}
 # The form of each kind of fact, under the kinds of integration.models.FACT_MODELS.
 FACT_FORMS: dict[str, type[FactForm]] = {
-    kind: _FORM_OF_MODEL[model] for kind, model in models.FACT_MODELS.items()
+    kind: _FACT_FORM_CLASSES.get(kind)
+    or forms.modelform_factory(model, form=FactForm, fields=_FACT_FIELDS[kind])
+    for kind, model in models.FACT_MODELS.items()
 }
 
 
