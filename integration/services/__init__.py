@@ -11,6 +11,7 @@ from integration.services.access_log import (
     SYSTEM_USERNAME,
     access_log_request,
     access_log_write,
+    log_change,
 )
 from integration.services.bulk_writes import (
     cases_create_bulk,
@@ -38,6 +39,7 @@ __all__ = [
     "ConcurrentEditError",
     "access_log_request",
     "access_log_write",
+    "log_change",
     "case_assign",
     "case_create",
     "case_refresh_deadlines",

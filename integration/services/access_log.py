@@ -60,5 +60,6 @@ def access_log_request(request: HttpRequest, *, action: str, what: str, **shown)
     access_log_write(user=request.user, action=action, what=what, path=request.path, **shown)
 
 
-def log_change(actor: User | None, citizen: Citizen, what: str) -> None:
+def log_change(actor: User | None, citizen: Citizen | None, what: str) -> None:
+    """A change by ``actor`` (None: the system) to a citizen's data, or to no one's."""
     access_log_write(user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from common import bulk
 from common.csvimport import chunks
 from integration import services as case_services
-from integration.models import AccessAction, Case, ProviderOrganisation, User
+from integration.models import Case, ProviderOrganisation, User
 from integration.services import ConcurrentEditError
 from progression.divergence import divergent_items
 from progression.models import (
@@ -187,9 +187,7 @@ def _scores_saved(*, actor: User, case: Case, round_: Round, what: str) -> None:
     """What follows any change of a round's scores: its dialogue topics are
     found again, and the change is logged against the citizen."""
     topics_refresh(round_=round_)
-    case_services.access_log_write(
-        user=actor, action=AccessAction.CHANGE, citizen=case.citizen, what=what
-    )
+    case_services.log_change(actor, case.citizen, what)
 
 
 def _date_taken() -> ValidationError:
@@ -311,10 +309,5 @@ def topic_agree(*, actor: User, topic: DialogueTopic, agreement: str, on: dt.dat
     case = topic.round.case
     open_count = DialogueTopic.objects.filter(round__case=case, agreement="").count()
     case_services.case_set_open_topics(case=case, count=open_count)
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=case.citizen,
-        what="dialogue topic agreed",
-    )
+    case_services.log_change(actor, case.citizen, "dialogue topic agreed")
     return topic
