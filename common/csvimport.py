@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -450,8 +450,14 @@ class ImportCommand(BaseCommand):
     def add_import_arguments(self, parser) -> None:
         """Options beyond FILE and --dry-run."""
 
+    # An import that needs no options: called as
+    # ``import_function(data, filename=..., user=None, commit=...)``.
+    import_function: Callable[..., ImportReport] | None = None
+
     def run_import(self, data: bytes, *, filename: str, commit: bool, options) -> ImportReport:
-        raise NotImplementedError
+        if self.import_function is None:
+            raise NotImplementedError
+        return self.import_function(data, filename=filename, user=None, commit=commit)
 
     def handle(self, *args, **options) -> None:
         path = options["file"]
