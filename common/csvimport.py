@@ -13,9 +13,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -27,7 +28,15 @@ from common import cpr
 
 # Queries with ``__in`` stay below every database's limit on parameters.
 CHUNK = 500
+T = TypeVar("T")
+
 _CPR_LIKE = re.compile(r"(?<![0-9])([0-9]{6})-?[0-9]{4}(?![0-9])")
+
+
+def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """The values in slices of at most CHUNK, one ``__in`` query each."""
+    for i in range(0, len(values), CHUNK):
+        yield values[i : i + CHUNK]
 
 
 @dataclass(frozen=True)
@@ -358,6 +367,36 @@ class RowChecker:
         return value.lower()
 
 
+def read_report_table(
+    data: bytes | str,
+    report: ImportReport,
+    *,
+    required: Iterable[str],
+    optional: Iterable[str] = (),
+) -> _Table | None:
+    """The file's rows, counted in the report; None, with the reason in the
+    report's errors, if the file is not UTF-8 or not a usable table."""
+    try:
+        text = decode(data)
+    except ImportFileError as exc:
+        report.errors.append(exc.error)
+        return None
+    table = read_table(text, required=required, optional=optional, errors=report.errors)
+    if table is not None:
+        report.rows = len(table.rows)
+    return table
+
+
+def unknown_citizen(line: int, number: str) -> RowError:
+    """The error for a row whose CPR number no citizen has."""
+    return RowError(
+        line,
+        "cpr",
+        _("No citizen has the CPR number %(cpr)s; import the citizen first.")
+        % {"cpr": cpr.masked(number)},
+    )
+
+
 def write_failed(report: ImportReport, exc: Exception, line: int | None) -> ImportReport:
     # Only a change made by someone else since the check, or a bug, gets here.
     if isinstance(exc, ValidationError):
@@ -411,8 +450,14 @@ class ImportCommand(BaseCommand):
     def add_import_arguments(self, parser) -> None:
         """Options beyond FILE and --dry-run."""
 
+    # An import that needs no options: called as
+    # ``import_function(data, filename=..., user=None, commit=...)``.
+    import_function: Callable[..., ImportReport] | None = None
+
     def run_import(self, data: bytes, *, filename: str, commit: bool, options) -> ImportReport:
-        raise NotImplementedError
+        if self.import_function is None:
+            raise NotImplementedError
+        return self.import_function(data, filename=filename, user=None, commit=commit)
 
     def handle(self, *args, **options) -> None:
         path = options["file"]

@@ -11,36 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from common import cpr
 from common.forms import CountryField, CsvFileField, DateInput, VersionedForm, date_field
+from integration import models
 from integration.imports import ImportKind
-from integration.models import (
-    FACT_MODELS,
-    AccessAction,
-    Case,
-    CaseStatus,
-    Citizen,
-    ClosingReason,
-    DanishAbsence,
-    DanishCourse,
-    EmploymentSpell,
-    FollowUp,
-    HealthAssessment,
-    HousingPlacement,
-    IntegrationContract,
-    IntegrationPlan,
-    LadderPlacement,
-    ProviderKind,
-    ProviderOrganisation,
-    Repatriation,
-    ResidenceBasis,
-    ScreeningVisit,
-    Sex,
-    Team,
-    User,
-)
 
 
-def caseworkers_of(team: Team | None):
-    qs = User.objects.filter(groups__name=Role.CASEWORKER, is_active=True).order_by(
+def caseworkers_of(team: models.Team | None):
+    qs = models.User.objects.filter(groups__name=Role.CASEWORKER, is_active=True).order_by(
         "first_name", "last_name", "username"
     )
     return qs.filter(team=team) if team else qs
@@ -59,7 +35,7 @@ def add_service_errors(form: forms.Form, exc: Exception) -> None:
 
 
 class CaseworkerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
+    def label_from_instance(self, obj: models.User) -> str:
         name = obj.get_full_name() or obj.username
         return f"{name} ({obj.team})" if obj.team_id else name
 
@@ -68,7 +44,9 @@ class CitizenFieldsMixin(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     sex = forms.ChoiceField(
-        label=_("Sex"), choices=[("", _("From the CPR number")), *Sex.choices], required=False
+        label=_("Sex"),
+        choices=[("", _("From the CPR number")), *models.Sex.choices],
+        required=False,
     )
     nationality = CountryField(label=_("Nationality (country of origin)"))
     languages = forms.CharField(
@@ -77,7 +55,9 @@ class CitizenFieldsMixin(forms.Form):
         required=False,
         help_text=_("For example: Arabic, Kurdish"),
     )
-    residence_basis = forms.ChoiceField(label=_("Residence basis"), choices=ResidenceBasis.choices)
+    residence_basis = forms.ChoiceField(
+        label=_("Residence basis"), choices=models.ResidenceBasis.choices
+    )
     arrival_date = date_field(_("Arrival date"))
     household = forms.CharField(
         label=_("Household reference"),
@@ -86,9 +66,9 @@ class CitizenFieldsMixin(forms.Form):
         help_text=_("Citizens with the same reference form one household."),
     )
     unaccompanied_minor = forms.BooleanField(label=_("Unaccompanied minor"), required=False)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.all())
+    team = forms.ModelChoiceField(label=_("Team"), queryset=models.Team.objects.all())
     caseworker = CaseworkerChoiceField(
-        label=_("Caseworker"), queryset=User.objects.none(), required=False
+        label=_("Caseworker"), queryset=models.User.objects.none(), required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -97,10 +77,10 @@ class CitizenFieldsMixin(forms.Form):
 
     def limit_to_team(self, team_id: int | None) -> None:
         """Offer only this team and its caseworkers (everyone but administrators)."""
-        team = Team.objects.filter(pk=team_id).first()
-        self.fields["team"].queryset = Team.objects.filter(pk=team_id)
+        team = models.Team.objects.filter(pk=team_id).first()
+        self.fields["team"].queryset = models.Team.objects.filter(pk=team_id)
         self.fields["caseworker"].queryset = (
-            caseworkers_of(team).select_related("team") if team else User.objects.none()
+            caseworkers_of(team).select_related("team") if team else models.User.objects.none()
         )
 
     def clean_arrival_date(self):
@@ -128,14 +108,14 @@ class CaseCreateForm(CitizenFieldsMixin, forms.Form):
 
     def clean_cpr(self):
         number = cpr.validate(self.cleaned_data["cpr"])
-        if Citizen.objects.filter(cpr=number).exists():
+        if models.Citizen.objects.filter(cpr=number).exists():
             raise forms.ValidationError(_("A citizen with this CPR number already exists."))
         return number
 
 
 class CaseEditForm(CitizenFieldsMixin, VersionedForm):
     @classmethod
-    def initial_for(cls, case: Case) -> dict:
+    def initial_for(cls, case: models.Case) -> dict:
         c = case.citizen
         return {
             "first_name": c.first_name,
@@ -154,12 +134,12 @@ class CaseEditForm(CitizenFieldsMixin, VersionedForm):
 
 
 class CloseCaseForm(VersionedForm):
-    reason = forms.ChoiceField(label=_("Closing reason"), choices=ClosingReason.choices)
+    reason = forms.ChoiceField(label=_("Closing reason"), choices=models.ClosingReason.choices)
     on = date_field(_("Closed on"), initial=timezone.localdate)
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    to_status = CaseStatus.CLOSED
+    to_status = models.CaseStatus.CLOSED
 
 
 class ReopenCaseForm(VersionedForm):
@@ -167,7 +147,7 @@ class ReopenCaseForm(VersionedForm):
     note = forms.CharField(
         label=_("Why is the case reopened?"), widget=forms.Textarea(attrs={"rows": 3})
     )
-    to_status = CaseStatus.OPEN
+    to_status = models.CaseStatus.OPEN
 
 
 # --- facts ----------------------------------------------------------------
@@ -178,7 +158,7 @@ class FactForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args, case: models.Case, **kwargs):
         self.case = case
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -200,120 +180,81 @@ class FactForm(forms.ModelForm):
 
 
 def _providers(*kinds: str):
-    qs = ProviderOrganisation.objects.filter(active=True)
+    qs = models.ProviderOrganisation.objects.filter(active=True)
     return qs.filter(kind__in=kinds) if kinds else qs
-
-
-class ScreeningVisitForm(FactForm):
-    class Meta:
-        model = ScreeningVisit
-        fields = ["visit_date", "location", "note"]
-
-
-class HousingPlacementForm(FactForm):
-    class Meta:
-        model = HousingPlacement
-        fields = ["kind", "locality", "near_known_job", "start_date", "end_date"]
 
 
 class LadderPlacementForm(FactForm):
     class Meta:
-        model = LadderPlacement
+        model = models.LadderPlacement
         fields = ["step", "provider", "start_date", "end_date"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = _providers(
-            ProviderKind.WORKPLACE, ProviderKind.COURSE, ProviderKind.MUNICIPAL
+            models.ProviderKind.WORKPLACE, models.ProviderKind.COURSE, models.ProviderKind.MUNICIPAL
         )
 
 
 class DanishCourseForm(FactForm):
     class Meta:
-        model = DanishCourse
+        model = models.DanishCourse
         fields = ["provider", "module", "hours_per_week", "start_date", "end_date"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = _providers(ProviderKind.LANGUAGE_SCHOOL)
+        self.fields["provider"].queryset = _providers(models.ProviderKind.LANGUAGE_SCHOOL)
 
 
 class DanishAbsenceForm(FactForm):
     class Meta:
-        model = DanishAbsence
+        model = models.DanishAbsence
         fields = ["course", "month", "absence_percent"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = DanishCourse.objects.filter(case=self.case).select_related(
-            "provider"
-        )
+        self.fields["course"].queryset = models.DanishCourse.objects.filter(
+            case=self.case
+        ).select_related("provider")
         self.fields["absence_percent"].min_value = 0
         self.fields["absence_percent"].max_value = 100
-
-
-class IntegrationContractForm(FactForm):
-    class Meta:
-        model = IntegrationContract
-        fields = ["signed_on"]
-
-
-class IntegrationPlanForm(FactForm):
-    class Meta:
-        model = IntegrationPlan
-        fields = ["status", "event_date"]
-
-
-class HealthAssessmentForm(FactForm):
-    class Meta:
-        model = HealthAssessment
-        fields = ["offered_on", "response", "done_on"]
-
-
-class FollowUpForm(FactForm):
-    class Meta:
-        model = FollowUp
-        fields = ["held_on", "repatriation_guidance_given", "note"]
 
 
 class RepatriationForm(FactForm):
     destination_country = CountryField(label=_("Destination country"))
 
     class Meta:
-        model = Repatriation
+        model = models.Repatriation
         fields = ["left_on", "destination_country", "adults", "children"]
 
 
-class EmploymentSpellForm(FactForm):
-    class Meta:
-        model = EmploymentSpell
-        fields = ["category", "start_date", "end_date"]
-
-
-# The URL slug of every fact kind, in the order the case page shows them.
-_FORMS = [
-    ScreeningVisitForm,
-    HousingPlacementForm,
-    LadderPlacementForm,
-    DanishCourseForm,
-    DanishAbsenceForm,
-    IntegrationContractForm,
-    IntegrationPlanForm,
-    HealthAssessmentForm,
-    FollowUpForm,
-    RepatriationForm,
-    EmploymentSpellForm,
-]
-_FORM_OF_MODEL = {form._meta.model: form for form in _FORMS}
+# The fields of each kind of fact whose form needs nothing more than FactForm.
+_FACT_FIELDS = {
+    "screening": ["visit_date", "location", "note"],
+    "housing": ["kind", "locality", "near_known_job", "start_date", "end_date"],
+    "contract": ["signed_on"],
+    "plan": ["status", "event_date"],
+    "health": ["offered_on", "response", "done_on"],
+    "followup": ["held_on", "repatriation_guidance_given", "note"],
+    "employment": ["category", "start_date", "end_date"],
+}
+_FACT_FORM_CLASSES = {
+    "ladder": LadderPlacementForm,
+    "course": DanishCourseForm,
+    "absence": DanishAbsenceForm,
+    "repatriation": RepatriationForm,
+}
 # The form of each kind of fact, under the kinds of integration.models.FACT_MODELS.
 FACT_FORMS: dict[str, type[FactForm]] = {
-    kind: _FORM_OF_MODEL[model] for kind, model in FACT_MODELS.items()
+    kind: _FACT_FORM_CLASSES.get(kind)
+    or forms.modelform_factory(model, form=FactForm, fields=_FACT_FIELDS[kind])
+    for kind, model in models.FACT_MODELS.items()
 }
 
 
 class ProviderOrganisationForm(forms.ModelForm):
     class Meta:
-        model = ProviderOrganisation
+        model = models.ProviderOrganisation
         fields = ["name", "kind", "cvr", "address", "contact_email", "active"]
 
     def clean_cvr(self):
@@ -346,7 +287,7 @@ class AccessLogFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,
-        choices=[("", _("All")), *AccessAction.choices],
+        choices=[("", _("All")), *models.AccessAction.choices],
     )
     date_from = forms.DateField(
         label=_("From date"),
@@ -401,7 +342,7 @@ class ImportUploadForm(forms.Form):
     )
     team = forms.ModelChoiceField(
         label=_("Default team"),
-        queryset=Team.objects.all(),
+        queryset=models.Team.objects.all(),
         required=False,
         help_text=_("Citizens: new cases go to this team when the file's team column is empty."),
     )

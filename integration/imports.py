@@ -21,14 +21,13 @@ from django.utils.translation import gettext_lazy
 from common import cpr
 from common.countries import parse_country
 from common.csvimport import (
-    CHUNK,
-    ImportFileError,
     ImportReport,
     RowChecker,
     RowError,
-    decode,
+    chunks,
     max_length,
-    read_table,
+    read_report_table,
+    unknown_citizen,
     write_failed,
 )
 from integration import services
@@ -166,17 +165,9 @@ def import_citizens(
     an existing case keeps its team.
     """
     report = ImportReport(kind=ImportKind.CITIZENS, filename=filename)
-    try:
-        text = decode(data)
-    except ImportFileError as exc:
-        report.errors.append(exc.error)
-        return report
-    table = read_table(
-        text, required=CITIZEN_REQUIRED, optional=CITIZEN_OPTIONAL, errors=report.errors
-    )
+    table = read_report_table(data, report, required=CITIZEN_REQUIRED, optional=CITIZEN_OPTIONAL)
     if table is None:
         return report
-    report.rows = len(table.rows)
 
     teams: dict[str, Team] = {}
     for team in Team.objects.order_by("name"):
@@ -312,8 +303,8 @@ def _existing_spells(case_ids: list[int]) -> tuple[set[tuple], dict[tuple, list[
     """
     known: set[tuple] = set()
     ongoing: dict[tuple, list[EmploymentSpell]] = {}
-    for i in range(0, len(case_ids), CHUNK):
-        chunk = EmploymentSpell.objects.filter(case_id__in=case_ids[i : i + CHUNK])
+    for part in chunks(case_ids):
+        chunk = EmploymentSpell.objects.filter(case_id__in=part)
         known.update(chunk.values_list("case_id", "start_date", "end_date", "category"))
         for spell in chunk.filter(end_date__isnull=True, source=EmploymentSource.DREAM):
             ongoing.setdefault((spell.case_id, spell.start_date, spell.category), []).append(spell)
@@ -335,15 +326,9 @@ def import_employment(
     that re-importing a later extract does not leave the spell open twice.
     """
     report = ImportReport(kind=ImportKind.EMPLOYMENT, filename=filename)
-    try:
-        text = decode(data)
-    except ImportFileError as exc:
-        report.errors.append(exc.error)
-        return report
-    table = read_table(text, required=EMPLOYMENT_REQUIRED, optional=(), errors=report.errors)
+    table = read_report_table(data, report, required=EMPLOYMENT_REQUIRED)
     if table is None:
         return report
-    report.rows = len(table.rows)
 
     today = timezone.localdate()
     checked = [
@@ -377,14 +362,7 @@ def import_employment(
         first_line[key] = row.line
         case = cases.get(row.cpr)
         if case is None:
-            report.errors.append(
-                RowError(
-                    row.line,
-                    "cpr",
-                    _("No citizen has the CPR number %(cpr)s; import the citizen first.")
-                    % {"cpr": cpr.masked(row.cpr)},
-                )
-            )
+            report.errors.append(unknown_citizen(row.line, row.cpr))
             continue
         rows.append((row, case))
     if not report.ok:

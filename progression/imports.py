@@ -14,7 +14,6 @@ date is made when missing, with the current questionnaire.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -25,13 +24,12 @@ from django.utils.translation import ngettext
 
 from common import cpr
 from common.csvimport import (
-    CHUNK,
-    ImportFileError,
     ImportReport,
     RowChecker,
     RowError,
-    decode,
-    read_table,
+    chunks,
+    read_report_table,
+    unknown_citizen,
     write_failed,
 )
 from integration.models import User
@@ -111,17 +109,12 @@ def _check_row(check: RowChecker, *, today: dt.date) -> _ScoreRow | None:
     return _ScoreRow(check.line, number, day, rater, item, score)
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
 def _stored(case_ids: list[int]) -> tuple[dict[tuple, Round], dict[tuple, Measurement]]:
     """The rounds of these cases by (case id, date) and their measurements by
     (round id, rater): two queries per 500 cases."""
     rounds: dict[tuple, Round] = {}
     measurements: dict[tuple, Measurement] = {}
-    for chunk in _chunks(case_ids):
+    for chunk in chunks(case_ids):
         for round_ in Round.objects.filter(case_id__in=chunk):
             rounds[(round_.case_id, round_.measured_on)] = round_
         for measurement in Measurement.objects.filter(round__case_id__in=chunk):
@@ -143,15 +136,9 @@ def import_measurements(
     record measurements that were completed elsewhere.
     """
     report = MeasurementImportReport(kind=MEASUREMENTS, filename=filename)
-    try:
-        text = decode(data)
-    except ImportFileError as exc:
-        report.errors.append(exc.error)
-        return report
-    table = read_table(text, required=REQUIRED, optional=(), errors=report.errors)
+    table = read_report_table(data, report, required=REQUIRED)
     if table is None:
         return report
-    report.rows = len(table.rows)
 
     today = timezone.localdate()
     rows: list[_ScoreRow] = []
@@ -190,14 +177,7 @@ def import_measurements(
     for row in rows:
         case = cases.get(row.cpr)
         if case is None:
-            report.errors.append(
-                RowError(
-                    row.line,
-                    "cpr",
-                    _("No citizen has the CPR number %(cpr)s; import the citizen first.")
-                    % {"cpr": cpr.masked(row.cpr)},
-                )
-            )
+            report.errors.append(unknown_citizen(row.line, row.cpr))
             continue
         if row.measured_on < case.arrival_date:
             report.errors.append(

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from integration.models import Case, ProviderOrganisation
+from integration.models import Case, ProviderOrganisation, user_reference
 
 ITEM_COUNT = 13
 INDEX_ITEMS = range(1, 13)  # item 13 is the citizen's self-assessment, not in the index
@@ -50,13 +50,7 @@ class Questionnaire(models.Model):
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    published_by = user_reference()
 
     class Meta:
         ordering = ["-version"]
@@ -128,13 +122,7 @@ class Round(models.Model):
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
     complete = models.BooleanField(_("finished"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     # The id of the form that created the round: a second submit of the same
     # form finds this round instead of making another.
@@ -168,13 +156,7 @@ class Measurement(models.Model):
     provider = models.ForeignKey(
         ProviderOrganisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    entered_by = user_reference()
     via_link = models.BooleanField(_("answered through a link"), default=False)
     item_1 = models.PositiveSmallIntegerField(null=True, blank=True)
     item_2 = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -235,13 +217,7 @@ class DialogueTopic(models.Model):
     spread = models.PositiveSmallIntegerField(_("difference"))
     agreement = models.TextField(_("what was agreed"), blank=True)
     agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
-    agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    agreed_by = user_reference()
     history = HistoricalRecords()
 
     class Meta:

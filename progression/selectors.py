@@ -159,28 +159,37 @@ def _period(
     return qs
 
 
+def _answered(
+    user: User,
+    start: dt.date,
+    end: dt.date,
+    citizen_ids: Iterable[int] | None,
+    *,
+    rater: str,
+    column: str,
+) -> QuerySet:
+    """One row per measurement by ``rater`` with ``column`` filled in, by date:
+    date, citizen id and the column."""
+    return (
+        _period(user, start, end, citizen_ids)
+        .filter(rater=rater, **{f"{column}__isnull": False})
+        .values("measured_on", "round__case__citizen_id", column)
+        .order_by("measured_on")
+    )
+
+
 def caseworker_indices(
     user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
 ) -> QuerySet:
     """One row per caseworker measurement with an index: date, citizen id, index."""
-    return (
-        _period(user, start, end, citizen_ids)
-        .filter(rater=Rater.CASEWORKER, index__isnull=False)
-        .values("measured_on", "round__case__citizen_id", "index")
-        .order_by("measured_on")
-    )
+    return _answered(user, start, end, citizen_ids, rater=Rater.CASEWORKER, column="index")
 
 
 def citizen_self_assessments(
     user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
 ) -> QuerySet:
     """One row per citizen measurement with item 13 answered: date, citizen id, item 13."""
-    return (
-        _period(user, start, end, citizen_ids)
-        .filter(rater=Rater.CITIZEN, item_13__isnull=False)
-        .values("measured_on", "round__case__citizen_id", "item_13")
-        .order_by("measured_on")
-    )
+    return _answered(user, start, end, citizen_ids, rater=Rater.CITIZEN, column="item_13")
 
 
 def progression_summary(

@@ -29,6 +29,7 @@ from .facts import (
     Repatriation,
     ScreeningVisit,
 )
+from .fields import user_reference
 from .org import ProviderKind, ProviderOrganisation, Team, User
 from .people import Citizen, Household, ResidenceBasis, Sex
 
@@ -70,4 +71,5 @@ __all__ = [
     "Sex",
     "Team",
     "User",
+    "user_reference",
 ]

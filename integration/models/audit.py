@@ -5,10 +5,10 @@ or service offers either; only the retention command (``apply_retention``)
 removes rows past their retention period.
 """
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import user_reference
 from .people import Citizen
 
 
@@ -44,14 +44,7 @@ class AccessLogQuerySet(models.QuerySet):
 
 class AccessLog(models.Model):
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    user = user_reference(verbose_name=_("user"))
     # Kept as text too, so that the row still says who it was if a user is renamed.
     username = models.CharField(_("username"), max_length=150)
     action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)

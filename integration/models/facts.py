@@ -6,7 +6,6 @@ optimistic locking, and keeps its change history.
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.formats import number_format
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .case import Case
+from .fields import user_reference
 from .org import ProviderOrganisation
 
 
@@ -22,23 +22,35 @@ class CaseFact(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(default=1, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        editable=False,
-    )
+    created_by = user_reference(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(inherit=True)
+
+    # The field that dates this fact on the case timeline, and the field its
+    # one-line text names after the kind of fact (none: the kind alone).
+    date_field: str
+    summary_field: str | None = None
 
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        kind = capfirst(self._meta.verbose_name)
+        summary = self.summary()
+        return f"{kind}: {summary}" if summary else str(kind)
+
+    def summary(self) -> str:
+        """The value of ``summary_field``, by its label when it has choices."""
+        if self.summary_field is None:
+            return ""
+        field = self._meta.get_field(self.summary_field)
+        if field.choices:
+            return getattr(self, f"get_{field.name}_display")()
+        return str(getattr(self, field.attname))
+
     # The date and the one-line text the case timeline shows for this fact.
     def timeline_date(self):
-        raise NotImplementedError
+        return getattr(self, self.date_field)
 
     def timeline_text(self) -> str:
         return str(self)
@@ -52,6 +64,8 @@ class SpellMixin(models.Model):
         _("end"), null=True, blank=True, help_text=_("Leave empty while it is ongoing.")
     )
 
+    date_field = "start_date"
+
     class Meta:
         abstract = True
 
@@ -63,9 +77,6 @@ class SpellMixin(models.Model):
     def is_active_on(self, day) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
 
-    def timeline_date(self):
-        return self.start_date
-
 
 class ScreeningVisit(CaseFact):
     """Forbesøg: the visit at the asylum centre before arrival."""
@@ -74,15 +85,12 @@ class ScreeningVisit(CaseFact):
     location = models.CharField(_("asylum centre"), max_length=200)
     note = models.TextField(_("note"), blank=True)
 
+    date_field = "visit_date"
+    summary_field = "location"
+
     class Meta:
         verbose_name = _("screening visit")
         verbose_name_plural = _("screening visits")
-
-    def __str__(self) -> str:
-        return f"{capfirst(self._meta.verbose_name)}: {self.location}"
-
-    def timeline_date(self):
-        return self.visit_date
 
 
 class HousingKind(models.TextChoices):
@@ -155,8 +163,8 @@ class DanishCourse(SpellMixin, CaseFact):
         verbose_name_plural = _("Danish courses")
         indexes = [models.Index(fields=["provider", "end_date"], name="course_provider_idx")]
 
-    def __str__(self) -> str:
-        return f"{capfirst(self._meta.verbose_name)}: {self.provider}, {self.module}"
+    def summary(self) -> str:
+        return f"{self.provider}, {self.module}"
 
 
 class DanishAbsence(CaseFact):
@@ -182,9 +190,10 @@ class DanishAbsence(CaseFact):
             ),
         ]
 
-    def __str__(self) -> str:
-        percent = number_format(self.absence_percent, decimal_pos=1)
-        return f"{capfirst(self._meta.verbose_name)}: {percent} %"
+    date_field = "month"
+
+    def summary(self) -> str:
+        return f"{number_format(self.absence_percent, decimal_pos=1)} %"
 
     def clean(self) -> None:
         super().clean()
@@ -193,12 +202,11 @@ class DanishAbsence(CaseFact):
         if self.course_id and self.case_id and self.course.case_id != self.case_id:
             raise ValidationError({"course": _("The course belongs to another case.")})
 
-    def timeline_date(self):
-        return self.month
-
 
 class IntegrationContract(CaseFact):
     signed_on = models.DateField(_("signed on"))
+
+    date_field = "signed_on"
 
     class Meta:
         verbose_name = _("integration contract")
@@ -206,9 +214,6 @@ class IntegrationContract(CaseFact):
 
     def __str__(self) -> str:
         return str(_("Integration contract signed"))
-
-    def timeline_date(self):
-        return self.signed_on
 
 
 class PlanStatus(models.TextChoices):
@@ -224,15 +229,12 @@ class IntegrationPlan(CaseFact):
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices)
     event_date = models.DateField(_("date"))
 
+    date_field = "event_date"
+    summary_field = "status"
+
     class Meta:
         verbose_name = _("integration plan")
         verbose_name_plural = _("integration plans")
-
-    def __str__(self) -> str:
-        return f"{capfirst(self._meta.verbose_name)}: {self.get_status_display()}"
-
-    def timeline_date(self):
-        return self.event_date
 
 
 class HealthResponse(models.TextChoices):
@@ -253,12 +255,12 @@ class HealthAssessment(CaseFact):
     )
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
+    date_field = "offered_on"
+    summary_field = "response"
+
     class Meta:
         verbose_name = _("health assessment")
         verbose_name_plural = _("health assessments")
-
-    def __str__(self) -> str:
-        return f"{capfirst(self._meta.verbose_name)}: {self.get_response_display()}"
 
     def clean(self) -> None:
         super().clean()
@@ -266,9 +268,6 @@ class HealthAssessment(CaseFact):
             raise ValidationError({"done_on": _("It cannot be done before it was offered.")})
         if self.done_on and self.response == HealthResponse.DECLINED:
             raise ValidationError({"done_on": _("A declined assessment has no date done.")})
-
-    def timeline_date(self):
-        return self.offered_on
 
 
 class FollowUp(CaseFact):
@@ -282,16 +281,12 @@ class FollowUp(CaseFact):
     )
     note = models.TextField(_("note"), blank=True)
 
+    date_field = "held_on"
+
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         indexes = [models.Index(fields=["case", "held_on"], name="followup_case_date_idx")]
-
-    def __str__(self) -> str:
-        return str(capfirst(self._meta.verbose_name))
-
-    def timeline_date(self):
-        return self.held_on
 
     def timeline_text(self) -> str:
         if self.repatriation_guidance_given:
@@ -305,22 +300,21 @@ class Repatriation(CaseFact):
     adults = models.PositiveSmallIntegerField(_("adults who left"), default=1)
     children = models.PositiveSmallIntegerField(_("children who left"), default=0)
 
+    date_field = "left_on"
+
     class Meta:
         verbose_name = _("repatriation")
         verbose_name_plural = _("repatriations")
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
         from common.countries import country_name
 
-        return f"{capfirst(self._meta.verbose_name)}: {country_name(self.destination_country)}"
+        return country_name(self.destination_country)
 
     def clean(self) -> None:
         super().clean()
         if self.adults == 0 and self.children == 0:
             raise ValidationError(_("At least one person must have left."))
-
-    def timeline_date(self):
-        return self.left_on
 
 
 class EmploymentCategory(models.TextChoices):
@@ -363,15 +357,14 @@ class EmploymentSpell(SpellMixin, CaseFact):
         editable=False,
     )
 
+    summary_field = "category"
+
     class Meta:
         verbose_name = _("employment status")
         verbose_name_plural = _("employment status")
         indexes = [
             models.Index(fields=["case", "start_date"], name="employment_case_start_idx"),
         ]
-
-    def __str__(self) -> str:
-        return f"{capfirst(self._meta.verbose_name)}: {self.get_category_display()}"
 
 
 # Every kind of fact a case holds, under the name its URLs use. Forms, the

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from common.csvimport import CHUNK
+from common.csvimport import chunks
 from integration.models import (
     Case,
     DanishCourse,
@@ -17,8 +17,8 @@ from integration.models import (
 def cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
     numbers = sorted(set(numbers))
     cases: dict[str, Case] = {}
-    for i in range(0, len(numbers), CHUNK):
-        qs = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).select_related(
+    for chunk in chunks(numbers):
+        qs = Case.objects.filter(citizen__cpr__in=chunk).select_related(
             "citizen", "citizen__household"
         )
         cases.update((case.citizen.cpr, case) for case in qs)
@@ -39,8 +39,8 @@ def case_refs_by_cpr(numbers: Iterable[str]) -> dict[str, CaseRef]:
     tenth of the time that building Case and Citizen instances takes."""
     numbers = sorted(set(numbers))
     refs: dict[str, CaseRef] = {}
-    for i in range(0, len(numbers), CHUNK):
-        rows = Case.objects.filter(citizen__cpr__in=numbers[i : i + CHUNK]).values_list(
+    for chunk in chunks(numbers):
+        rows = Case.objects.filter(citizen__cpr__in=chunk).values_list(
             "citizen__cpr", "pk", "citizen_id", "citizen__arrival_date"
         )
         refs.update((number, CaseRef(*values)) for number, *values in rows)
@@ -54,11 +54,11 @@ def provider_spells(
     and Danish course with a provider: two queries per 500 cases."""
     ids = sorted(set(case_ids))
     spells: dict[int, list[tuple[int, dt.date, dt.date | None]]] = {}
-    for i in range(0, len(ids), CHUNK):
+    for chunk in chunks(ids):
         for model in (LadderPlacement, DanishCourse):
-            rows = model.objects.filter(
-                case_id__in=ids[i : i + CHUNK], provider__isnull=False
-            ).values_list("case_id", "provider_id", "start_date", "end_date")
+            rows = model.objects.filter(case_id__in=chunk, provider__isnull=False).values_list(
+                "case_id", "provider_id", "start_date", "end_date"
+            )
             for case_id, provider_id, start, end in rows:
                 spells.setdefault(case_id, []).append((provider_id, start, end))
     return spells

@@ -7,7 +7,12 @@ citizens or their facts. Each runs in a transaction, validates with
 functions live in one module per subject.
 """
 
-from integration.services.access_log import SYSTEM_USERNAME, access_log_write
+from integration.services.access_log import (
+    SYSTEM_USERNAME,
+    access_log_request,
+    access_log_write,
+    log_change,
+)
 from integration.services.bulk_writes import (
     cases_create_bulk,
     citizens_update_bulk,
@@ -32,7 +37,9 @@ __all__ = [
     "CITIZEN_EDITABLE",
     "SYSTEM_USERNAME",
     "ConcurrentEditError",
+    "access_log_request",
     "access_log_write",
+    "log_change",
     "case_assign",
     "case_create",
     "case_refresh_deadlines",

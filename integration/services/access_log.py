@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from common import bulk, data_version
 from integration.models import AccessAction, AccessLog, Citizen, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 SYSTEM_USERNAME = "(system)"
 
@@ -50,5 +54,12 @@ def access_log_write(
         data_version.bump()  # cached figures (the managers' dashboard) are stale now
 
 
-def log_change(actor: User | None, citizen: Citizen, what: str) -> None:
+def access_log_request(request: HttpRequest, *, action: str, what: str, **shown) -> None:
+    """``access_log_write`` for what a page shows or finds: the request gives
+    the user and the path; ``shown`` names the citizens and the search term."""
+    access_log_write(user=request.user, action=action, what=what, path=request.path, **shown)
+
+
+def log_change(actor: User | None, citizen: Citizen | None, what: str) -> None:
+    """A change by ``actor`` (None: the system) to a citizen's data, or to no one's."""
     access_log_write(user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what)

@@ -19,21 +19,8 @@ from django.db import transaction
 from django.db.models import Max, Min
 
 from common import bulk
-from common.csvimport import CHUNK
-from integration import deadlines
-from integration.models import (
-    AccessAction,
-    Case,
-    CaseFact,
-    CaseStatus,
-    CaseStatusChange,
-    Citizen,
-    FollowUp,
-    HealthAssessment,
-    Household,
-    LadderPlacement,
-    User,
-)
+from common.csvimport import chunks
+from integration import deadlines, models
 from integration.services.access_log import access_log_write
 from integration.services.cases import (
     CITIZEN_EDITABLE,
@@ -48,23 +35,21 @@ def _citizens_of(case_ids: Iterable[int]) -> dict[int, int]:
     """Case id → its citizen's id."""
     ids = sorted(set(case_ids))
     found: dict[int, int] = {}
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
-        found.update(Case.objects.filter(pk__in=chunk).values_list("pk", "citizen_id"))
+    for chunk in chunks(ids):
+        found.update(models.Case.objects.filter(pk__in=chunk).values_list("pk", "citizen_id"))
     return found
 
 
 @transaction.atomic
 def households_get_or_create(
-    *, actor: User | None, references: Iterable[str]
-) -> dict[str, Household]:
+    *, actor: models.User | None, references: Iterable[str]
+) -> dict[str, models.Household]:
     """The households with these references, creating the missing ones."""
     wanted = sorted({r.strip() for r in references if r and r.strip()})
-    found: dict[str, Household] = {}
-    for i in range(0, len(wanted), CHUNK):
-        chunk = wanted[i : i + CHUNK]
-        found.update((h.reference, h) for h in Household.objects.filter(reference__in=chunk))
-    new = [Household(reference=r) for r in wanted if r not in found]
+    found: dict[str, models.Household] = {}
+    for chunk in chunks(wanted):
+        found.update((h.reference, h) for h in models.Household.objects.filter(reference__in=chunk))
+    new = [models.Household(reference=r) for r in wanted if r not in found]
     for household in new:
         household.full_clean(validate_unique=False)
     bulk.create_with_history(new, user_id=actor_id(actor))
@@ -75,9 +60,9 @@ def households_get_or_create(
 @transaction.atomic
 def cases_create_bulk(
     *,
-    actor: User | None,
+    actor: models.User | None,
     entries: Iterable[dict[str, Any]],
-    log_action: str = AccessAction.CHANGE,
+    log_action: str = models.AccessAction.CHANGE,
     log_what: str = "case created",
 ) -> list[int]:
     """``case_create`` for many citizens; each entry holds its keyword arguments.
@@ -85,7 +70,7 @@ def cases_create_bulk(
     Returns the new cases' ids. An import logs its own action instead of a
     second row per citizen.
     """
-    citizens: list[Citizen] = []
+    citizens: list[models.Citizen] = []
     cases: list[dict[str, Any]] = []
     for entry in entries:
         team, caseworker = entry["team"], entry.get("caseworker")
@@ -109,7 +94,7 @@ def cases_create_bulk(
             {
                 "team_id": team.pk,
                 "caseworker_id": caseworker.pk if caseworker is not None else None,
-                "status": CaseStatus.OPEN.value,
+                "status": models.CaseStatus.OPEN.value,
                 "next_deadline": nxt.due,
                 "next_deadline_kind": nxt.kind,
             }
@@ -119,15 +104,15 @@ def cases_create_bulk(
     bulk.create_with_history(citizens, user_id=user_id)
     for case, citizen in zip(cases, citizens, strict=True):
         case["citizen_id"] = citizen.pk
-    bulk.insert(Case, cases)
-    bulk.insert_history(Case, [case["id"] for case in cases], user_id=user_id)
+    bulk.insert(models.Case, cases)
+    bulk.insert_history(models.Case, [case["id"] for case in cases], user_id=user_id)
     bulk.insert(
-        CaseStatusChange,
+        models.CaseStatusChange,
         [
             {
                 "case_id": case["id"],
                 "from_status": "",
-                "to_status": CaseStatus.OPEN.value,
+                "to_status": models.CaseStatus.OPEN.value,
                 "reason": "",
                 "note": "",
                 "changed_on": citizen.arrival_date,
@@ -143,22 +128,22 @@ def cases_create_bulk(
 
 
 # Only these facts move a case's deadlines (see case_refresh_deadlines).
-_DEADLINE_FACTS = (LadderPlacement, HealthAssessment, FollowUp)
+_DEADLINE_FACTS = (models.LadderPlacement, models.HealthAssessment, models.FollowUp)
 
 
 @transaction.atomic
 def facts_create_bulk(
     *,
-    actor: User | None,
-    facts: Iterable[CaseFact],
-    log_action: str = AccessAction.CHANGE,
+    actor: models.User | None,
+    facts: Iterable[models.CaseFact],
+    log_action: str = models.AccessAction.CHANGE,
     log_what: str = "facts added",
-) -> list[CaseFact]:
+) -> list[models.CaseFact]:
     """``fact_save`` for many new facts, each with its case set (``case_id`` will do).
 
     One access-log row per citizen, not per fact.
     """
-    by_model: dict[type, list[CaseFact]] = {}
+    by_model: dict[type, list[models.CaseFact]] = {}
     for fact in facts:
         if fact.pk is not None:
             raise ValueError("facts_create_bulk only adds new facts.")
@@ -171,9 +156,8 @@ def facts_create_bulk(
         case_ids.update(fact.case_id for fact in group)
     if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):
         ids = sorted(case_ids)
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
-            for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
+        for chunk in chunks(ids):
+            for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
                 case_refresh_deadlines(case=case)
     if case_ids:
         access_log_write(
@@ -187,7 +171,7 @@ def facts_create_bulk(
 
 @transaction.atomic
 def facts_update_bulk(
-    *, actor: User | None, changes: Iterable[tuple[CaseFact, int]], fields: list[str]
+    *, actor: models.User | None, changes: Iterable[tuple[models.CaseFact, int]], fields: list[str]
 ) -> None:
     """``fact_save`` for changed facts of one model, each at the version it was read at.
 
@@ -213,32 +197,30 @@ def facts_update_bulk(
     )
     if issubclass(model, _DEADLINE_FACTS):
         ids = sorted({fact.case_id for fact in facts})
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
-            for case in Case.objects.filter(pk__in=chunk).select_related("citizen"):
+        for chunk in chunks(ids):
+            for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
                 case_refresh_deadlines(case=case)
     citizens = _citizens_of(fact.case_id for fact in facts)
     access_log_write(
         user=actor,
-        action=AccessAction.CHANGE,
+        action=models.AccessAction.CHANGE,
         citizen_ids=[citizens[fact.case_id] for fact in facts],
         what=f"{model._meta.verbose_name} changed",
     )
 
 
-def _cases_refresh_deadlines(cases: list[Case]) -> None:
+def _cases_refresh_deadlines(cases: list[models.Case]) -> None:
     """``case_refresh_deadlines`` for cases whose rows this transaction has locked
     (by claiming their versions) and whose citizens it has just saved."""
     first: dict[int, dt.date] = {}
     offered: dict[int, dt.date] = {}
     followed: dict[int, dt.date] = {}
     ids = sorted(case.pk for case in cases)
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
+    for chunk in chunks(ids):
         for model, found, aggregate in (
-            (LadderPlacement, first, Min("start_date")),
-            (HealthAssessment, offered, Min("offered_on")),
-            (FollowUp, followed, Max("held_on")),
+            (models.LadderPlacement, first, Min("start_date")),
+            (models.HealthAssessment, offered, Min("offered_on")),
+            (models.FollowUp, followed, Max("held_on")),
         ):
             found.update(
                 model.objects.filter(case_id__in=chunk)
@@ -249,7 +231,7 @@ def _cases_refresh_deadlines(cases: list[Case]) -> None:
             )
     for case in cases:
         case.first_placement_on = first.get(case.pk)
-        if case.status == CaseStatus.OPEN:
+        if case.status == models.CaseStatus.OPEN:
             nxt = deadlines.next_deadline(
                 arrival=case.citizen.arrival_date,
                 adult_at_arrival=case.citizen.adult_at_arrival,
@@ -265,7 +247,7 @@ def _cases_refresh_deadlines(cases: list[Case]) -> None:
 
 @transaction.atomic
 def citizens_update_bulk(
-    *, actor: User | None, changes: Iterable[tuple[Case, int, dict[str, Any]]]
+    *, actor: models.User | None, changes: Iterable[tuple[models.Case, int, dict[str, Any]]]
 ) -> None:
     """``citizen_update`` for many cases: (case with its citizen, version read, changes).
 
@@ -288,7 +270,7 @@ def citizens_update_bulk(
         citizen.full_clean(validate_unique=False)
         fields.update(change)
         by_version.setdefault(version, []).append(case.pk)
-    claim_versions(Case, by_version)
+    claim_versions(models.Case, by_version)
     cases = []
     for case, version, _change in items:
         case.version = version + 1
@@ -298,14 +280,14 @@ def citizens_update_bulk(
     derived = ["sex", "adult_at_arrival", "horizon_3m", "horizon_6m", "horizon_12m"]
     bulk.update(citizens, sorted(fields | set(derived)))
     user_id = actor_id(actor)
-    bulk.insert_history(Case, [case.pk for case in cases], user_id=user_id, history_type="~")
+    bulk.insert_history(models.Case, [case.pk for case in cases], user_id=user_id, history_type="~")
     bulk.insert_history(
-        Citizen, [citizen.pk for citizen in citizens], user_id=user_id, history_type="~"
+        models.Citizen, [citizen.pk for citizen in citizens], user_id=user_id, history_type="~"
     )
     _cases_refresh_deadlines(cases)
     access_log_write(
         user=actor,
-        action=AccessAction.CHANGE,
+        action=models.AccessAction.CHANGE,
         citizen_ids=[citizen.pk for citizen in citizens],
         what="citizen changed",
     )

@@ -12,7 +12,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.csvimport import CHUNK
+from common.csvimport import chunks
 from integration import deadlines
 from integration.models import (
     ALLOWED_TRANSITIONS,
@@ -292,5 +292,5 @@ def cases_set_open_topics(*, counts: dict[int, int]) -> None:
     for case_id, count in counts.items():
         by_count.setdefault(count, []).append(case_id)
     for count, ids in by_count.items():
-        for i in range(0, len(ids), CHUNK):
-            Case.objects.filter(pk__in=ids[i : i + CHUNK]).update(open_topics=count)
+        for chunk in chunks(ids):
+            Case.objects.filter(pk__in=chunk).update(open_topics=count)

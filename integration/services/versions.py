@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from common.csvimport import CHUNK
+from common.csvimport import chunks
 from integration.models import Case, CaseFact, User
 
 
@@ -52,8 +52,7 @@ def claim_versions(model: type[models.Model], by_version: dict[int, list[int]]) 
     by one: the conditional UPDATE bumps the version and locks the row, and a row
     changed meanwhile refuses the whole import."""
     for version, pks in by_version.items():
-        for i in range(0, len(pks), CHUNK):
-            chunk = pks[i : i + CHUNK]
+        for chunk in chunks(pks):
             claimed = model.objects.filter(pk__in=chunk, version=version).update(
                 version=F("version") + 1
             )

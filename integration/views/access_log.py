@@ -116,13 +116,12 @@ def _citizen_filter(request: HttpRequest, term: str, query: QueryDict) -> Citize
     shown = found[:MAX_CITIZEN_CHOICES]
     # The choices show names and CPR numbers: a search, logged like the
     # caseload's, with the citizens it showed.
-    services.access_log_write(
-        user=request.user,
+    services.access_log_request(
+        request,
         action=AccessAction.SEARCH,
         citizens=shown,
         search_term=term,
         what="access log citizen search",
-        path=request.path,
     )
     return CitizenFilter(
         choices=[
@@ -157,14 +156,13 @@ def _log_citizen_read(request: HttpRequest, citizen: Citizen, citizen_term: str)
     would make the log grow every time somebody reads it, and bury the real
     accesses; the administrator's own reads of single citizens are logged.
     """
-    services.access_log_write(
-        user=request.user,
+    services.access_log_request(
+        request,
         action=AccessAction.VIEW,
         citizen=citizen,
         # A UUID says nothing the citizen column does not; a name is kept.
         search_term="" if _is_uuid(citizen_term) else citizen_term,
         what="access log",
-        path=request.path,
     )
 
 

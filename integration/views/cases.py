@@ -187,12 +187,11 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     citizen = case.citizen
     facts = selectors.case_facts(case)
     show_full_cpr = request.GET.get("cpr") == "full"
-    services.access_log_write(
-        user=request.user,
+    services.access_log_request(
+        request,
         action=AccessAction.VIEW,
         citizen=citizen,
         what="case page, full CPR" if show_full_cpr else "case page",
-        path=request.path,
     )
     household = [
         {"name": m.full_name, "age": m.age_on(today)}
@@ -287,12 +286,8 @@ def case_status(request: HttpRequest, case_uuid, action: str) -> HttpResponse:
 def case_history(request: HttpRequest, case_uuid) -> HttpResponse:
     """Every change to the case with its old and new values."""
     case = selectors.get_case_for_user(request.user, case_uuid)
-    services.access_log_write(
-        user=request.user,
-        action=AccessAction.VIEW,
-        citizen=case.citizen,
-        what="change history",
-        path=request.path,
+    services.access_log_request(
+        request, action=AccessAction.VIEW, citizen=case.citizen, what="change history"
     )
     return render(
         request,

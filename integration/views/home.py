@@ -24,12 +24,11 @@ def provider_home(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     uuids = {r.citizen_uuid for r in page}
     if uuids:
-        services.access_log_write(
-            user=request.user,
+        services.access_log_request(
+            request,
             action=AccessAction.VIEW,
             citizens=list(selectors.citizens_with_uuids(uuids)),
             what="provider referral list",
-            path=request.path,
         )
     return render(
         request,

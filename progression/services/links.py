@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration import services as case_services
-from integration.models import AccessAction, User
+from integration.models import User
 from progression.models import (
     CitizenLink,
     Rater,
@@ -48,12 +48,7 @@ def citizen_link_create(*, actor: User, round_: Round, language: str) -> tuple[C
         created_by=actor,
         expires_at=timezone.now() + dt.timedelta(days=settings.CITIZEN_LINK_DAYS),
     )
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=round_.case.citizen,
-        what="citizen link made",
-    )
+    case_services.log_change(actor, round_.case.citizen, "citizen link made")
     return link, token
 
 
@@ -89,10 +84,5 @@ def citizen_link_answer(*, token: str, scores: Scores) -> Round:
         round_=round_, rater=Rater.CITIZEN, scores=scores, entered_by=None, via_link=True
     )
     topics_refresh(round_=round_)
-    case_services.access_log_write(
-        user=None,
-        action=AccessAction.CHANGE,
-        citizen=round_.case.citizen,
-        what="citizen answered through link",
-    )
+    case_services.log_change(None, round_.case.citizen, "citizen answered through link")
     return round_

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from common import bulk
-from common.csvimport import CHUNK
+from common.csvimport import chunks
 from integration import selectors as case_selectors
 from integration import services as case_services
 from integration.models import AccessAction, User
@@ -149,8 +149,8 @@ def measurements_import_write(
     made_ids = {r.pk for r in made}
     touched = {m.round_id for m in [*new, *changed]}
     claimed = sorted(touched - made_ids)
-    for i in range(0, len(claimed), CHUNK):
-        Round.objects.filter(pk__in=claimed[i : i + CHUNK]).update(version=F("version") + 1)
+    for chunk in chunks(claimed):
+        Round.objects.filter(pk__in=chunk).update(version=F("version") + 1)
     topics_refresh_bulk(round_ids=touched, actor=actor)
 
     case_services.access_log_write(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from integration import services as case_services
-from integration.models import AccessAction, User
+from integration.models import User
 from integration.services import ConcurrentEditError
 from progression.models import (
     ITEM_COUNT,
@@ -90,10 +90,8 @@ def questionnaire_new_draft(*, actor: User) -> Questionnaire:
         )
         for item in latest.items.order_by("number")
     )
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        what=f"questionnaire v{draft.version} drafted from v{latest.version}",
+    case_services.log_change(
+        actor, None, f"questionnaire v{draft.version} drafted from v{latest.version}"
     )
     return draft
 
@@ -144,10 +142,8 @@ def item_texts_update(
         )
     current.full_clean(exclude=["questionnaire"], validate_unique=False)
     current.save(update_fields=["texts", "municipal_wording"])
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        what=f"questionnaire v{questionnaire.version} item {current.number} texts changed",
+    case_services.log_change(
+        actor, None, f"questionnaire v{questionnaire.version} item {current.number} texts changed"
     )
     return current
 
@@ -195,9 +191,5 @@ def questionnaire_publish(
         locked.note = note.strip()
     locked.full_clean(validate_unique=False)
     locked.save(update_fields=["status", "published_at", "published_by", "note"])
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        what=f"questionnaire v{locked.version} published",
-    )
+    case_services.log_change(actor, None, f"questionnaire v{locked.version} published")
     return locked

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import bulk
+from common.csvimport import chunks
 from integration import services as case_services
-from integration.models import AccessAction, Case, ProviderOrganisation, User
+from integration.models import Case, ProviderOrganisation, User
 from integration.services import ConcurrentEditError
 from progression.divergence import divergent_items
 from progression.models import (
@@ -32,7 +33,6 @@ from progression.selectors import questionnaire_current
 Scores = Mapping[int, int | None]
 
 # Ids per ``__in`` query, below every database's limit on parameters.
-_CHUNK = 500
 
 
 def _check_scores(scores: Scores) -> dict[int, int | None]:
@@ -134,8 +134,7 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     scores: dict[int, dict[str, dict[int, int | None]]] = {}
     topics: dict[int, dict[int, DialogueTopic]] = {}
     case_ids: set[int] = set()
-    for i in range(0, len(round_ids), _CHUNK):
-        chunk = round_ids[i : i + _CHUNK]
+    for chunk in chunks(round_ids):
         case_ids.update(Round.objects.filter(pk__in=chunk).values_list("case_id", flat=True))
         measurements = Measurement.objects.filter(round_id__in=chunk)
         for m in measurements.only("round", "rater", *SCORE_FIELDS):
@@ -173,15 +172,22 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     bulk.insert_history(DialogueTopic, [row["id"] for row in created], user_id=user_id)
     counts = dict.fromkeys(case_ids, 0)
     ids = sorted(case_ids)
-    for i in range(0, len(ids), _CHUNK):
+    for chunk in chunks(ids):
         counts.update(
-            DialogueTopic.objects.filter(round__case_id__in=ids[i : i + _CHUNK], agreement="")
+            DialogueTopic.objects.filter(round__case_id__in=chunk, agreement="")
             .order_by()
             .values("round__case_id")
             .annotate(n=Count("pk"))
             .values_list("round__case_id", "n")
         )
     case_services.cases_set_open_topics(counts=counts)
+
+
+def _scores_saved(*, actor: User, case: Case, round_: Round, what: str) -> None:
+    """What follows any change of a round's scores: its dialogue topics are
+    found again, and the change is logged against the citizen."""
+    topics_refresh(round_=round_)
+    case_services.log_change(actor, case.citizen, what)
 
 
 def _date_taken() -> ValidationError:
@@ -265,13 +271,7 @@ def round_save(
             entered_by=actor,
             provider=provider if rater == Rater.PROVIDER else None,
         )
-    topics_refresh(round_=round_)
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=case.citizen,
-        what="progression round saved",
-    )
+    _scores_saved(actor=actor, case=case, round_=round_, what="progression round saved")
     return round_
 
 
@@ -293,13 +293,7 @@ def provider_scores_save(*, actor: User, case: Case, measured_on: dt.date, score
         entered_by=actor,
         provider=actor.provider_organisation,
     )
-    topics_refresh(round_=round_)
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=case.citizen,
-        what="provider scores saved",
-    )
+    _scores_saved(actor=actor, case=case, round_=round_, what="provider scores saved")
     return round_
 
 
@@ -315,10 +309,5 @@ def topic_agree(*, actor: User, topic: DialogueTopic, agreement: str, on: dt.dat
     case = topic.round.case
     open_count = DialogueTopic.objects.filter(round__case=case, agreement="").count()
     case_services.case_set_open_topics(case=case, count=open_count)
-    case_services.access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=case.citizen,
-        what="dialogue topic agreed",
-    )
+    case_services.log_change(actor, case.citizen, "dialogue topic agreed")
     return topic

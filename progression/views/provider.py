@@ -55,12 +55,8 @@ def provider_score(request: HttpRequest, citizen_uuid) -> HttpResponse:
         else:
             messages.success(request, _("Your scores were saved. Thank you."))
             return redirect("integration:provider_home")
-    case_services.access_log_write(
-        user=request.user,
-        action=AccessAction.VIEW,
-        citizen=citizen,
-        what="provider scoring",
-        path=request.path,
+    case_services.access_log_request(
+        request, action=AccessAction.VIEW, citizen=citizen, what="provider scoring"
     )
     name = f"{citizen.first_name} {citizen.last_name}"
     context = {"form": form, "name": name, "rows": _rows(form, questionnaire)}

@@ -87,12 +87,8 @@ def case_progression(request: HttpRequest, case_uuid) -> HttpResponse:
     case = case_selectors.get_case_for_user(request.user, case_uuid)
     rounds = selectors.rounds_of_case(case)
     points = selectors.progress_of_case(case)
-    case_services.access_log_write(
-        user=request.user,
-        action=AccessAction.VIEW,
-        citizen=case.citizen,
-        what="progression",
-        path=request.path,
+    case_services.access_log_request(
+        request, action=AccessAction.VIEW, citizen=case.citizen, what="progression"
     )
     questionnaire = rounds[0].questionnaire if rounds else selectors.questionnaire_current_or_none()
     items = selectors.items_of(questionnaire) if questionnaire else []

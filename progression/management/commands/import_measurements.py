@@ -1,6 +1,6 @@
 """``manage.py import_measurements FILE [--dry-run]``."""
 
-from common.csvimport import ImportCommand, ImportReport
+from common.csvimport import ImportCommand
 from progression import imports
 
 
@@ -9,6 +9,4 @@ class Command(ImportCommand):
         "Import progression measurements from a CSV file (cpr, date, rater, item, score; "
         "one row per score). Nothing is written if any row is wrong."
     )
-
-    def run_import(self, data: bytes, *, filename: str, commit: bool, options) -> ImportReport:
-        return imports.import_measurements(data, filename=filename, user=None, commit=commit)
+    import_function = staticmethod(imports.import_measurements)
