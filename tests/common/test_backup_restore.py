@@ -152,9 +152,10 @@ def test_restore_into_an_empty_database_brings_back_every_row_and_the_app_runs_o
     restored_rows = postgres.table_rows(empty_database)
     assert restored_rows == source_rows
     # The demo and the pages viewed above put rows in the tables that matter most.
-    assert restored_rows["integration_citizen"] == 319
-    assert restored_rows["integration_accesslog"] > 319
-    assert restored_rows["integration_historicalcitizen"] >= 319
+    citizens = restored_rows["integration_citizen"]
+    assert citizens > 250  # the whole demo municipality, not a part of it
+    assert restored_rows["integration_accesslog"] > citizens
+    assert restored_rows["integration_historicalcitizen"] >= citizens
     assert restored_rows["progression_measurement"] > 0
     for table in CHECKSUMMED:
         assert checksum(empty_database, table) == checksum(source_url, table), table
