@@ -18,7 +18,6 @@ from integration.services.bulk_writes import (
     citizens_update_bulk,
     facts_create_bulk,
     facts_update_bulk,
-    households_get_or_create,
 )
 from integration.services.cases import (
     CITIZEN_EDITABLE,
@@ -29,6 +28,7 @@ from integration.services.cases import (
     case_transition,
     cases_set_open_topics,
     citizen_update,
+    households_get_or_create,
 )
 from integration.services.facts import fact_save, provider_organisation_save
 from integration.services.versions import ConcurrentEditError

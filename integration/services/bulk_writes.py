@@ -41,23 +41,6 @@ def _citizens_of(case_ids: Iterable[int]) -> dict[int, int]:
 
 
 @transaction.atomic
-def households_get_or_create(
-    *, actor: models.User | None, references: Iterable[str]
-) -> dict[str, models.Household]:
-    """The households with these references, creating the missing ones."""
-    wanted = sorted({r.strip() for r in references if r and r.strip()})
-    found: dict[str, models.Household] = {}
-    for chunk in chunks(wanted):
-        found.update((h.reference, h) for h in models.Household.objects.filter(reference__in=chunk))
-    new = [models.Household(reference=r) for r in wanted if r not in found]
-    for household in new:
-        household.full_clean(validate_unique=False)
-    bulk.create_with_history(new, user_id=actor_id(actor))
-    found.update((h.reference, h) for h in new)
-    return found
-
-
-@transaction.atomic
 def cases_create_bulk(
     *,
     actor: models.User | None,

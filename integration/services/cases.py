@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +12,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import bulk
 from common.csvimport import chunks
 from integration import deadlines
 from integration.models import (
@@ -28,7 +29,12 @@ from integration.models import (
     User,
 )
 from integration.services.access_log import log_change
-from integration.services.versions import ConcurrentEditError, save_versioned, set_history_user
+from integration.services.versions import (
+    ConcurrentEditError,
+    actor_id,
+    save_versioned,
+    set_history_user,
+)
 
 
 def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
@@ -160,21 +166,29 @@ CITIZEN_EDITABLE = [
 ]
 
 
+@transaction.atomic
+def households_get_or_create(
+    *, actor: User | None, references: Iterable[str]
+) -> dict[str, Household]:
+    """The households with these references, creating the missing ones."""
+    wanted = sorted({r.strip() for r in references if r and r.strip()})
+    found: dict[str, Household] = {}
+    for chunk in chunks(wanted):
+        found.update((h.reference, h) for h in Household.objects.filter(reference__in=chunk))
+    new = [Household(reference=r) for r in wanted if r not in found]
+    for household in new:
+        household.full_clean(validate_unique=False)
+    bulk.create_with_history(new, user_id=actor_id(actor))
+    found.update((h.reference, h) for h in new)
+    return found
+
+
 def _household_of(actor: User | None, reference: str) -> Household | None:
     """The household with this reference, created if new; None for a blank reference.
 
     Runs inside the caller's transaction, so the household goes if the case is refused.
     """
-    reference = reference.strip()
-    if not reference:
-        return None
-    household = Household.objects.filter(reference=reference).first()
-    if household is None:
-        household = Household(reference=reference)
-        household.full_clean()
-        set_history_user(household, actor)
-        household.save()
-    return household
+    return households_get_or_create(actor=actor, references=[reference]).get(reference.strip())
 
 
 @transaction.atomic
