@@ -237,10 +237,7 @@ def dashboard_figures(
         "open_topics": rs.open_dialogue_topics(user, **narrow),
         "overdue": sum(t["overdue"] for t in teams),
         "teams": teams,
-        "team_totals": {
-            key: sum(t[key] for t in teams)
-            for key in ("open_cases", "overdue", "breaches_open", "without_caseworker")
-        },
+        "team_totals": rs.team_totals(teams),
         **months,
         "cohorts": [
             row.as_dict()

@@ -377,6 +377,10 @@ def follow_up_compliance(
     )
 
 
+# The counts ``overdue_by_team`` gives each team.
+TEAM_COUNTS = ("open_cases", "overdue", "breaches_open", "without_caseworker")
+
+
 def overdue_by_team(
     user: User | None,
     today: dt.date,
@@ -410,9 +414,12 @@ def overdue_by_team(
         ),
         without_caseworker=Count("cases", filter=open_case & Q(cases__caseworker__isnull=True)),
     ).order_by("name")
-    return list(
-        rows.values("id", "name", "open_cases", "overdue", "breaches_open", "without_caseworker")
-    )
+    return list(rows.values("id", "name", *TEAM_COUNTS))
+
+
+def team_totals(teams: list[dict]) -> dict[str, int]:
+    """The sums over all teams of ``overdue_by_team``'s counts."""
+    return {key: sum(team[key] for team in teams) for key in TEAM_COUNTS}
 
 
 # --- Danish, repatriation -------------------------------------------------------

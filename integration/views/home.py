@@ -52,10 +52,7 @@ def manager_home(request: HttpRequest) -> HttpResponse:
         "integration/manager_home.html",
         {
             "teams": teams,
-            "totals": {
-                key: sum(t[key] for t in teams)
-                for key in ("open_cases", "overdue", "breaches_open", "without_caseworker")
-            },
+            "totals": report_selectors.team_totals(teams),
             "ladder": [(LadderStep(step).label, step_counts.get(step, 0)) for step in LadderStep],
             "unplaced": selectors.case_count(status=CaseStatus.OPEN) - sum(step_counts.values()),
             "today": today,
