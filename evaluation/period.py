@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from common.dates import month_end
+from common.dates import last_ended_month, month_end
 from evaluation.models import ReportKind
 
 MONTHS_DA = [
@@ -49,7 +49,7 @@ class ReportPeriod:
     @classmethod
     def month_before(cls, today: dt.date) -> ReportPeriod:
         """The last month that has ended on ``today``."""
-        return cls.monthly(today.replace(day=1) - dt.timedelta(days=1))
+        return cls.monthly(last_ended_month(today))
 
     @classmethod
     def service_review(cls, as_of: dt.date) -> ReportPeriod:

@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from common.dates import add_months
+
 MONTHS_DA_SHORT = [
     "jan.", "feb.", "mar.", "apr.", "maj", "jun.",
     "jul.", "aug.", "sep.", "okt.", "nov.", "dec.",
@@ -61,9 +63,7 @@ def period_text(period: str) -> str:
 
 def months_ago(month: str, count: int) -> str:
     """``2026-10`` and 23 -> ``2024-11``."""
-    year, number = (int(x) for x in month.split("-"))
-    index = year * 12 + number - 1 - count
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return f"{add_months(dt.date.fromisoformat(f'{month}-01'), -count):%Y-%m}"
 
 
 def decimal_da(value: float | Decimal | None, places: int = 1) -> str:
