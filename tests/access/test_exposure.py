@@ -252,6 +252,7 @@ def _arguments(m: Municipality) -> dict[tuple[str, ...], list[dict]]:
         ("round_uuid",): [{"round_uuid": r.uuid} for r in rounds],
         ("item_number", "round_uuid"): [{"round_uuid": r.uuid, "item_number": 1} for r in rounds],
         ("token",): [{"token": "no-such-token"}],
+        ("token", "uidb64"): [{"uidb64": "MQ", "token": "no-such-token"}],
         ("version",): [{"version": 1}],
         ("number", "version"): [{"version": 1, "number": 1}],
         ("job_uuid",): [{"job_uuid": j.uuid} for j in ReportJob.objects.all()],

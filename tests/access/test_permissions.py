@@ -107,6 +107,12 @@ GET_MATRIX: dict[str, dict] = {
     "logout": row(*[405] * 8),
     # The language switch is a POST too; a GET just goes back to the start.
     "set_language": row(*[Redirect("home")] * 8),
+    # Everyone signed in changes their own password; a reset link (here a
+    # spent one) is for whoever holds it.
+    "password_change": row(LOGIN, *[200] * 7),
+    "password_change_done": row(LOGIN, *[200] * 7),
+    "password_reset_confirm": row(*[200] * 8),
+    "password_reset_complete": row(*[200] * 8),
     "integration:caseload": row(LOGIN, 200, 200, 403, 403, 200, 403, 200),
     "integration:case_create": row(LOGIN, 200, 200, 403, 403, 403, 403, 200),
     # The manager reads every case but edits none.
@@ -255,6 +261,7 @@ def url_for(name: str, case: Case, provider_org) -> str:
         "progression:link_create": {"round_uuid": _round_of(case).uuid},
         "progression:provider_score": {"citizen_uuid": case.citizen.uuid},
         "progression:citizen_form": {"token": "not-a-real-token"},
+        "password_reset_confirm": {"uidb64": "MQ", "token": "not-a-real-token"},
         "evaluation:report_job": {"job_uuid": _report_job().uuid},
         "evaluation:report_download": {"archive_uuid": _report_archive().uuid},
         "evaluation:report_preview": {"kind": "monthly", "period": "2025-01"},
@@ -543,6 +550,18 @@ POST_MATRIX: dict[str, Post] = {
         data=lambda w: {"username": "caseworker_a", "password": PASSWORD},
     ),
     "logout": Post(row(*[To("/login/")] * 8)),
+    "password_change": Post(
+        row(LOGIN, *[To("/password/done/")] * 7),
+        PERSONAS[1:],
+        data=lambda w: {
+            "old_password": PASSWORD,
+            "new_password1": "violet-harbour-lantern-9",
+            "new_password2": "violet-harbour-lantern-9",
+        },
+    ),
+    "password_change_done": Post(row(LOGIN, *[405] * 7)),
+    "password_reset_confirm": Post(row(*[200] * 8)),
+    "password_reset_complete": Post(row(*[405] * 8)),
     "set_language": Post(
         row(*[To("/cases/")] * 8), data=lambda w: {"language": "en", "next": "/cases/"}
     ),
