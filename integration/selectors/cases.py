@@ -121,6 +121,14 @@ def case_of_citizen(citizen: Citizen) -> Case:
     return Case.objects.get(citizen=citizen)
 
 
+def citizen_with_cpr(number: str) -> Citizen | None:
+    """The citizen registered under ``number`` in the whole municipality, any team.
+
+    For preventing duplicates only: the caller logs the look-up, and shows
+    another team's citizen to no one."""
+    return Citizen.objects.filter(cpr=number).first()
+
+
 def citizens_with_uuids(uuids: Iterable[UUID | str]) -> QuerySet[Citizen]:
     """Just the ids, for the access log of a page that lists citizens by UUID."""
     return Citizen.objects.filter(uuid__in=list(uuids)).only("pk")

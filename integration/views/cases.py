@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import Role
+from common import cpr
 from common.countries import country_name
 from integration import deadlines, selectors, services
 from integration.forms import (
@@ -31,8 +32,12 @@ from integration.models import AccessAction, Case, CaseStatus, Citizen
 from integration.views.caseload import deadline_label, placement_breach
 
 
-def case_form_page(request: HttpRequest, form, case: Case, title: str) -> HttpResponse:
-    """A form about one case, with the way back to its page."""
+def case_form_page(request: HttpRequest, form, case: Case, title: str, what: str) -> HttpResponse:
+    """A form about one case, with the way back to its page.
+
+    The page names the citizen (and a fact form shows the fact), so showing it
+    is a read and is logged, whether it is the first look or a refused save."""
+    services.access_log_request(request, action=AccessAction.VIEW, citizen=case.citizen, what=what)
     return render(
         request,
         "integration/form_page.html",
@@ -68,12 +73,44 @@ def _create_form(request: HttpRequest) -> CaseCreateForm:
     return form
 
 
+def _registered_already(request: HttpRequest, form: CaseCreateForm) -> bool:
+    """Refuse a CPR number the municipality has registered, without saying where.
+
+    A municipality keeps one case per citizen, so the refusal itself tells that
+    the person is known. The look-up is therefore logged as a CPR search, and
+    the message names no team: the caseworker opens the case if it is theirs
+    to see, and otherwise asks an administrator for a transfer.
+    """
+    number = form.cleaned_data["cpr"]
+    citizen = selectors.citizen_with_cpr(number)
+    if citizen is None:
+        return False
+    services.access_log_request(
+        request,
+        action=AccessAction.SEARCH,
+        citizens=[citizen],
+        search_term=cpr.masked(number),
+        what="new case: CPR number registered already",
+    )
+    if selectors.cases_visible_to(request.user).filter(citizen=citizen).exists():
+        message = _(
+            "This CPR number is registered already. Find the citizen's case in the caseload."
+        )
+    else:
+        message = _(
+            "This CPR number cannot be used for a new case. If the citizen is known in the "
+            "municipality, ask an administrator to transfer the case to your team."
+        )
+    form.add_error("cpr", message)
+    return True
+
+
 @login_required
 @permission_required("integration.add_case", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
     form = _create_form(request)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not _registered_already(request, form):
         d = form.cleaned_data
         try:
             case = services.case_create(
@@ -247,7 +284,7 @@ def case_edit(request: HttpRequest, case_uuid) -> HttpResponse:
             messages.success(request, _("The case was saved."))
             return redirect("integration:case_detail", case_uuid=case.uuid)
     title = _("Edit case: %(name)s") % {"name": case.citizen.full_name}
-    return case_form_page(request, form, case, title)
+    return case_form_page(request, form, case, title, what="case edit form")
 
 
 @login_required
@@ -279,7 +316,8 @@ def case_status(request: HttpRequest, case_uuid, action: str) -> HttpResponse:
             )
             return redirect("integration:case_detail", case_uuid=case.uuid)
     title = _("Close case: %(name)s") if action == "close" else _("Reopen case: %(name)s")
-    return case_form_page(request, form, case, title % {"name": case.citizen.full_name})
+    name = {"name": case.citizen.full_name}
+    return case_form_page(request, form, case, title % name, what=f"case {action} form")
 
 
 @login_required

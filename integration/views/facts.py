@@ -44,4 +44,4 @@ def fact_edit(request: HttpRequest, case_uuid, kind: str, fact_uuid=None) -> Htt
             return redirect(reverse("integration:case_detail", args=[case.uuid]) + f"#{kind}")
     verb = _("Edit") if instance else _("Add")
     title = f"{verb} {model._meta.verbose_name}: {case.citizen.full_name}"
-    return case_form_page(request, form, case, title)
+    return case_form_page(request, form, case, title, what=f"{kind} form")

@@ -181,6 +181,13 @@ def _saved_message(saved: Round) -> str:
 
 
 def _render_grid(request, form, case, round_, questionnaire) -> HttpResponse:
+    # The grid names the citizen and shows every rater's scores: a read.
+    case_services.access_log_request(
+        request,
+        action=AccessAction.VIEW,
+        citizen=case.citizen,
+        what="progression round" if round_ else "new progression round",
+    )
     return render(
         request,
         "progression/round_grid.html",

@@ -315,8 +315,10 @@ def _text_of(response) -> tuple[str, str]:
     return content_type, response.content.decode(errors="replace")
 
 
-def walk(client, start: list[str]) -> Walk:
-    """Open every address, follow every link and redirect on the site, once each."""
+def walk(client, start: list[str], after_each=None) -> Walk:
+    """Open every address, follow every link and redirect on the site, once each.
+
+    ``after_each(page)`` runs after every response, before the next request."""
     seen = set()
     queue = deque(start)
     result = Walk()
@@ -329,6 +331,8 @@ def walk(client, start: list[str]) -> Walk:
         response = client.get(url)
         kind, text = _text_of(response)
         result.pages.append(Page(url, response.status_code, kind, text))
+        if after_each is not None:
+            after_each(result.pages[-1])
         found = [response["Location"]] if response.status_code == 302 else []
         if kind == "html":
             found += [html.unescape(href) for href in LINK.findall(response.content.decode())]
@@ -481,3 +485,41 @@ def test_manager_sees_persons_on_case_pages_only_and_the_full_number_only_when_a
         f"\nmanager: {len(result.pages)} responses, {len(case_pages)} case pages, "
         f"{len(aggregate_pages) - result.count('pdf')} other pages, {result.count('pdf')} PDFs"
     )
+
+
+# --- every read of a person is logged ----------------------------------------------------
+
+# Reading the access log is the audit itself: it names the citizens of its
+# rows, and logging that would add a row for each of them at every look. The
+# filtered log and its export are logged as searches (tests/access/test_access_log.py).
+UNLOGGED_BY_DESIGN = re.compile(r"^/access-log/")
+
+
+@pytest.mark.parametrize(
+    "persona", ["caseworker_a", "caseworker_b", "manager", "administrator", "provider_user"]
+)
+def test_every_response_that_shows_a_citizen_writes_a_row_for_them(
+    persona, request, municipality, client_as
+):
+    from integration.models import AccessLog
+
+    user = request.getfixturevalue(persona)
+    citizens = {p.last_name: municipality.cases[p.last_name].citizen for p in PEOPLE}
+    last = [AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0]
+    unlogged = []
+
+    def check(page: Page) -> None:
+        rows = AccessLog.objects.filter(pk__gt=last[0])
+        logged = {row.citizen_id for row in rows}
+        last[0] = max([last[0], *(row.pk for row in rows)])
+        if page.kind not in ("html", "pdf", "csv") or UNLOGGED_BY_DESIGN.match(page.url):
+            return
+        for person in PEOPLE:
+            shown = person.name in page.text or f"{person.cpr[:6]}-xxxx" in page.text
+            if shown and citizens[person.last_name].pk not in logged:
+                unlogged.append(f"{page.url} ({page.status}) shows {person.name}")
+
+    result = walk(client_as(user), _start(municipality), after_each=check)
+    assert unlogged == []
+    # The walk did reach pages that show people, so the check had work to do.
+    assert any(any(p.name in page.text for p in PEOPLE) for page in result.pages)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from common import cpr
 from integration import services
-from integration.models import Case, Citizen
+from integration.models import AccessAction, AccessLog, Case, Citizen
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -199,10 +199,9 @@ def test_second_citizen_with_the_same_cpr_is_refused_with_a_form_error(
         url, _create_post(team_a, caseworker_a, "710190-4000", first_name="Other")
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["cpr"] == [
-        "A citizen with this CPR number already exists."
-    ]
-    assert "A citizen with this CPR number already exists." in response.content.decode()
+    # The citizen is in the caseworker's own team: the message says where to look.
+    own = "This CPR number is registered already. Find the citizen's case in the caseload."
+    assert response.context["form"].errors["cpr"] == [own]
     assert Citizen.objects.count() == 1
     assert Case.objects.count() == 1
 
@@ -218,8 +217,17 @@ def test_same_cpr_in_another_team_is_refused_too(
         reverse("integration:case_create"), _create_post(team_b, caseworker_b, "7101904000")
     )
     assert response.status_code == 200
-    assert "cpr" in response.context["form"].errors
+    # The refusal names no team and confirms nothing beyond what preventing a
+    # duplicate must: the caseworker is sent to an administrator.
+    [message] = response.context["form"].errors["cpr"]
+    assert "administrator to transfer" in message
+    assert "Team A" not in response.content.decode()
     assert Citizen.objects.count() == 1
+    # The look-up is a CPR search in the access log, under the masked number.
+    citizen = Citizen.objects.get()
+    row = AccessLog.objects.get(user=caseworker_b, action=AccessAction.SEARCH)
+    assert (row.citizen_id, row.search_term) == (citizen.pk, "710190-xxxx")
+    assert "7101904000" not in str(list(AccessLog.objects.values_list()))
 
 
 @pytest.mark.django_db
