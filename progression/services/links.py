@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration import services as case_services
-from integration.models import User
+from integration.models import CaseStatus, User
 from progression.models import (
     CitizenLink,
     Rater,
@@ -55,7 +55,9 @@ def citizen_link_create(*, actor: User, round_: Round, language: str) -> tuple[C
 def citizen_link_get(token: str) -> CitizenLink:
     """The usable link for a token, or LinkNotUsable saying why not."""
     link = (
-        CitizenLink.objects.select_related("round", "round__questionnaire")
+        CitizenLink.objects.select_related(
+            "round", "round__questionnaire", "round__case", "round__case__citizen"
+        )
         .filter(token_hash=_hash(token))
         .first()
     )
@@ -63,7 +65,11 @@ def citizen_link_get(token: str) -> CitizenLink:
         raise LinkNotUsable("unknown")
     if link.used_at is not None:
         raise LinkNotUsable("used", link.language)
-    if link.expires_at <= timezone.now():
+    case = link.round.case
+    # A closed or anonymised case takes no answers. The citizen is told the
+    # link has expired, which is true for them and says nothing of the case.
+    ended = case.status != CaseStatus.OPEN or case.citizen.anonymised_on is not None
+    if ended or link.expires_at <= timezone.now():
         raise LinkNotUsable("expired", link.language)
     return link
 

@@ -376,3 +376,33 @@ def test_every_language_has_every_citizen_string():
     for code, texts in TEXTS.items():
         assert set(texts) == set(KEYS), code
         assert all(value.strip() for value in texts.values()), code
+
+
+@pytest.mark.parametrize("how", ["closed", "anonymised"])
+def test_a_link_on_a_closed_or_anonymised_case_writes_nothing(
+    how, client_as, make_link, round_, caseworker_a
+):
+    from integration import services as case_services
+    from integration.models import Citizen
+
+    token = make_link("da")
+    case = round_.case
+    if how == "closed":
+        case_services.case_transition(
+            actor=caseworker_a,
+            case=case,
+            version=case.version,
+            to_status="closed",
+            on=timezone.localdate(),
+            reason="moved_away",
+        )
+    else:
+        Citizen.objects.filter(pk=case.citizen_id).update(anonymised_on=timezone.localdate())
+    client = client_as()
+    response = client.get(_form_url(token))
+    assert response.status_code == 410
+    # The citizen is told the link has expired; the case's state is not named.
+    assert TEXTS["da"]["expired_title"] in response.content.decode()
+    assert client.post(_form_url(token), _answers()).status_code == 410
+    assert not _citizen_measurements(round_).exists()
+    assert CitizenLink.objects.get(round=round_).used_at is None
