@@ -8,11 +8,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.i18n import set_language as django_set_language
 
+from accounts import throttle
 from accounts.roles import Role
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if throttle.blocked(request):
+            return render(request, "registration/throttled.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        throttle.count_failure(self.request)
+        return super().form_invalid(form)
 
 
 def set_language(request: HttpRequest) -> HttpResponse:

@@ -75,7 +75,7 @@ class AppUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (_("Team or organisation"), {"fields": ["team", "provider_organisation"]}),
     ]
-    actions = ["send_password_reset"]
+    actions = ["send_password_reset", "unlock_sign_in"]
 
     def _above_administrator(self, request, obj) -> bool:
         """A user the signed-in non-superuser may look at but not change."""
@@ -172,6 +172,14 @@ class AppUserAdmin(UserAdmin):
                 )
                 continue
             self._send_reset(request, user)
+
+    @admin.action(description=_("Unlock sign-in"), permissions=["change"])
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            if self._above_administrator(request, user):
+                continue
+            if account_changes.sign_in_unlock(actor=request.user, user=user):
+                self.message_user(request, _("%s can sign in again.") % user.get_username())
 
 
 admin.site.unregister(Group)

@@ -28,6 +28,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: no dashboard figures, no sign-in counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def team_a(db):
     return TeamFactory(name="Team A")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sites.shortcuts import get_current_site
@@ -127,3 +128,15 @@ def password_reset_send(*, actor: User, user: User, request: HttpRequest) -> boo
         what=_fit(f"account {user.get_username()}: password reset link sent"),
     )
     return True
+
+
+def sign_in_unlock(*, actor: User, user: User) -> int:
+    """Forget ``user``'s failed sign-ins at every address; the count of them."""
+    forgotten = axes_reset(username=user.get_username())
+    if forgotten:
+        access_log_write(
+            user=actor,
+            action=AccessAction.CHANGE,
+            what=_fit(f"account {user.get_username()}: sign-in unlocked ({forgotten} failures)"),
+        )
+    return forgotten

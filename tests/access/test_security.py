@@ -112,6 +112,55 @@ def test_five_failures_lock_the_username_even_for_the_right_password(two_casewor
 
 
 @pytest.mark.django_db
+def test_a_stranger_elsewhere_cannot_lock_the_username_out(two_caseworkers, administrator):
+    # The probe locked the administrator out for 24 hours from any address.
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(6):
+        _login(attacker, "admin", "guess")
+    assert _login(attacker, "admin", PASSWORD).status_code == 429
+    at_the_office = Client(REMOTE_ADDR="10.0.0.5")
+    assert _login(at_the_office, "admin", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_one_address_trying_many_usernames_is_stopped(two_caseworkers, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SIGNIN_IP_FAILURE_LIMIT = 8
+    attacker = Client(REMOTE_ADDR="203.0.113.10")
+    for n in range(8):
+        assert _login(attacker, f"user{n}", "guess").status_code == 200
+    # Even the right password of a real user: the address is stopped.
+    refused = _login(attacker, "jonas", PASSWORD)
+    assert refused.status_code == 429
+    assert not _signed_in(attacker)
+    # Another address is not.
+    assert _login(Client(REMOTE_ADDR="10.0.0.6"), "jonas", PASSWORD).status_code == 302
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_an_administrator_unlocks_a_locked_username(two_caseworkers, administrator, client_as):
+    from integration.models import AccessLog
+
+    client = Client()
+    for _ in range(5):
+        _login(client, "kirsten", "wrong-password-1")
+    assert _login(client, "kirsten", PASSWORD).status_code == 429
+    kirsten = two_caseworkers[0]
+    answer = client_as(administrator).post(
+        reverse("admin:integration_user_changelist"),
+        {"action": "unlock_sign_in", "_selected_action": [kirsten.pk]},
+    )
+    assert answer.status_code == 302
+    assert _login(client, "kirsten", PASSWORD).status_code == 302
+    assert AccessLog.objects.filter(
+        user=administrator, what__startswith="account kirsten: sign-in unlocked"
+    ).exists()
+
+
+@pytest.mark.django_db
 def test_locked_out_page_says_so(two_caseworkers):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     for _ in range(5):
