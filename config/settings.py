@@ -343,6 +343,8 @@ CITIZEN_LINK_DAYS = env_int("CITIZEN_LINK_DAYS", 14)
 # prescribed for logs of personal data.
 CASE_RETENTION_DAYS = env_int("CASE_RETENTION_DAYS", 5 * 365 + 2)
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 180)
+# A checked import file waits this long for its confirmation, then it is gone.
+PENDING_UPLOAD_SECONDS = env_int("PENDING_UPLOAD_SECONDS", 3600)
 if CASE_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("CASE_RETENTION_DAYS must be 1 or more")
 if ACCESS_LOG_RETENTION_DAYS < 1:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from django.apps import apps as global_apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -188,7 +189,7 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionResult:
     Each case is anonymised in its own transaction: a run that stops halfway
     leaves whole cases, and the next run carries on where it stopped.
     """
-    from integration.services import access_log_write
+    from integration.services import access_log_write, pending_uploads_expire
 
     now = now or timezone.now()
     case_cutoff, log_cutoff = _cutoffs(now)
@@ -198,13 +199,16 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionResult:
         blanked += case_anonymise(case=case, today=today)
         anonymised += 1
     deleted = access_log_expire(before=log_cutoff)
+    uploads = pending_uploads_expire(now=now)
+    # Sessions past their age may still hold what a page once kept there.
+    call_command("clearsessions")
     access_log_write(
         user=None,
         action=AccessAction.CHANGE,
         what=(
             f"retention: {anonymised} cases closed before {case_cutoff.isoformat()} "
             f"anonymised, {deleted} access-log rows before {log_cutoff.date().isoformat()} "
-            f"deleted, {blanked} search terms blanked"
+            f"deleted, {blanked} search terms blanked, {uploads} waiting uploads deleted"
         ),
     )
     return RetentionResult(

@@ -1,4 +1,4 @@
-from .audit import AccessAction, AccessLog, AppendOnlyError
+from .audit import AccessAction, AccessLog, AppendOnlyError, PendingUpload
 from .case import (
     ALLOWED_TRANSITIONS,
     Case,
@@ -38,6 +38,7 @@ __all__ = [
     "EMPLOYED_OR_SELF_SUPPORTING",
     "FACT_MODELS",
     "AccessAction",
+    "PendingUpload",
     "AccessLog",
     "AppendOnlyError",
     "Case",

@@ -5,6 +5,9 @@ or service offers either; only the retention command (``apply_retention``)
 removes rows past their retention period.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,3 +85,26 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The access log cannot be deleted from.")
+
+
+class PendingUpload(models.Model):
+    """A checked file waiting for its uploader to confirm the import.
+
+    It lives here, not in the session: the session is signed, not encrypted,
+    is rewritten on every request, and outlives retention. A pending upload is
+    deleted on confirm, on a new upload, and by ``apply_retention`` once it is
+    older than ``PENDING_UPLOAD_SECONDS``; an older one is never read.
+    """
+
+    key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=40)
+    meta = models.JSONField(default=dict)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.purpose} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

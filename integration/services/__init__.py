@@ -31,9 +31,19 @@ from integration.services.cases import (
     households_get_or_create,
 )
 from integration.services.facts import fact_save, provider_organisation_save
+from integration.services.pending_uploads import (
+    pending_upload_drop,
+    pending_upload_put,
+    pending_upload_take,
+    pending_uploads_expire,
+)
 from integration.services.versions import ConcurrentEditError
 
 __all__ = [
+    "pending_upload_drop",
+    "pending_upload_put",
+    "pending_upload_take",
+    "pending_uploads_expire",
     "CITIZEN_EDITABLE",
     "SYSTEM_USERNAME",
     "ConcurrentEditError",

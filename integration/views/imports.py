@@ -1,7 +1,8 @@
 """Upload pages for the citizen and employment imports.
 
-The upload is checked and previewed; the text waits in the session until the
-administrator confirms, and the confirm runs the whole import again from it.
+The upload is checked and previewed; the text waits server-side (an hour at
+most; the session holds only its key) until the administrator confirms, and
+the confirm runs the whole import again from it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.csvimport import ImportReport, decode
-from integration import imports, selectors
+from integration import imports, selectors, services
 from integration.forms import ImportUploadForm
 
 SESSION_KEY = "integration_pending_import"
+PURPOSE = "case import"
 
 
 def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
@@ -38,6 +40,7 @@ def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
 def import_upload(request: HttpRequest) -> HttpResponse:
     # A new upload, or coming back to this page, drops any file left waiting.
     request.session.pop(SESSION_KEY, None)
+    services.pending_upload_drop(user=request.user, purpose=PURPOSE)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -49,12 +52,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             kind, raw, filename=filename, user=request.user, default_team=team, commit=False
         )
         if report.ok:
-            request.session[SESSION_KEY] = {
-                "kind": kind,
-                "filename": filename,
-                "team_id": team.pk if team else None,
-                "text": decode(raw),
-            }
+            meta = {"kind": kind, "filename": filename, "team_id": team.pk if team else None}
+            request.session[SESSION_KEY] = services.pending_upload_put(
+                user=request.user, purpose=PURPOSE, meta=meta, text=decode(raw)
+            )
         return _render_report(request, report)
     return render(request, "integration/import_upload.html", {"form": form})
 
@@ -63,14 +64,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @permission_required("integration.import_data", raise_exception=True)
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    pending = request.session.pop(SESSION_KEY, None)
-    if not pending:
+    taken = services.pending_upload_take(
+        user=request.user, purpose=PURPOSE, key=request.session.pop(SESSION_KEY, None)
+    )
+    if taken is None:
         messages.error(request, _("There is no checked file waiting; upload it again."))
         return redirect("integration:import_upload")
+    pending, text = taken
     team = selectors.team_by_pk(pending["team_id"])
     report = imports.run_import(
         pending["kind"],
-        pending["text"],
+        text,
         filename=pending["filename"],
         user=request.user,
         default_team=team,

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from common import cpr, csvimport
 from integration import imports
@@ -21,9 +21,10 @@ from integration.models import (
     EmploymentSource,
     EmploymentSpell,
     Household,
+    PendingUpload,
 )
 from integration.views.imports import SESSION_KEY
-from tests.factories import make_case, replacement_cpr
+from tests.factories import UserFactory, make_case, replacement_cpr
 
 HEADER = "cpr,first_name,last_name,nationality,residence_basis,arrival_date,team,household"
 
@@ -473,7 +474,12 @@ def test_admin_previews_then_confirms_an_upload(
     assert response.context["report"].created == 3
     assert response.context["can_confirm"]
     assert Citizen.objects.count() == 0
-    assert client.session[SESSION_KEY]["filename"] == "c.csv"
+    # The file waits server-side: the session holds only its key, no CPR number.
+    waiting = PendingUpload.objects.get(user=administrator)
+    assert client.session[SESSION_KEY] == str(waiting.key)
+    assert waiting.meta["filename"] == "c.csv"
+    session_text = str(dict(client.session))
+    assert not any(number in session_text for number in numbers)
 
     response = client.post(reverse("integration:import_confirm"))
 
@@ -481,6 +487,7 @@ def test_admin_previews_then_confirms_an_upload(
     assert response.context["report"].written
     assert Citizen.objects.count() == 3
     assert SESSION_KEY not in client.session
+    assert not PendingUpload.objects.exists()
     assert set(
         AccessLog.objects.filter(action=AccessAction.IMPORT, user=administrator).values_list(
             "citizen__cpr", flat=True
@@ -767,3 +774,39 @@ def test_a_large_file_is_written_in_few_statements_with_every_record(team_a):
     # SQLite takes at most 999 values a statement, so some 70 statements there
     # and a dozen on PostgreSQL: far from one per row.
     assert len(ctx.captured_queries) < 120
+
+
+@pytest.mark.django_db
+def test_a_waiting_file_older_than_an_hour_is_not_imported_and_retention_deletes_it(
+    client_for, administrator, three_citizens, team_a, team_b
+):
+    from integration.retention import retention_apply
+
+    _numbers, text = three_citizens
+    client = client_for(administrator)
+    _upload(client, text, team=team_a)
+    assert PendingUpload.objects.count() == 1
+    PendingUpload.objects.update(created_at=timezone.now() - dt.timedelta(minutes=61))
+    response = client.post(reverse("integration:import_confirm"))
+    assert response.status_code == 302
+    assert Citizen.objects.count() == 0
+    _upload(client, text, team=team_a)
+    assert PendingUpload.objects.count() == 1
+    PendingUpload.objects.update(created_at=timezone.now() - dt.timedelta(minutes=61))
+    retention_apply()
+    assert not PendingUpload.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_users_key_takes_nothing(client_for, administrator, three_citizens, team_a, team_b):
+    _numbers, text = three_citizens
+    _upload(client_for(administrator), text, team=team_a)
+    key = str(PendingUpload.objects.get().key)
+    other = UserFactory(username="admin_two", role="administrator")
+    client = client_for(other)
+    session = client.session
+    session[SESSION_KEY] = key
+    session.save()
+    assert client.post(reverse("integration:import_confirm")).status_code == 302
+    assert Citizen.objects.count() == 0
+    assert PendingUpload.objects.filter(user=administrator).exists()

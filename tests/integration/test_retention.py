@@ -453,3 +453,44 @@ def test_command_prints_counts_logs_once_and_a_second_run_changes_nothing(old_ca
     assert "Anonymised 0 cases" in run()
     assert snapshot() == after_first
     assert AccessLog.objects.count() == logged + 2  # each run says it ran
+
+
+def sessions_containing(*needles: str) -> int:
+    """Sessions whose data, decoded, holds a needle (the table keeps it encoded)."""
+    from django.contrib.sessions.models import Session
+
+    texts = [str(s.get_decoded()).lower() for s in Session.objects.all()]
+    return sum(1 for t in texts if any(n.lower() in t for n in needles))
+
+
+@pytest.mark.django_db
+def test_a_preview_made_long_ago_leaves_no_name_or_cpr_number_behind(
+    old_case, administrator, client_as, team_a
+):
+    from django.contrib.sessions.models import Session
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from integration.models import PendingUpload
+
+    # An administrator checked a file naming the citizen and never confirmed it.
+    header = "cpr,first_name,last_name,nationality,residence_basis,arrival_date,team,household"
+    row = f"{OLD_CPR},{FIRST},{LAST},SY,refugee,2019-01-10,,"
+    client = client_as(administrator)
+    client.post(
+        reverse("integration:import_upload"),
+        {
+            "kind": "citizens",
+            "team": team_a.pk,
+            "file": SimpleUploadedFile("c.csv", f"{header}\n{row}\n".encode(), "text/csv"),
+        },
+    )
+    needles = [OLD_CPR, LAST, FIRST]
+    assert sessions_containing(*needles) + PendingUpload.objects.count() >= 1
+    # Hours pass: the session has expired, the waiting file is past its hour.
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(hours=1))
+    PendingUpload.objects.update(created_at=timezone.now() - dt.timedelta(hours=2))
+
+    retention.retention_apply()
+
+    assert sessions_containing(*needles) == 0
+    assert tables_containing(*needles) == set()

@@ -1,0 +1,45 @@
+"""Checked files waiting for confirmation, kept in the database for an hour at most.
+
+The session holds only the key. A user takes back only their own upload, for
+the purpose it was made for, once: taking it deletes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from integration.models import PendingUpload, User
+
+
+def _oldest_allowed(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()) - dt.timedelta(seconds=settings.PENDING_UPLOAD_SECONDS)
+
+
+def pending_upload_put(*, user: User, purpose: str, meta: dict, text: str) -> str:
+    """Keep ``text`` for ``user``; drops the user's earlier upload for the purpose."""
+    PendingUpload.objects.filter(user=user, purpose=purpose).delete()
+    upload = PendingUpload.objects.create(user=user, purpose=purpose, meta=meta, text=text)
+    return str(upload.key)
+
+
+def pending_upload_take(*, user: User, purpose: str, key: str | None) -> tuple[dict, str] | None:
+    """The meta and text of the user's waiting upload, deleted as it is taken."""
+    if not key:
+        return None
+    found = PendingUpload.objects.filter(
+        key=key, user=user, purpose=purpose, created_at__gte=_oldest_allowed()
+    ).first()
+    PendingUpload.objects.filter(user=user, purpose=purpose).delete()
+    return (found.meta, found.text) if found else None
+
+
+def pending_upload_drop(*, user: User, purpose: str) -> None:
+    PendingUpload.objects.filter(user=user, purpose=purpose).delete()
+
+
+def pending_uploads_expire(*, now: dt.datetime | None = None) -> int:
+    """Delete every upload past its hour; ``apply_retention`` calls this."""
+    return PendingUpload.objects.filter(created_at__lt=_oldest_allowed(now)).delete()[0]
