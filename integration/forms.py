@@ -345,3 +345,31 @@ class ImportUploadForm(forms.Form):
         required=False,
         help_text=_("Citizens: new cases go to this team when the file's team column is empty."),
     )
+
+
+DB_INTEGER_MAX = 2**31 - 1
+
+
+class CaseloadFilterForm(forms.Form):
+    """The caseload's query string: a value the page does not offer is a bad request."""
+
+    q = forms.CharField(required=False, max_length=100)
+    scope = forms.ChoiceField(
+        required=False, choices=[("", ""), ("mine", "mine"), ("team", "team"), ("all", "all")]
+    )
+    team = forms.IntegerField(required=False, min_value=1, max_value=DB_INTEGER_MAX)
+    status = forms.ChoiceField(required=False, choices=[("", ""), *models.CaseStatus.choices])
+    basis = forms.ChoiceField(required=False, choices=[("", ""), *models.ResidenceBasis.choices])
+    step = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", ""), *((str(v), label) for v, label in models.LadderStep.choices)],
+    )
+    overdue = forms.ChoiceField(required=False, choices=[("", ""), ("1", "1"), ("0", "0")])
+    sort = forms.ChoiceField(required=False, choices=[])
+    page = forms.IntegerField(required=False, min_value=1, max_value=DB_INTEGER_MAX)
+
+    def __init__(self, *args, sorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = [("", ""), *((key, key) for key in sorts)]

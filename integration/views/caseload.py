@@ -5,19 +5,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Page, Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from accounts.roles import Role
 from common import cpr
 from integration import deadlines, selectors, services
+from integration.forms import CaseloadFilterForm
 from integration.models import (
     AccessAction,
     Case,
@@ -97,34 +101,24 @@ def _case_row(case: Case, today: dt.date) -> CaseRow:
     )
 
 
-def _choice(value: str, allowed, default: str) -> str:
-    return value if value in allowed else default
-
-
-def _step_from(raw: str) -> int | None:
-    try:
-        step = int(raw or 0) or None
-    except ValueError:
+def _filters_from(user, data) -> selectors.CaseloadFilters | None:
+    """The filters of a query (GET) or a search (POST); None when a value is bad."""
+    form = CaseloadFilterForm(data, sorts=selectors.CASELOAD_SORTS)
+    if not form.is_valid():
         return None
-    return step if step in LadderStep.values else None
-
-
-def _filters_from(request: HttpRequest) -> selectors.CaseloadFilters:
-    g = request.GET
-    user = request.user
+    d = form.cleaned_data
     default_scope = "mine" if user.role == Role.CASEWORKER else "all"
-    team_id = None
-    if selectors.can_see_all_cases(user) and g.get("team", "").isdigit():
-        team_id = int(g["team"])
+    # A missing status means open cases; an empty one, every case.
+    status = d["status"] if "status" in data else CaseStatus.OPEN
     return selectors.CaseloadFilters(
-        scope=_choice(g.get("scope", default_scope), {"mine", "team", "all"}, default_scope),
-        status=_choice(g.get("status", CaseStatus.OPEN), {*CaseStatus.values, ""}, CaseStatus.OPEN),
-        residence_basis=_choice(g.get("basis", ""), ResidenceBasis.values, ""),
-        ladder_step=_step_from(g.get("step")),
-        overdue=g.get("overdue") == "1",
-        query=g.get("q", "").strip()[:100],
-        team_id=team_id,
-        sort=_choice(g.get("sort", "urgency"), selectors.CASELOAD_SORTS, "urgency"),
+        scope=d["scope"] or default_scope,
+        status=status,
+        residence_basis=d["basis"],
+        ladder_step=d["step"],
+        overdue=d["overdue"] == "1",
+        query=d["q"].strip(),
+        team_id=d["team"] if selectors.can_see_all_cases(user) else None,
+        sort=d["sort"] or "urgency",
     )
 
 
@@ -155,10 +149,12 @@ def _log_shown(request: HttpRequest, cases: list[Case], filters, cpr_search: boo
         )
 
 
-def _render_caseload(request: HttpRequest, page: Page, rows: list[CaseRow], filters):
+def _render_caseload(
+    request: HttpRequest, page: Page, rows: list[CaseRow], filters, query_string: str
+) -> HttpResponse:
     user = request.user
-    query = request.GET.copy()
-    query.pop("page", None)
+    if filters.query and not cpr.looks_like_cpr(filters.query):
+        query_string = "&".join(filter(None, [query_string, urlencode({"q": filters.query})]))
     return render(
         request,
         "integration/caseload.html",
@@ -166,7 +162,8 @@ def _render_caseload(request: HttpRequest, page: Page, rows: list[CaseRow], filt
             "page": page,
             "rows": rows,
             "filters": filters,
-            "query_string": query.urlencode(),
+            "query_string": query_string,
+            "cpr_searched": cpr.masked(filters.query) if cpr.looks_like_cpr(filters.query) else "",
             "status_choices": CaseStatus.choices,
             "basis_choices": ResidenceBasis.choices,
             "step_choices": LadderStep.choices,
@@ -178,21 +175,43 @@ def _render_caseload(request: HttpRequest, page: Page, rows: list[CaseRow], filt
     )
 
 
+FILTER_FIELDS = ("q", "scope", "team", "status", "basis", "step", "overdue", "sort")
+
+
+def _query_of(data, *, without=()) -> str:
+    query = QueryDict(mutable=True)
+    for name in FILTER_FIELDS:
+        if name in data and name not in without:
+            query[name] = data[name]
+    return query.urlencode()
+
+
 @login_required
 @permission_required("integration.view_case", raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def caseload(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    filters = _filters_from(request)
+    """Filters travel in the address; a search by CPR number is posted, so the
+    number stays out of the address bar, the browser history and proxy logs."""
+    data = request.POST if request.method == "POST" else request.GET
+    filters = _filters_from(request.user, data)
+    if filters is None:
+        return render(request, "400.html", {"back_url": request.path}, status=400)
     cpr_search = cpr.looks_like_cpr(filters.query)
+    if cpr_search and request.method == "GET":
+        messages.info(request, _("Search for a CPR number with the search field."))
+        return redirect(f"{request.path}?{_query_of(data, without=['q'])}")
+    if request.method == "POST" and not cpr_search:
+        return redirect(f"{request.path}?{_query_of(data)}")
+    today = timezone.localdate()
     if cpr_search:
         # A full CPR number looks in every case the user may see, open or closed.
         scope = "all" if selectors.can_see_all_cases(request.user) else "team"
         filters = dataclasses.replace(filters, scope=scope, status="")
     qs = selectors.caseload(request.user, filters, today=today)
-    page = Paginator(qs, settings.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, settings.CASELOAD_PAGE_SIZE).get_page(data.get("page"))
     cases = list(page.object_list)
     _log_shown(request, cases, filters, cpr_search)
     if cpr_search and len(cases) == 1:
-        # Straight to the case, so the full number leaves the address bar.
         return redirect("integration:case_detail", case_uuid=cases[0].uuid)
-    return _render_caseload(request, page, [_case_row(case, today) for case in cases], filters)
+    rows = [_case_row(case, today) for case in cases]
+    return _render_caseload(request, page, rows, filters, _query_of(data, without=["q"]))

@@ -69,7 +69,7 @@ def test_caseload_name_search_writes_a_search_row(client_for, caseworker_a, case
 @pytest.mark.django_db
 def test_caseload_cpr_search_stores_only_the_masked_number(client_for, caseworker_a, case):
     number = case.citizen.cpr
-    client_for(caseworker_a).get(
+    client_for(caseworker_a).post(
         reverse("integration:caseload"), {"q": f"{number[:6]}-{number[6:]}"}
     )
     row = AccessLog.objects.filter(user=caseworker_a).get()

@@ -417,7 +417,6 @@ def caseload_cases(case_a, team_a, caseworker_a):
             {"status": ""},
             ["Amal Haddad", "Hana Karimi", "Bilal Karimi", "Sara Nouri", "Dawit Tesfay"],
         ),
-        ({"status": "nonsense"}, ["Amal Haddad", "Hana Karimi", "Bilal Karimi", "Sara Nouri"]),
         ({"basis": "family_reunified"}, ["Bilal Karimi"]),
         ({"basis": "refugee"}, ["Amal Haddad", "Hana Karimi", "Sara Nouri"]),
         ({"step": "4"}, ["Amal Haddad"]),  # Hana's step 4 has ended
@@ -441,7 +440,7 @@ def test_search_by_full_cpr_goes_straight_to_the_case(
     term, caseload_cases, caseworker_a, client_as
 ):
     amal = Case.objects.get(citizen__first_name="Amal")
-    response = client_as(caseworker_a).get(reverse("integration:caseload"), {"q": term})
+    response = client_as(caseworker_a).post(reverse("integration:caseload"), {"q": term})
     assert response.status_code == 302
     assert response.url == reverse("integration:case_detail", args=[amal.uuid])
     logged = AccessLog.objects.get(action="search")
@@ -462,7 +461,7 @@ def test_the_caseload_order_above_rests_on_these_deadlines(caseload_cases):
 
 
 def test_search_by_full_cpr_logs_the_masked_term(caseload_cases, caseworker_a, client_as):
-    client_as(caseworker_a).get(reverse("integration:caseload"), {"q": "710190-4000"})
+    client_as(caseworker_a).post(reverse("integration:caseload"), {"q": "710190-4000"})
     entry = AccessLog.objects.get(action=AccessAction.SEARCH)
     assert entry.search_term == "710190-xxxx"
     assert entry.citizen.last_name == "Haddad"
@@ -488,9 +487,50 @@ def test_caseload_pages(caseload_cases, caseworker_a, client_as, settings):
         "Bilal Karimi",
         "Sara Nouri",
     ]
-    # Past the end shows the last page; nonsense shows the first.
+    # Past the end shows the last page; a page that is no number is a bad request.
     assert caseload_names(client.get(url, {"page": "99"})) == ["Bilal Karimi", "Sara Nouri"]
-    assert caseload_names(client.get(url, {"page": "x"})) == ["Amal Haddad", "Hana Karimi"]
+    assert client.get(url, {"page": "x"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "nonsense"},
+        {"scope": "everything"},
+        {"team": "99999999999999999999999", "scope": "all"},
+        {"team": "-1"},
+        {"step": "9"},
+        {"sort": "'; DROP TABLE"},
+        {"q": "x" * 101},
+        {"page": "0"},
+    ],
+)
+def test_a_bad_caseload_query_is_a_400_that_says_so(params, caseload_cases, manager, client_as):
+    response = client_as(manager, language="en").get(reverse("integration:caseload"), params)
+    assert response.status_code == 400
+    assert "does not know" in response.content.decode()
+
+
+def test_a_cpr_number_is_searched_by_post_and_never_kept_in_the_address(
+    caseload_cases, caseworker_a, client_as
+):
+    client = client_as(caseworker_a, language="en")
+    url = reverse("integration:caseload")
+    # No match: the answer comes on the post itself, the address stays /cases/.
+    missing = client.post(url, {"q": "010190-1234", "status": "open"})
+    assert missing.status_code == 200
+    assert "No case you may see has the CPR number 010190-xxxx" in missing.content.decode()
+    assert all(
+        "1234" not in href for href in re.findall(r'href="([^"]*)"', missing.content.decode())
+    )
+    # A number typed into the address is not searched; the page drops it.
+    typed = client.get(url, {"q": "7101904000", "status": "open"})
+    assert typed.status_code == 302
+    assert "7101904000" not in typed["Location"] and "q=" not in typed["Location"]
+    # A name search posted goes on to the address with its filters.
+    by_name = client.post(url, {"q": "karimi", "status": "open"})
+    assert by_name.status_code == 302
+    assert by_name["Location"] == f"{url}?q=karimi&status=open"
 
 
 # --- query counts ------------------------------------------------------------------
