@@ -142,6 +142,13 @@ def benchmark_table() -> list[dict]:
     """Every benchmark value, for the list page."""
     return list(
         BenchmarkValue.objects.order_by("indicator", "source", "period", "municipality").values(
-            "indicator", "source", "municipality", "period", "value", "downloaded_on"
+            "indicator",
+            "source",
+            "municipality",
+            "role",
+            "period",
+            "period_kind",
+            "value",
+            "downloaded_on",
         )
     )
