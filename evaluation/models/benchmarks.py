@@ -67,6 +67,17 @@ class BenchmarkPeriodKind(models.TextChoices):
         raise ValueError(f"Not a stored benchmark period: {period!r}")
 
 
+def period_start(period: str) -> dt.date:
+    """The first day of a stored period."""
+    kind = BenchmarkPeriodKind.of(period)
+    year = int(period[:4])
+    if kind == BenchmarkPeriodKind.YEAR:
+        return dt.date(year, 1, 1)
+    if kind == BenchmarkPeriodKind.QUARTER:
+        return dt.date(year, 3 * int(period[-1]) - 2, 1)
+    return dt.date(year, int(period[5:7]), 1)
+
+
 def period_end(period: str) -> dt.date:
     """The last day of a stored period: a period has ended only once this day is reached."""
     kind = BenchmarkPeriodKind.of(period)
