@@ -255,3 +255,53 @@ def test_every_service_review_table_has_a_source_line():
     assert "e-indkomst), hentet 15-01-2019" in text
     assert "trivselsmåling i folkeskolen, hentet 20-01-2019" in text
     assert "DREAM" not in text
+
+
+# --- the demo's benchmarks move with the calendar ------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("today", "last_year", "months"),
+    [
+        (dt.date(2026, 12, 5), 2025, ("2025-12", "2026-11")),
+        (dt.date(2026, 1, 10), 2025, ("2025-01", "2025-12")),
+        (dt.date(2025, 7, 1), 2024, ("2024-07", "2025-06")),
+    ],
+)
+def test_demo_benchmarks_reach_the_demo_s_last_month(settings, today, last_year, months):
+    from fixtures.demo.report_inputs import review_date, seed_report_inputs
+
+    settings.MUNICIPALITY_NAME = "Demo Kommune"
+    seed_report_inputs(today=today)
+    as_of = review_date(today)
+    figures = bf.benchmark_figures(None, as_of)
+    employment = figures["benchmark_employment"]
+    assert [b["period"] for b in employment] == [str(y) for y in range(2017, last_year + 1)]
+    roles = figures["benchmark_roles"]
+    assert roles["Demo Kommune"] == "own" and roles["Hele landet"] == "national"
+    assert sorted(n for n, r in roles.items() if r == "neighbour") == [
+        "Horsens",
+        "Ikast-Brande",
+        "Odder",
+        "Vejle",
+    ]
+    # Our own share is above the national one every year, as the demo's text says.
+    assert all(b["values"]["Demo Kommune"] > b["values"]["Hele landet"] for b in employment)
+    wellbeing = figures["wellbeing"]
+    assert wellbeing[-1]["period"] == str(last_year)
+    assert all(w["bilingual"] is not None and w["national_bilingual"] for w in wellbeing)
+    # National absence for each of the demo's last 12 months (the municipality's
+    # own months come from its cases), and national years to set our years against.
+    from evaluation.selectors import benchmark_rows
+
+    national_months = sorted(
+        b["period"]
+        for b in benchmark_rows(["danish_absence"])
+        if b["period_kind"] == "month" and b["period"] >= "2019"
+    )
+    assert (national_months[0], national_months[-1], len(national_months)) == (*months, 12)
+    national_years = sorted(
+        b["period"] for b in benchmark_rows(["danish_absence"]) if b["period_kind"] == "year"
+    )
+    assert national_years[-1] == str(last_year) and len(national_years) >= 3
