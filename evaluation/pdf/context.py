@@ -30,6 +30,7 @@ from evaluation.pdf.formatting import (
     da_date,
     da_moment,
     months_ago,
+    period_text,
 )
 from evaluation.pdf.marks import Marks, Shown
 from evaluation.pdf.tables import (
@@ -350,6 +351,9 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
     return out
 
 
+BENCHMARK_CHART_PERIODS = 3
+
+
 def _benchmark(figures: Mapping, marks: Marks) -> dict:
     municipalities = figures.get("benchmark_municipalities") or []
     bench = figures.get("benchmark_employment") or []
@@ -369,6 +373,16 @@ def _benchmark(figures: Mapping, marks: Marks) -> dict:
         ],
         "chart": None,
     }
+    # The figure draws the latest periods only, so that its bars stay
+    # readable; the table holds them all.
+    charted = bench[-BENCHMARK_CHART_PERIODS:]
+    if charted:
+        periods = "–".join(
+            dict.fromkeys([period_text(charted[0]["period"]), period_text(charted[-1]["period"])])
+        )
+        out["chart_caption"] = (
+            f"Figur 3.1. Andel i ordinær beskæftigelse, kommunerne og hele landet, {periods}"
+        )
     if bench and municipalities:
         svg = charts.grouped_bars_svg(
             municipalities,
@@ -377,7 +391,7 @@ def _benchmark(figures: Mapping, marks: Marks) -> dict:
                     str(b["period"]),
                     [external_value(b["values"].get(name)) for name in municipalities],
                 )
-                for b in bench
+                for b in charted
             ],
             missing_label="–",
             value_places=BENCHMARK_PLACES,
