@@ -2,10 +2,16 @@
 import_benchmark`` and the upload page share this one code path.
 
 One row is one published figure: ``municipality, period, indicator, value``
-(a Jobindsats.dk-style export). The file is read and checked with the citizen
-import's helpers: UTF-8 with or without a byte-order mark, comma or semicolon
-separated, every bad row reported with its line and column, and nothing
-written unless every row is right. A figure is matched on source, indicator,
+(a Jobindsats.dk-style export), optionally with ``role`` and ``period_kind``.
+Every figure is stored with its role (our own municipality, another one, or
+“Hele landet”), taken from the municipality's name, and its period kind
+(year, quarter or month), taken from the period's form; a ``role`` or
+``period_kind`` column, when the file has one, must agree with them.
+
+The file is read and checked with the citizen import's helpers: UTF-8 with
+or without a byte-order mark, comma or semicolon separated, every bad row
+reported with its line and column, and nothing written unless every row is
+right. A figure is matched on source, indicator,
 municipality and period: the same value is left alone, a new one replaces it.
 
 Also here: the year's expected arrivals (kvote), which an administrator sets.
@@ -15,9 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -32,11 +39,20 @@ from common.csvimport import (
     read_table,
     write_failed,
 )
-from evaluation.models import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
+from evaluation.models import (
+    ArrivalQuota,
+    BenchmarkIndicator,
+    BenchmarkPeriodKind,
+    BenchmarkRole,
+    BenchmarkSource,
+    BenchmarkValue,
+)
+from evaluation.models.benchmarks import NATIONAL_NAME
 from integration.models import User
 
 BENCHMARKS = "benchmarks"
 REQUIRED = ("municipality", "period", "indicator", "value")
+OPTIONAL = ("role", "period_kind")
 
 # The indicators each source publishes.
 SOURCE_INDICATORS: dict[str, tuple[str, ...]] = {
@@ -48,28 +64,43 @@ SOURCE_INDICATORS: dict[str, tuple[str, ...]] = {
     BenchmarkSource.DANISH_ABSENCE: (BenchmarkIndicator.DANISH_ABSENCE,),
 }
 
-NATIONAL = "Hele landet"
+NATIONAL = NATIONAL_NAME
 
 # 2018, 2018-12, 2018-1, 2018M12 (Jobindsats), 2018m01
 _PERIOD = re.compile(r"([0-9]{4})(?:(?:-|[Mm])([0-9]{1,2}))?")
+# 2018Q4, 2018K4 (Jobindsats in Danish), 2018-Q4, 2018-k4
+_QUARTER = re.compile(r"([0-9]{4})-?[QqKk]([0-9])")
 _VALUE = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 _FIRST_YEAR, _LAST_YEAR = 1990, 2100
 
 
-def normalise_period(text: str) -> str:
-    """ "2018" or "2018-12"; raises ValueError with a reason."""
-    m = _PERIOD.fullmatch(text.strip())
-    if not m:
-        raise ValueError(
-            _("Write the period as a year (2018) or a month (2018-12 or 2018M12), not “%(value)s”.")
-            % {"value": text[:40]}
-        )
-    year, month = int(m.group(1)), m.group(2)
+def _check_year(year: int) -> None:
     if not _FIRST_YEAR <= year <= _LAST_YEAR:
         raise ValueError(
             _("The year must be from %(first)s to %(last)s.")
             % {"first": _FIRST_YEAR, "last": _LAST_YEAR}
         )
+
+
+def normalise_period(text: str) -> str:
+    """ "2018", "2018-Q4" or "2018-12"; raises ValueError with a reason."""
+    quarter = _QUARTER.fullmatch(text.strip())
+    if quarter:
+        _check_year(int(quarter.group(1)))
+        if not 1 <= int(quarter.group(2)) <= 4:
+            raise ValueError(_("%(value)s is not a quarter that exists.") % {"value": text[:40]})
+        return f"{int(quarter.group(1)):04d}-Q{quarter.group(2)}"
+    m = _PERIOD.fullmatch(text.strip())
+    if not m:
+        raise ValueError(
+            _(
+                "Write the period as a year (2018), a quarter (2018Q4 or 2018K4) "
+                "or a month (2018-12 or 2018M12), not “%(value)s”."
+            )
+            % {"value": text[:40]}
+        )
+    year, month = int(m.group(1)), m.group(2)
+    _check_year(year)
     if month is None:
         return f"{year:04d}"
     if not 1 <= int(month) <= 12:
@@ -106,10 +137,55 @@ class _BenchmarkRow:
     period: str
     indicator: str
     value: Decimal
+    role: str
+    period_kind: str
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.indicator, self.municipality, self.period)
+
+
+@dataclass
+class BenchmarkImportReport(ImportReport):
+    """An import's report, with the file's series: one per municipality,
+    indicator and period kind, with the role the figures are stored with."""
+
+    series: list[dict] = field(default_factory=list)
+
+
+def _series(rows: list[_BenchmarkRow]) -> list[dict]:
+    """``{"municipality", "role", "indicator", "period_kind", "first", "last", "n"}``,
+    our own first and the national figure last, as the papers order them."""
+    by_key: dict[tuple[str, str, str], list[_BenchmarkRow]] = {}
+    for row in rows:
+        by_key.setdefault((row.municipality, row.indicator, row.period_kind), []).append(row)
+    order = {role: i for i, role in enumerate(BenchmarkRole.values)}
+    out = []
+    for (municipality, indicator, kind), members in by_key.items():
+        periods = sorted(r.period for r in members)
+        out.append(
+            {
+                "municipality": municipality,
+                "role": members[0].role,
+                "role_label": BenchmarkRole(members[0].role).label,
+                "indicator": indicator,
+                "period_kind": kind,
+                "period_kind_label": BenchmarkPeriodKind(kind).label,
+                "first": periods[0],
+                "last": periods[-1],
+                "n": len(periods),
+            }
+        )
+    kinds = {kind: i for i, kind in enumerate(BenchmarkPeriodKind.values)}
+    return sorted(
+        out,
+        key=lambda s: (
+            order[s["role"]],
+            s["municipality"].casefold(),
+            s["indicator"],
+            kinds[s["period_kind"]],
+        ),
+    )
 
 
 def _check_row(check: RowChecker, *, source: str) -> _BenchmarkRow | None:
@@ -141,9 +217,66 @@ def _check_row(check: RowChecker, *, source: str) -> _BenchmarkRow | None:
             value = parse_value(raw_value)
         except ValueError as exc:
             check.error("value", str(exc))
+    role = _checked_role(check, municipality)
+    period_kind = _checked_period_kind(check, period)
     if check.failed:
         return None
-    return _BenchmarkRow(check.line, municipality, period, indicator, value)
+    return _BenchmarkRow(check.line, municipality, period, indicator, value, role, period_kind)
+
+
+def _checked_role(check: RowChecker, municipality: str) -> str:
+    """The role the municipality's name gives; a ``role`` column must agree."""
+    if not municipality:
+        return ""
+    role = BenchmarkRole.of(municipality).value
+    stated = check.values.get("role", "").lower()
+    if not stated:
+        return role
+    if stated not in BenchmarkRole.values:
+        check.error(
+            "role",
+            _("Unknown role “%(value)s”; use one of: %(choices)s.")
+            % {"value": stated[:40], "choices": ", ".join(BenchmarkRole.values)},
+        )
+    elif stated != role:
+        check.error(
+            "role",
+            _(
+                "%(municipality)s is %(role)s, not %(stated)s: the national figure is "
+                "written “%(national)s” and our own is “%(own)s”."
+            )
+            % {
+                "municipality": municipality,
+                "role": role,
+                "stated": stated,
+                "national": NATIONAL_NAME,
+                "own": settings.MUNICIPALITY_NAME,
+            },
+        )
+    return role
+
+
+def _checked_period_kind(check: RowChecker, period: str) -> str:
+    """The kind the period's form gives; a ``period_kind`` column must agree."""
+    if not period:
+        return ""
+    kind = BenchmarkPeriodKind.of(period).value
+    stated = check.values.get("period_kind", "").lower()
+    if not stated:
+        return kind
+    if stated not in BenchmarkPeriodKind.values:
+        check.error(
+            "period_kind",
+            _("Unknown period kind “%(value)s”; use one of: %(choices)s.")
+            % {"value": stated[:40], "choices": ", ".join(BenchmarkPeriodKind.values)},
+        )
+    elif stated != kind:
+        check.error(
+            "period_kind",
+            _("%(period)s is a %(kind)s, not a %(stated)s.")
+            % {"period": period, "kind": kind, "stated": stated},
+        )
+    return kind
 
 
 def _checked_rows(table, report: ImportReport, *, source: str) -> list[_BenchmarkRow]:
@@ -200,13 +333,16 @@ def _changes(
                     indicator=row.indicator,
                     municipality=row.municipality,
                     period=row.period,
+                    role=row.role,
+                    period_kind=row.period_kind,
                     value=row.value,
                     downloaded_on=downloaded_on,
                     imported_by=user,
                 )
             )
-        elif stored.value != row.value:
+        elif (stored.value, stored.role) != (row.value, row.role):
             stored.value = row.value
+            stored.role = row.role
             stored.downloaded_on = downloaded_on
             stored.imported_by = user
             updates.append(stored)
@@ -227,7 +363,7 @@ def _write(
                 value.full_clean(validate_unique=False, validate_constraints=False)
             BenchmarkValue.objects.bulk_create(creates)
             BenchmarkValue.objects.bulk_update(
-                updates, fields=["value", "downloaded_on", "imported_by"]
+                updates, fields=["value", "role", "downloaded_on", "imported_by"]
             )
     except (ValidationError, DatabaseError) as exc:
         return write_failed(report, exc, None)
@@ -243,7 +379,7 @@ def import_benchmarks(
     filename: str = "",
     user: User | None = None,
     commit: bool = True,
-) -> ImportReport:
+) -> BenchmarkImportReport:
     """Create or update the benchmark figures of a CSV file from ``source``.
 
     With ``commit=False`` the file is only checked and the report counts what
@@ -253,7 +389,7 @@ def import_benchmarks(
     """
     if source not in SOURCE_INDICATORS:
         raise ValueError(f"Unknown benchmark source: {source!r}")
-    report = ImportReport(kind=BENCHMARKS, filename=filename)
+    report = BenchmarkImportReport(kind=BENCHMARKS, filename=filename)
     if downloaded_on > timezone.localdate():
         report.errors.append(
             RowError(None, "downloaded_on", _("The download date cannot be in the future."))
@@ -264,7 +400,7 @@ def import_benchmarks(
     except ImportFileError as exc:
         report.errors.append(exc.error)
         return report
-    table = read_table(text, required=REQUIRED, optional=(), errors=report.errors)
+    table = read_table(text, required=REQUIRED, optional=OPTIONAL, errors=report.errors)
     if table is None:
         return report
     report.rows = len(table.rows)
@@ -272,6 +408,7 @@ def import_benchmarks(
     if not report.ok:
         report.errors.sort(key=lambda e: e.line or 0)
         return report
+    report.series = _series(rows)
     creates, updates = _changes(rows, report, source=source, downloaded_on=downloaded_on, user=user)
     if not commit:
         return report

@@ -44,19 +44,35 @@ The service review's::
       "cohorts": [{"year", "persons", "share_6m", "share_12m", "share_as_of",
                    "count_as_of", "employed_6m", "employed_12m"}, ...],  # share None = "#"
       "benchmark_employment": [{"period": "2018", "values": {"Hedensted": 35.0, ...}}, ...],
-      "benchmark_municipalities": ["Demo Kommune", "Odder", ..., "Hele landet"],
-      "wellbeing": [{"period", "bilingual": float | None, "danish": float | None}, ...],
+      "benchmark_municipalities": ["Demo Kommune", "Odder", ..., "Hele landet"],  # own first
+      "benchmark_roles": {"Demo Kommune": "own", "Odder": "neighbour",
+                          "Hele landet": "national"},
+      "benchmark_employment_downloaded": "2026-11-01" | None,  # latest of the rows shown
+      "wellbeing": [{"period", "bilingual": float | None, "danish": float | None,  # our own
+                     "national_bilingual": float | None, "national_danish": float | None},
+                    ...],  # another municipality's rows are never shown
+      "wellbeing_downloaded": "2026-11-01" | None,
       "repatriations": [{"year", "country", "name", "households", "adults", "children"}, ...],
       "progression": {"from", "to", "caseworker_measurements", "caseworker_index_mean",
                       "citizen_self_assessment_mean", "caseworker_item_means": {"1": x, ...},
                       "highest_item", "lowest_item", "item_labels": {"1": str, ...},
                       "trend": [...as in monthly...]},
       "danish_absence": [{"period": "2026-10", "municipality": float | None,
-                          "national": float | None}, ...],
+                          "municipality_n": n, "national": float | None},
+                         ...],  # the municipality's months of the last 12, each beside
+                                # the national figure of the same month (None: none)
+      "danish_absence_periods": [{"period": "2025" | "2025-Q4", "period_kind": "year",
+                                  "municipality": float | None, "municipality_n": n,
+                                  "national": float}, ...],  # national quarters and years
+                                  # beside the municipality's mean of the same months
+      "danish_absence_downloaded": "2026-11-01" | None,  # of the national months shown
+      "danish_absence_periods_downloaded": "2026-11-01" | None,  # of the quarters, years
       "narratives": {"section key": {"text": str, "status": "draft" | "final"}, ...},
     }
 
-Dates are ISO strings; shares are whole percentages rounded half up.
+Dates are ISO strings; shares are whole percentages rounded half up. The
+review's benchmark figures (``evaluation.benchmark_figures``) cover only
+periods that have ended by ``as_of``.
 """
 
 from __future__ import annotations
@@ -71,7 +87,7 @@ from django.utils.translation import gettext as _
 from common import dates
 from common.countries import country_name
 from evaluation import metrics, selectors
-from evaluation.models import BenchmarkIndicator
+from evaluation.benchmark_figures import benchmark_figures
 from evaluation.period import ReportPeriod
 from evaluation.reports import NARRATIVE_KEYS
 from integration import report_selectors as rs
@@ -395,50 +411,6 @@ def progression_figures(user: User | None, start: dt.date, end: dt.date) -> dict
     }
 
 
-def _benchmark_employment() -> dict:
-    periods: dict[str, dict] = {}
-    municipalities: list[str] = []
-    for b in selectors.benchmark_rows([BenchmarkIndicator.REFUGEES_ORDINARY_EMPLOYMENT]):
-        periods.setdefault(b["period"], {})[b["municipality"]] = float(b["value"])
-        if b["municipality"] not in municipalities:
-            municipalities.append(b["municipality"])
-    return {
-        "benchmark_employment": [{"period": p, "values": periods[p]} for p in sorted(periods)],
-        "benchmark_municipalities": municipalities,
-    }
-
-
-def _wellbeing() -> list[dict]:
-    by_period: dict[str, dict] = {}
-    indicators = [BenchmarkIndicator.WELLBEING_BILINGUAL, BenchmarkIndicator.WELLBEING_DANISH]
-    for b in selectors.benchmark_rows(indicators):
-        key = "bilingual" if b["indicator"] == BenchmarkIndicator.WELLBEING_BILINGUAL else "danish"
-        by_period.setdefault(
-            b["period"], {"period": b["period"], "bilingual": None, "danish": None}
-        )[key] = float(b["value"])
-    return [by_period[p] for p in sorted(by_period)]
-
-
-def _danish_absence(user: User | None, as_of: dt.date) -> list[dict]:
-    """The municipality's absence month by month beside the national figure."""
-    national = {
-        b["period"]: float(b["value"])
-        for b in selectors.benchmark_rows([BenchmarkIndicator.DANISH_ABSENCE])
-    }
-    own_rows = rs.danish_absence_by_month(user, dates.add_months(as_of.replace(day=1), -11), as_of)
-    own = {r["month"].strftime("%Y-%m"): metrics.mean_or_none(r["mean"]) for r in own_rows}
-    own_n = {r["month"].strftime("%Y-%m"): r["n"] for r in own_rows}
-    return [
-        {
-            "period": p,
-            "municipality": own.get(p),
-            "municipality_n": own_n.get(p, 0),
-            "national": national.get(p),
-        }
-        for p in sorted(set(own) | {p for p in national if len(p) == 7})
-    ]
-
-
 def service_review_figures(
     period: ReportPeriod, *, user: User | None = None, progression_from: dt.date | None = None
 ) -> dict:
@@ -449,8 +421,7 @@ def service_review_figures(
     return {
         **_heading(period),
         "cohorts": [row.as_dict() for row in cohort_rows(user, as_of)],
-        **_benchmark_employment(),
-        "wellbeing": _wellbeing(),
+        **benchmark_figures(user, as_of),
         "repatriations": [
             {
                 **r,
@@ -462,7 +433,6 @@ def service_review_figures(
         "progression": progression_figures(
             user, progression_from or REVIEW_PROGRESSION_FROM, as_of
         ),
-        "danish_absence": _danish_absence(user, as_of),
         "narratives": {
             key: narratives.get(key, {"text": "", "status": "draft"}) for key in NARRATIVE_KEYS
         },

@@ -132,9 +132,17 @@ def quotas() -> QuerySet[ArrivalQuota]:
 
 
 def benchmark_rows(indicators: Iterable[str]) -> QuerySet:
-    """The values of some indicators: ``period``, ``municipality``, ``indicator``, ``value``."""
+    """The values of some indicators: ``period``, ``period_kind``, ``municipality``,
+    ``role``, ``indicator``, ``value``, ``source`` and ``downloaded_on``."""
     return BenchmarkValue.objects.filter(indicator__in=list(indicators)).values(
-        "period", "municipality", "indicator", "value"
+        "period",
+        "period_kind",
+        "municipality",
+        "role",
+        "indicator",
+        "value",
+        "source",
+        "downloaded_on",
     )
 
 
@@ -142,6 +150,13 @@ def benchmark_table() -> list[dict]:
     """Every benchmark value, for the list page."""
     return list(
         BenchmarkValue.objects.order_by("indicator", "source", "period", "municipality").values(
-            "indicator", "source", "municipality", "period", "value", "downloaded_on"
+            "indicator",
+            "source",
+            "municipality",
+            "role",
+            "period",
+            "period_kind",
+            "value",
+            "downloaded_on",
         )
     )

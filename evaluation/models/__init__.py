@@ -1,9 +1,18 @@
-from .benchmarks import ArrivalQuota, BenchmarkIndicator, BenchmarkSource, BenchmarkValue
+from .benchmarks import (
+    ArrivalQuota,
+    BenchmarkIndicator,
+    BenchmarkPeriodKind,
+    BenchmarkRole,
+    BenchmarkSource,
+    BenchmarkValue,
+)
 from .reports import ReportArchive, ReportJob, ReportKind, ReportNarrative
 
 __all__ = [
     "ArrivalQuota",
     "BenchmarkIndicator",
+    "BenchmarkPeriodKind",
+    "BenchmarkRole",
     "BenchmarkSource",
     "BenchmarkValue",
     "ReportArchive",

@@ -1,8 +1,22 @@
 """Figures from outside the system: benchmarks and the year's expected arrivals."""
 
+import datetime as dt
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from common.dates import month_end
+
+# The stored form of each kind of period: 2018, 2018-Q4, 2018-12.
+PERIOD_PATTERNS = {
+    "year": r"[0-9]{4}",
+    "quarter": r"[0-9]{4}-Q[1-4]",
+    "month": r"[0-9]{4}-(0[1-9]|1[0-2])",
+}
+NATIONAL_NAME = "Hele landet"
 
 
 class BenchmarkSource(models.TextChoices):
@@ -21,6 +35,60 @@ class BenchmarkIndicator(models.TextChoices):
     DANISH_ABSENCE = "danish_absence", _("Absence from Danish education (%)")
 
 
+class BenchmarkRole(models.TextChoices):
+    """Whose figure it is, seen from the municipality that runs the system."""
+
+    OWN = "own", _("Own municipality")
+    NEIGHBOUR = "neighbour", _("Other municipality")
+    NATIONAL = "national", _("The whole country")
+
+    @classmethod
+    def of(cls, municipality: str) -> "BenchmarkRole":
+        """“Hele landet” is national, the configured municipality is our own,
+        any other name is another municipality's."""
+        if municipality == NATIONAL_NAME:
+            return cls.NATIONAL
+        if municipality == settings.MUNICIPALITY_NAME:
+            return cls.OWN
+        return cls.NEIGHBOUR
+
+
+class BenchmarkPeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+    @classmethod
+    def of(cls, period: str) -> "BenchmarkPeriodKind":
+        """The kind of a stored period (2018, 2018-Q4, 2018-12); raises ValueError."""
+        for kind, pattern in PERIOD_PATTERNS.items():
+            if re.fullmatch(pattern, period):
+                return cls(kind)
+        raise ValueError(f"Not a stored benchmark period: {period!r}")
+
+
+def period_start(period: str) -> dt.date:
+    """The first day of a stored period."""
+    kind = BenchmarkPeriodKind.of(period)
+    year = int(period[:4])
+    if kind == BenchmarkPeriodKind.YEAR:
+        return dt.date(year, 1, 1)
+    if kind == BenchmarkPeriodKind.QUARTER:
+        return dt.date(year, 3 * int(period[-1]) - 2, 1)
+    return dt.date(year, int(period[5:7]), 1)
+
+
+def period_end(period: str) -> dt.date:
+    """The last day of a stored period: a period has ended only once this day is reached."""
+    kind = BenchmarkPeriodKind.of(period)
+    year = int(period[:4])
+    if kind == BenchmarkPeriodKind.YEAR:
+        return dt.date(year, 12, 31)
+    if kind == BenchmarkPeriodKind.QUARTER:
+        return month_end(dt.date(year, 3 * int(period[-1]), 1))
+    return month_end(dt.date(year, int(period[5:7]), 1))
+
+
 class BenchmarkValue(models.Model):
     """One published figure: a municipality's (or the country's) value for a period."""
 
@@ -29,8 +97,12 @@ class BenchmarkValue(models.Model):
     municipality = models.CharField(
         _("municipality"), max_length=100, help_text=_("“Hele landet” for the national figure.")
     )
+    role = models.CharField(_("role"), max_length=10, choices=BenchmarkRole.choices)
     period = models.CharField(
-        _("period"), max_length=20, help_text=_("For example 2018 or 2018-12.")
+        _("period"), max_length=20, help_text=_("For example 2018, 2018-Q4 or 2018-12.")
+    )
+    period_kind = models.CharField(
+        _("period kind"), max_length=10, choices=BenchmarkPeriodKind.choices
     )
     value = models.DecimalField(_("value"), max_digits=9, decimal_places=2)
     downloaded_on = models.DateField(_("downloaded on"))
@@ -52,6 +124,19 @@ class BenchmarkValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.municipality} {self.period}: {self.value}"
+
+    def clean(self) -> None:
+        try:
+            kind = BenchmarkPeriodKind.of(self.period)
+        except ValueError:
+            raise ValidationError({"period": _("Not a year, quarter or month.")}) from None
+        if self.period_kind and kind != self.period_kind:
+            raise ValidationError(
+                {
+                    "period": _("%(period)s is not a %(kind)s.")
+                    % {"period": self.period, "kind": BenchmarkPeriodKind(self.period_kind).label}
+                }
+            )
 
 
 class ArrivalQuota(models.Model):

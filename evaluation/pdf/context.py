@@ -16,13 +16,19 @@ from django.conf import settings
 
 from evaluation import charts, disclosure
 from evaluation.figures import MONTHLY_TREND_MONTHS, REVIEW_TREND_MONTHS
+from evaluation.pdf import sources
+from evaluation.pdf.benchmark_context import (
+    danish_absence_context,
+    external_shown,
+    external_value,
+    wellbeing_context,
+)
 from evaluation.pdf.formatting import (
     BENCHMARK_PLACES,
     LADDER_STEPS_DA,
     MEAN_PLACES,
     da_date,
     da_moment,
-    decimal_da,
     months_ago,
     period_text,
 )
@@ -286,21 +292,11 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
         compliance=_compliance(figures, period, marks, cells),
     )
     ctx["footnotes"] = marks.footnotes()
+    ctx["sources"] = sources.monthly_sources(figures)
     return ctx
 
 
 # --- the service review ------------------------------------------------------------------
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)
-
-
-def _external(value, marks: Marks) -> Shown:
-    """A published figure from outside (Jobindsats, the wellbeing survey)."""
-    if value is None:
-        return marks.dash()
-    return Shown(decimal_da(value, BENCHMARK_PLACES))
 
 
 def _item_ref(number, labels: Mapping) -> dict | None:
@@ -355,6 +351,9 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
     return out
 
 
+BENCHMARK_CHART_PERIODS = 3
+
+
 def _benchmark(figures: Mapping, marks: Marks) -> dict:
     municipalities = figures.get("benchmark_municipalities") or []
     bench = figures.get("benchmark_employment") or []
@@ -363,19 +362,36 @@ def _benchmark(figures: Mapping, marks: Marks) -> dict:
         "rows": [
             {
                 "municipality": name,
-                "own": name == figures.get("municipality"),
-                "values": [_external(b["values"].get(name), marks) for b in bench],
+                # Archived figures from before roles were stored know only the name.
+                "own": (figures.get("benchmark_roles") or {}).get(
+                    name, "own" if name == figures.get("municipality") else ""
+                )
+                == "own",
+                "values": [external_shown(b["values"].get(name), marks) for b in bench],
             }
             for name in municipalities
         ],
         "chart": None,
     }
+    # The figure draws the latest periods only, so that its bars stay
+    # readable; the table holds them all.
+    charted = bench[-BENCHMARK_CHART_PERIODS:]
+    if charted:
+        periods = "–".join(
+            dict.fromkeys([period_text(charted[0]["period"]), period_text(charted[-1]["period"])])
+        )
+        out["chart_caption"] = (
+            f"Figur 3.1. Andel i ordinær beskæftigelse, kommunerne og hele landet, {periods}"
+        )
     if bench and municipalities:
         svg = charts.grouped_bars_svg(
             municipalities,
             [
-                (str(b["period"]), [_float(b["values"].get(name)) for name in municipalities])
-                for b in bench
+                (
+                    str(b["period"]),
+                    [external_value(b["values"].get(name)) for name in municipalities],
+                )
+                for b in charted
             ],
             missing_label="–",
             value_places=BENCHMARK_PLACES,
@@ -430,37 +446,6 @@ def _review_progression(figures: Mapping, marks: Marks) -> dict:
     }
 
 
-def _danish_absence(figures: Mapping, marks: Marks) -> dict:
-    absence = figures.get("danish_absence") or []
-    rows = []
-    own_series: list[float | None] = []
-    national_series: list[float | None] = []
-    for a in absence:
-        # The municipality's mean is of its own citizens' absence records:
-        # shown only when enough records stand behind it.
-        own = marks.mean(a.get("municipality"), a.get("municipality_n"), BENCHMARK_PLACES)
-        rows.append(
-            {
-                "period": period_text(a["period"]),
-                "municipality": own,
-                "national": _external(a.get("national"), marks),
-            }
-        )
-        own_series.append(None if own.missing else _float(a.get("municipality")))
-        national_series.append(_float(a.get("national")))
-    out = {"rows": rows, "chart": None}
-    if absence and any(v is not None for v in own_series + national_series):
-        top = max(v for v in own_series + national_series if v is not None)
-        svg = charts.trend_svg(
-            [period_text(a["period"]).replace(" ", "\n") for a in absence],
-            [(settings.MUNICIPALITY_NAME, own_series), ("Landsgennemsnit", national_series)],
-            y_label="Fravær (%)",
-            y_range=(0, max(top, 10) * 1.2),
-        )
-        out["chart"] = charts.data_uri(svg)
-    return out
-
-
 def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> dict:
     period = period_of(figures)
     marks = Marks(min_cell)
@@ -470,17 +455,11 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
         narratives={key: (narratives.get(key) or {}).get("text", "") for key in NARRATIVE_KEYS},
         cohorts=_cohorts(figures, marks, ctx["as_of"]),
         benchmark=_benchmark(figures, marks),
-        wellbeing=[
-            {
-                "period": w["period"],
-                "bilingual": _external(w.get("bilingual"), marks),
-                "danish": _external(w.get("danish"), marks),
-            }
-            for w in figures.get("wellbeing") or []
-        ],
+        wellbeing=wellbeing_context(figures, marks),
         repatriations=country_rows(figures.get("repatriations") or [], marks, with_year=True),
         progression=_review_progression(figures, marks),
-        danish_absence=_danish_absence(figures, marks),
+        danish_absence=danish_absence_context(figures, marks),
     )
     ctx["footnotes"] = marks.footnotes()
+    ctx["sources"] = sources.review_sources(figures)
     return ctx

@@ -55,9 +55,12 @@ def month_short(month: str) -> str:
 
 
 def period_text(period: str) -> str:
-    """A benchmark period: a month written short, a year as it is."""
+    """A benchmark period: a month written short, a quarter as ``4. kvt. 2018``,
+    a year as it is."""
     if re.fullmatch(r"\d{4}-\d{2}", str(period)):
         return month_short(period)
+    if re.fullmatch(r"\d{4}-Q[1-4]", str(period)):
+        return f"{period[-1]}. kvt. {period[:4]}"
     return str(period)
 
 

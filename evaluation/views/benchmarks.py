@@ -22,7 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.csvimport import ImportReport, decode
 from evaluation import benchmarks, selectors, services
 from evaluation.forms import BenchmarkUploadForm, QuotaFormSet
-from evaluation.models import BenchmarkIndicator, BenchmarkSource
+from evaluation.models import (
+    BenchmarkIndicator,
+    BenchmarkPeriodKind,
+    BenchmarkRole,
+    BenchmarkSource,
+)
 
 SESSION_KEY = "evaluation_pending_benchmarks"
 
@@ -40,10 +45,14 @@ def _shown_value(value: Decimal, decimals: int) -> str:
     return formats.number_format(value, decimal_pos=decimals)
 
 
-def _municipality_order(names: set[str]) -> list[str]:
-    """Our own municipality first, the neighbours by name, the national figure last."""
-    own = settings.MUNICIPALITY_NAME
-    return sorted(names, key=lambda n: (n != own, n == benchmarks.NATIONAL, n.casefold()))
+def _municipality_order(roles: dict[str, str]) -> list[dict]:
+    """Our own municipality first, the neighbours by name, the national figure
+    last, each with the role it is stored with."""
+    order = {role: i for i, role in enumerate(BenchmarkRole.values)}
+    return [
+        {"name": name, "role": BenchmarkRole(roles[name]).label}
+        for name in sorted(roles, key=lambda n: (order[roles[n]], n.casefold()))
+    ]
 
 
 def _benchmark_groups(rows: list[dict]) -> list[dict]:
@@ -56,13 +65,14 @@ def _benchmark_groups(rows: list[dict]) -> list[dict]:
     for (indicator, source), values in sorted(
         by_group.items(), key=lambda item: (indicator_order.get(item[0][0], 99), item[0][1])
     ):
-        municipalities = _municipality_order({v["municipality"] for v in values})
+        municipalities = _municipality_order({v["municipality"]: v["role"] for v in values})
         # One table prints every value with as many decimals as its most precise one.
         decimals = max(_decimals(v["value"]) for v in values)
         cell = {
             (v["period"], v["municipality"]): _shown_value(v["value"], decimals) for v in values
         }
         periods = sorted({v["period"] for v in values})
+        kinds = {v["period"]: BenchmarkPeriodKind(v["period_kind"]).label for v in values}
         groups.append(
             {
                 "indicator": indicator,
@@ -75,7 +85,11 @@ def _benchmark_groups(rows: list[dict]) -> list[dict]:
                 "downloaded_on": sorted({v["downloaded_on"] for v in values}),
                 "municipalities": municipalities,
                 "rows": [
-                    {"period": p, "cells": [cell.get((p, m), "") for m in municipalities]}
+                    {
+                        "period": p,
+                        "kind": kinds[p],
+                        "cells": [cell.get((p, m["name"]), "") for m in municipalities],
+                    }
                     for p in periods
                 ],
             }
@@ -157,7 +171,11 @@ def benchmark_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/benchmark_upload.html",
-        {"form": form, "source_indicators": _source_indicators()},
+        {
+            "form": form,
+            "source_indicators": _source_indicators(),
+            "own_municipality": settings.MUNICIPALITY_NAME,
+        },
     )
 
 

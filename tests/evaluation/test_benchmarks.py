@@ -98,6 +98,76 @@ def test_bad_rows_are_each_reported_and_nothing_is_written():
 
 
 @pytest.mark.django_db
+def test_every_figure_is_stored_with_its_role_and_period_kind():
+    data = (
+        "municipality;period;indicator;value\n"
+        "Demo Kommune;2018;refugees_ordinary_employment;37,9\n"
+        "Odder;2018K4;refugees_ordinary_employment;38,2\n"
+        "Hele landet;2018M12;refugees_ordinary_employment;35,1\n"
+    )
+    report = _import(data)
+    assert report.ok, report.errors
+    stored = {
+        b.municipality: (b.role, b.period, b.period_kind, b.source, b.downloaded_on)
+        for b in BenchmarkValue.objects.all()
+    }
+    assert stored == {
+        "Demo Kommune": ("own", "2018", "year", "jobindsats", DOWNLOADED),
+        "Odder": ("neighbour", "2018-Q4", "quarter", "jobindsats", DOWNLOADED),
+        "Hele landet": ("national", "2018-12", "month", "jobindsats", DOWNLOADED),
+    }
+
+
+@pytest.mark.django_db
+def test_own_role_follows_the_configured_municipality(settings):
+    settings.MUNICIPALITY_NAME = "Odder"
+    assert _import(GOOD).ok
+    roles = {b.municipality: b.role for b in BenchmarkValue.objects.all()}
+    assert roles == {"Demo Kommune": "neighbour", "Odder": "own", "Hele landet": "national"}
+
+
+@pytest.mark.django_db
+def test_role_and_period_kind_columns_must_agree_and_nothing_is_written():
+    data = (
+        "municipality,period,indicator,value,role,period_kind\n"
+        "Demo Kommune,2018,refugees_ordinary_employment,37.9,own,year\n"  # good, not written
+        "Odder,2018,refugees_ordinary_employment,38.2,own,year\n"  # 3: Odder is not ours
+        "Landsgennemsnit,2018,refugees_ordinary_employment,35.1,national,\n"  # 4: name
+        "Vejle,2018-12,refugees_ordinary_employment,36.7,neighbour,year\n"  # 5: a month
+        "Horsens,2018Q2,refugees_ordinary_employment,33.4,neighbour,quarter\n"  # good
+        "Ikast-Brande,2018,refugees_ordinary_employment,41.3,nabo,\n"  # 7: unknown role
+        "Hele landet,2018,refugees_ordinary_employment,35.1,,annual\n"  # 8: unknown kind
+    )
+    report = _import(data)
+    assert [(e.line, e.column) for e in report.errors] == [
+        (3, "role"),
+        (4, "role"),
+        (5, "period_kind"),
+        (7, "role"),
+        (8, "period_kind"),
+    ]
+    assert "Odder is neighbour, not own" in report.errors[0].reason
+    assert "2018-12 is a month, not a year" in report.errors[2].reason
+    assert not report.written
+    assert BenchmarkValue.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_check_shows_each_series_with_its_role_and_period_kind():
+    data = GOOD + "Odder,2018M01,refugees_ordinary_employment,30.0\n"
+    report = _import(data, commit=False)
+    assert [
+        (s["municipality"], s["role"], s["period_kind"], s["first"], s["last"], s["n"])
+        for s in report.series
+    ] == [
+        ("Demo Kommune", "own", "year", "2018", "2018", 1),
+        ("Odder", "neighbour", "month", "2018-01", "2018-01", 1),
+        ("Odder", "neighbour", "year", "2018", "2018", 1),
+        ("Hele landet", "national", "year", "2018", "2018", 1),
+    ]
+
+
+@pytest.mark.django_db
 def test_missing_column_is_a_file_error():
     report = _import("municipality,period,value\nOdder,2018,38.2\n")
     assert [(e.line, e.column) for e in report.errors] == [(1, "indicator")]
@@ -163,8 +233,8 @@ def test_same_figure_from_another_source_is_kept_apart():
     ("name", "source", "rows"),
     [
         ("jobindsats_employment.csv", "jobindsats", 12),
-        ("wellbeing.csv", "wellbeing", 12),
-        ("danish_absence.csv", "danish_absence", 24),
+        ("wellbeing.csv", "wellbeing", 14),
+        ("danish_absence.csv", "danish_absence", 13),
     ],
 )
 def test_sample_files_import_cleanly(name, source, rows):
@@ -175,13 +245,21 @@ def test_sample_files_import_cleanly(name, source, rows):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2018", "2018"), ("2018-12", "2018-12"), ("2018M12", "2018-12"), ("2018m1", "2018-01")],
+    [
+        ("2018", "2018"),
+        ("2018-12", "2018-12"),
+        ("2018M12", "2018-12"),
+        ("2018m1", "2018-01"),
+        ("2018Q4", "2018-Q4"),
+        ("2018K1", "2018-Q1"),
+        ("2018-q2", "2018-Q2"),
+    ],
 )
 def test_period_forms(text, expected):
     assert normalise_period(text) == expected
 
 
-@pytest.mark.parametrize("text", ["18", "2018-00", "2018M13", "2018Q4", "12-2018", "1889"])
+@pytest.mark.parametrize("text", ["18", "2018-00", "2018M13", "2018Q5", "12-2018", "1889"])
 def test_period_that_is_not_a_year_or_month_is_refused(text):
     with pytest.raises(ValueError):
         normalise_period(text)
@@ -392,8 +470,13 @@ def test_list_shows_a_table_per_indicator_in_danish_decimals(
     assert "15-01-2019" in page
     # Own municipality first, the neighbours by name, the country last.
     columns = ["Demo Kommune", "Horsens", "Ikast-Brande", "Odder", "Vejle", "Hele landet"]
-    positions = [page.index(f'class="text-end">{name}</th>') for name in columns]
+    positions = [page.index(f'class="text-end">{name}<br>') for name in columns]
     assert positions == sorted(positions)
+    # Each column says whose figures they are, and each row its kind of period.
+    own = page.index('class="text-end">Demo Kommune<br>')
+    assert page.index("Egen kommune", own) < page.index('class="text-end">Horsens<br>')
+    assert "Anden kommune" in page and "Landstal" in page
+    assert "<td>År</td>" in page
     assert "style=" not in page
     assert page.count("<h1") == 1
 
