@@ -101,19 +101,26 @@ def report_make(
     allow_draft: bool = False,
     on_step: StepCallback | None = None,
     today: dt.date | None = None,
+    adjusted_denominator: bool = False,
 ) -> ReportArchive:
     """Compute, render and archive one report; returns the new archive row.
 
     Refuses (:class:`ReportRefused`) a period that has not ended yet, and a
     service review whose narrative sections are not all final unless
     ``allow_draft`` (then every page is stamped UDKAST).
+    ``adjusted_denominator`` asks the service review for its cohort table
+    without those who have left as well.
     """
     started = time.perf_counter()
     step = on_step or (lambda _key, _percent: None)
     _check_can_make(period, today=today or timezone.localdate(), allow_draft=allow_draft)
     min_cell = settings.REPORT_MIN_CELL
     step("figures", STEPS["figures"])
-    figures = report_figures(period)
+    if adjusted_denominator and period.is_monthly:
+        raise ReportRefused("Only the service review has an adjusted denominator.")
+    # The option is passed only when asked for: report_figures(period) is the plain report.
+    options = {"adjusted_denominator": True} if adjusted_denominator else {}
+    figures = report_figures(period, **options)
     check_no_cpr(figures)
     draft = figures_are_draft(figures)
     if draft and not allow_draft:

@@ -147,7 +147,7 @@ GET_MATRIX: dict[str, dict] = {
     "progression:questionnaire_new_draft": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
     # Evaluation: the dashboard is the managers' (and the administrator's).
     "evaluation:dashboard": row(LOGIN, 403, 403, 403, 403, 200, 403, 200),
-    # Reports: aggregates only; the secretariat reads and downloads, never makes.
+    # Reports: aggregates only; the secretariat reads, downloads and makes the monthly.
     "evaluation:report_list": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
     "evaluation:report_generate": row(LOGIN, *[405] * 7),
     "evaluation:report_job": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
@@ -676,11 +676,19 @@ POST_MATRIX: dict[str, Post] = {
         data=lambda w: {"note": "Ny ordlyd af spørgsmål 1."},
     ),
     "progression:questionnaire_new_draft": Post(_QUESTIONNAIRE_V2, ("administrator",)),
+    # The secretariat makes the monthly follow-up itself (a review stays a manager's).
     "evaluation:report_generate": Post(
         row(
-            LOGIN, 403, 403, 403, 403, To("/reports/jobs/{uuid}/"), 403, To("/reports/jobs/{uuid}/")
+            LOGIN,
+            403,
+            403,
+            403,
+            403,
+            To("/reports/jobs/{uuid}/"),
+            To("/reports/jobs/{uuid}/"),
+            To("/reports/jobs/{uuid}/"),
         ),
-        ("manager", "administrator"),
+        ("manager", "secretariat", "administrator"),
         data=lambda w: {"kind": "monthly", "period": "2025-01"},
     ),
     "evaluation:narrative_edit": Post(
