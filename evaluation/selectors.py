@@ -83,6 +83,18 @@ def narrative_texts(as_of: dt.date) -> dict[str, dict]:
     }
 
 
+def narrative_date_before(as_of: dt.date) -> dt.date | None:
+    """The latest review date before ``as_of`` with a written text: the one
+    whose texts a manager may copy into a new date."""
+    return (
+        ReportNarrative.objects.filter(as_of__lt=as_of)
+        .exclude(text="")
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+
+
 def missing_narratives(as_of: dt.date) -> list[tuple[str, str, str]]:
     """Sections that keep the service review from being made: (key, label, why)."""
     missing = []

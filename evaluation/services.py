@@ -276,3 +276,41 @@ def narratives_save(
             transaction.set_rollback(True)
             raise NarrativeConflict(stale)
     return changed
+
+
+def narratives_copy(*, source: dt.date, target: dt.date, user: User) -> list[str]:
+    """Copy the texts written for the review as of ``source`` into ``target``
+    as drafts; returns the keys copied.
+
+    A section already written at ``target`` is kept as it is, so copying
+    twice, or after someone started writing, overwrites nothing.
+    """
+    if source >= target:
+        raise ValueError("Texts are copied from an earlier review into a later one.")
+    texts = {
+        n.section: n.text
+        for n in ReportNarrative.objects.filter(as_of=source, section__in=NARRATIVE_KEYS)
+        if n.text.strip()
+    }
+    _check_narratives(texts, ReportNarrative.Status.DRAFT)
+    copied: list[str] = []
+    with transaction.atomic():
+        current = {
+            n.section: n for n in ReportNarrative.objects.select_for_update().filter(as_of=target)
+        }
+        for key in [k for k in NARRATIVE_KEYS if k in texts]:
+            row = current.get(key)
+            if row is not None and row.text.strip():
+                continue
+            fields = None
+            if row is None:
+                row = ReportNarrative(as_of=target, section=key)
+            else:
+                # An empty section someone saved: others may save it too, so bump its version.
+                row.version += 1
+                fields = ["text", "status", "version", "updated_by", "updated_at"]
+            row.text, row.status, row.updated_by = texts[key], ReportNarrative.Status.DRAFT, user
+            row.full_clean()
+            row.save(update_fields=fields)
+            copied.append(key)
+    return copied

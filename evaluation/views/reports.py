@@ -272,6 +272,7 @@ def _narratives_page(request, form, as_of: dt.date, stored: dict, status: int) -
         "missing": _missing_rows(selectors.missing_narratives(as_of)),
         "can_make": request.user.has_perm("evaluation.add_reportarchive"),
         "report_date_passed": as_of <= timezone.localdate(),
+        "copy_from": selectors.narrative_date_before(as_of),
     }
     return render(request, "evaluation/report_narratives.html", context, status=status)
 
@@ -290,4 +291,35 @@ def narrative_edit(request: HttpRequest, as_of: str) -> HttpResponse:
         return _narratives_page(request, form, day, stored, 400)
     if not _narratives_saved(request, form, day):
         return _narratives_page(request, form, day, stored, 409)
+    return redirect("evaluation:narrative_edit", as_of=day.isoformat())
+
+
+@login_required
+@require_POST
+@permission_required("evaluation.change_reportnarrative", raise_exception=True)
+def narrative_copy(request: HttpRequest, as_of: str) -> HttpResponse:
+    """Copy an earlier review's texts into this date as drafts (kept sections stay)."""
+    day = _period_or_404(ReportKind.SERVICE_REVIEW, as_of).as_of
+    try:
+        source = dt.date.fromisoformat(request.POST.get("source", ""))
+    except ValueError:
+        source = None
+    if source is None or source != selectors.narrative_date_before(day):
+        # The page offers the latest earlier date; anything else is a stale or forged form.
+        messages.error(request, _("Copy the texts from the earlier review this page offers."))
+        stored = selectors.narratives_for(day)
+        form = NarrativeForm(initial=_narrative_initial(stored))
+        return _narratives_page(request, form, day, stored, 400)
+    copied = services.narratives_copy(source=source, target=day, user=request.user)
+    if copied:
+        messages.success(
+            request,
+            _(
+                "%(n)d texts copied from %(date)s as drafts. "
+                "Read them through before they are final."
+            )
+            % {"n": len(copied), "date": f"{source:%d-%m-%Y}"},
+        )
+    else:
+        messages.info(request, _("Every section already has a text here; nothing was copied."))
     return redirect("evaluation:narrative_edit", as_of=day.isoformat())
