@@ -17,19 +17,21 @@ from common.forms import CsvFileField, DateInput
 from evaluation import dashboard as board
 from evaluation.models import ArrivalQuota, BenchmarkSource, ReportKind, ReportNarrative
 from evaluation.period import ReportPeriod
-from evaluation.reports import CPR_RE, NARRATIVE_KEYS
+from evaluation.reports import CPR_RE, NARRATIVE_KEYS, OPTIONAL_NARRATIVE_KEYS
 from integration.models import ResidenceBasis
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 SECTION_LABELS = {
     "introduction": gettext_lazy("Introduction"),
+    "law": gettext_lazy("The law and the municipality's effort"),
     "employment": gettext_lazy("Employment and self-support"),
     "benchmark": gettext_lazy("Comparison with other municipalities"),
     "repatriation": gettext_lazy("Repatriation"),
     "progression": gettext_lazy("Progression measurements"),
     "danish": gettext_lazy("Danish education"),
     "conclusion": gettext_lazy("Conclusion"),
+    "interviews": gettext_lazy("Annex: qualitative interviews (optional)"),
 }
 
 
@@ -140,6 +142,8 @@ class NarrativeForm(forms.Form):
                 )
         if data.get("status") == ReportNarrative.Status.FINAL:
             for key in NARRATIVE_KEYS:
+                if key in OPTIONAL_NARRATIVE_KEYS:
+                    continue
                 if key in data and not (data.get(key) or "").strip():
                     self.add_error(key, _("A final text cannot be empty."))
         return data

@@ -29,6 +29,7 @@ from evaluation.period import ReportPeriod
 from evaluation.reports import (
     CPR_RE,
     NARRATIVE_KEYS,
+    OPTIONAL_NARRATIVE_KEYS,
     STEPS,
     ReportRefused,
     StepCallback,
@@ -262,7 +263,9 @@ def narratives_save(
             row = current.get(key)
             seen = int(versions.get(key) or 0)
             if row is None:
-                if not text.strip() and status == ReportNarrative.Status.DRAFT:
+                # Nothing to keep: an empty draft, or an optional section left out.
+                draft = status == ReportNarrative.Status.DRAFT
+                if not text.strip() and (draft or key in OPTIONAL_NARRATIVE_KEYS):
                     continue
                 stored = seen == 0 and _narrative_create(
                     as_of=as_of, key=key, text=text, status=status, user=user

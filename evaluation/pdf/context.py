@@ -16,6 +16,7 @@ from django.conf import settings
 
 from evaluation import charts, disclosure
 from evaluation.figures import MONTHLY_TREND_MONTHS, REVIEW_TREND_MONTHS
+from evaluation.pdf import review_sections
 from evaluation.pdf.formatting import (
     BENCHMARK_PLACES,
     LADDER_STEPS_DA,
@@ -481,6 +482,8 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
         repatriations=country_rows(figures.get("repatriations") or [], marks, with_year=True),
         progression=_review_progression(figures, marks),
         danish_absence=_danish_absence(figures, marks),
+        cohorts_adjusted=review_sections.cohorts_adjusted(figures, marks),
+        questionnaire_annex=review_sections.questionnaire_annex(figures),
     )
     ctx["footnotes"] = marks.footnotes()
     return ctx

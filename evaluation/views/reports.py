@@ -34,7 +34,7 @@ from evaluation.forms import SECTION_LABELS, NarrativeForm, ReportRequestForm
 from evaluation.models import ReportKind, ReportNarrative
 from evaluation.pdf.render import render_html
 from evaluation.period import ReportPeriod
-from evaluation.reports import NARRATIVE_KEYS, download_filename
+from evaluation.reports import NARRATIVE_KEYS, OPTIONAL_NARRATIVE_KEYS, download_filename
 
 logger = logging.getLogger(__name__)
 
@@ -221,8 +221,12 @@ def report_job(request: HttpRequest, job_uuid) -> HttpResponse:
 
 def _narrative_initial(stored: dict[str, ReportNarrative | None]) -> dict:
     initial = {"status": ReportNarrative.Status.DRAFT}
-    if all(n is not None and n.status == ReportNarrative.Status.FINAL for n in stored.values()):
-        initial["status"] = ReportNarrative.Status.FINAL
+    final = ReportNarrative.Status.FINAL
+    if all(
+        (n is None and key in OPTIONAL_NARRATIVE_KEYS) or (n is not None and n.status == final)
+        for key, n in stored.items()
+    ):
+        initial["status"] = final
     for key, narrative in stored.items():
         initial[key] = narrative.text if narrative else ""
         initial[f"version_{key}"] = narrative.version if narrative else 0
