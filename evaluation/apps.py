@@ -9,9 +9,13 @@ class EvaluationConfig(AppConfig):
     def role_permissions(self) -> dict[str, list[str]]:
         """Permissions this app adds to the roles (see accounts.roles)."""
         reports = ["evaluation.view_reportarchive"]
+        # Making a report is asking for a job; a service review, whose texts a
+        # manager approves, needs add_reportarchive as well.
+        make_monthly = ["evaluation.add_reportjob"]
         return {
             "manager": [
                 *reports,
+                *make_monthly,
                 "evaluation.view_dashboard",
                 "evaluation.add_reportarchive",
                 "evaluation.view_reportnarrative",
@@ -19,9 +23,10 @@ class EvaluationConfig(AppConfig):
                 "evaluation.add_reportnarrative",
                 "evaluation.view_benchmarkvalue",
             ],
-            "secretariat": reports,
+            "secretariat": [*reports, *make_monthly],
             "administrator": [
                 *reports,
+                *make_monthly,
                 "evaluation.view_dashboard",
                 "evaluation.add_reportarchive",
                 "evaluation.view_reportnarrative",

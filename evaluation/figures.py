@@ -68,6 +68,12 @@ The service review's::
       "danish_absence_downloaded": "2026-11-01" | None,  # of the national months shown
       "danish_absence_periods_downloaded": "2026-11-01" | None,  # of the quarters, years
       "narratives": {"section key": {"text": str, "status": "draft" | "final"}, ...},
+      "questionnaire_annex": {"versions": [{"version", "published_at", "items": [
+                                  {"number", "label", "question", "municipal_wording"}]}],
+                              "current_only": bool},  # True: nothing measured in the period
+      "cohorts_adjusted": None | {                      # the option "adjusted denominator"
+          "rows": [{...as in cohorts..., "left_6m", "left_12m", "left_as_of"}, ...],
+          "left_by_reason": {"moved_away": n, "repatriated": n, "deceased": n, "pension": n}},
     }
 
 Dates are ISO strings; shares are whole percentages rounded half up. The
@@ -411,10 +417,48 @@ def progression_figures(user: User | None, start: dt.date, end: dt.date) -> dict
     }
 
 
+def _questionnaire_annex(user: User | None, start: dt.date, end: dt.date) -> dict:
+    """The item texts of the versions used in the period (the current version
+    when nothing was measured), for the annex."""
+    versions = progression_selectors.questionnaires_used(user, start, end)
+    if versions:
+        return {"versions": versions, "current_only": False}
+    current = progression_selectors.questionnaire_current_texts()
+    return {"versions": [current] if current else [], "current_only": True}
+
+
+def _cohorts_adjusted(user: User | None, as_of: dt.date) -> dict:
+    """The cohort table with those who had left by each horizon taken out of
+    numerator and denominator, and how many left for which reason."""
+    counts = rs.cohort_counts(user, as_of=as_of)
+    rows = metrics.cohort_table(counts, adjust_for_leavers=True)
+    return {
+        "rows": [
+            {
+                **row.as_dict(),
+                "left_6m": c["left_6m"],
+                "left_12m": c["left_12m"],
+                "left_as_of": c["left_as_of"],
+            }
+            for row, c in zip(rows, counts, strict=True)
+        ],
+        "left_by_reason": rs.cohort_leavers(user, as_of=as_of),
+    }
+
+
 def service_review_figures(
-    period: ReportPeriod, *, user: User | None = None, progression_from: dt.date | None = None
+    period: ReportPeriod,
+    *,
+    user: User | None = None,
+    progression_from: dt.date | None = None,
+    adjusted_denominator: bool = False,
 ) -> dict:
-    """Everything the service review shows, as of its date."""
+    """Everything the service review shows, as of its date.
+
+    ``adjusted_denominator`` adds the cohort table without those who moved
+    away, were repatriated, died or retired; table 2.1 itself is never
+    adjusted back in time (DOMAIN.md).
+    """
     as_of = period.as_of
     repatriations = rs.repatriations_by_year_and_country(user, REVIEW_REPATRIATIONS_FROM, as_of)
     narratives = selectors.narrative_texts(as_of)
@@ -436,12 +480,16 @@ def service_review_figures(
         "narratives": {
             key: narratives.get(key, {"text": "", "status": "draft"}) for key in NARRATIVE_KEYS
         },
+        "questionnaire_annex": _questionnaire_annex(
+            user, progression_from or REVIEW_PROGRESSION_FROM, as_of
+        ),
+        "cohorts_adjusted": _cohorts_adjusted(user, as_of) if adjusted_denominator else None,
     }
 
 
-def report_figures(period: ReportPeriod) -> dict:
+def report_figures(period: ReportPeriod, *, adjusted_denominator: bool = False) -> dict:
     """A report's figures computed now, for the whole municipality (Danish labels)."""
     with translation.override("da"):
         if period.is_monthly:
             return monthly_figures(period)
-        return service_review_figures(period)
+        return service_review_figures(period, adjusted_denominator=adjusted_denominator)

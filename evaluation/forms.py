@@ -7,26 +7,31 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import dates
 from common.forms import CsvFileField, DateInput
 from evaluation import dashboard as board
-from evaluation.models import ArrivalQuota, BenchmarkSource, ReportNarrative
-from evaluation.reports import CPR_RE, NARRATIVE_KEYS
+from evaluation.models import ArrivalQuota, BenchmarkSource, ReportKind, ReportNarrative
+from evaluation.period import ReportPeriod
+from evaluation.reports import CPR_RE, NARRATIVE_KEYS, OPTIONAL_NARRATIVE_KEYS
 from integration.models import ResidenceBasis
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 SECTION_LABELS = {
     "introduction": gettext_lazy("Introduction"),
+    "law": gettext_lazy("The law and the municipality's effort"),
     "employment": gettext_lazy("Employment and self-support"),
     "benchmark": gettext_lazy("Comparison with other municipalities"),
     "repatriation": gettext_lazy("Repatriation"),
     "progression": gettext_lazy("Progression measurements"),
     "danish": gettext_lazy("Danish education"),
     "conclusion": gettext_lazy("Conclusion"),
+    "interviews": gettext_lazy("Annex: qualitative interviews (optional)"),
 }
 
 
@@ -137,8 +142,68 @@ class NarrativeForm(forms.Form):
                 )
         if data.get("status") == ReportNarrative.Status.FINAL:
             for key in NARRATIVE_KEYS:
+                if key in OPTIONAL_NARRATIVE_KEYS:
+                    continue
                 if key in data and not (data.get(key) or "").strip():
                     self.add_error(key, _("A final text cannot be empty."))
+        return data
+
+
+class ReportRequestForm(forms.Form):
+    """Which report to make: its kind, its period, and the options of a review.
+
+    ``submission`` is the id the page gave the form: a second submit of the
+    same form (a double click, the back button) finds the first job instead
+    of making another version.
+    """
+
+    kind = forms.ChoiceField(choices=ReportKind.choices)
+    period = forms.CharField(max_length=20)
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    adjusted_denominator = forms.BooleanField(
+        label=gettext_lazy("Also show the cohorts without those who have left"),
+        required=False,
+        help_text=gettext_lazy(
+            "People who moved away, were repatriated, died or retired are taken out of "
+            "the shares; a footnote says how many."
+        ),
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if not kind:
+            raise forms.ValidationError(_("Choose which report to make."))
+        try:
+            period = ReportPeriod.parse(kind, data.get("period") or "")
+        except ValueError:
+            raise forms.ValidationError(
+                _("Choose a month.") if kind == ReportKind.MONTHLY else _("Choose a date.")
+            ) from None
+        if period.is_monthly and period.as_of >= self.today:
+            first = period.as_of + dt.timedelta(days=1)
+            raise forms.ValidationError(
+                _(
+                    "%(month)s is not over yet: its follow-up can be made from %(day)s. "
+                    "Choose a month that has ended."
+                )
+                % {
+                    "month": capfirst(date_format(period.as_of, "F Y")),
+                    "day": date_format(first, "SHORT_DATE_FORMAT"),
+                }
+            )
+        if period.as_of > self.today:
+            raise forms.ValidationError(
+                _("The report date %(date)s has not passed yet; make the report after it.")
+                % {"date": f"{period.as_of:%d-%m-%Y}"}
+            )
+        if data.get("adjusted_denominator") and period.is_monthly:
+            raise forms.ValidationError(_("Only the service review has an adjusted denominator."))
+        data["report_period"] = period
         return data
 
 

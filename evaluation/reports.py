@@ -19,17 +19,24 @@ from evaluation.models import ReportArchive, ReportKind, ReportNarrative
 # Anything shaped like a CPR number (DDMMYY-SSSS) must never reach a report.
 CPR_RE = re.compile(r"\d{6}-?\d{4}")
 
-# The service review's narrative sections, in the order they are printed.
+# The service review's narrative sections, in the order they are printed
+# (seed 001: the law against the municipality's effort comes right after the
+# introduction; the interviews are an annex at the end).
 NARRATIVE_SECTIONS: list[tuple[str, str]] = [
     ("introduction", "Indledning"),
+    ("law", "Lovgivningen på området contra kommunens indsats"),
     ("employment", "Beskæftigelse og selvforsørgelse"),
     ("benchmark", "Sammenligning med andre kommuner"),
     ("repatriation", "Repatriering"),
     ("progression", "Progressionsmålinger"),
     ("danish", "Danskuddannelse"),
     ("conclusion", "Konklusion"),
+    ("interviews", "Bilag: Kvalitative interviews"),
 ]
 NARRATIVE_KEYS = [key for key, _label in NARRATIVE_SECTIONS]
+# Sections printed only when written; the review can be made without them.
+OPTIONAL_NARRATIVE_KEYS = frozenset({"interviews"})
+REQUIRED_NARRATIVE_KEYS = [key for key in NARRATIVE_KEYS if key not in OPTIONAL_NARRATIVE_KEYS]
 
 FILENAME_PREFIX = {
     ReportKind.MONTHLY: "maanedsopfoelgning",
@@ -59,14 +66,19 @@ class ReportRefused(Exception):
 
 
 def figures_are_draft(figures: Mapping) -> bool:
-    """A service review is a draft while any narrative section is not final."""
+    """A service review is a draft while any narrative section is not final
+    (an optional section left unwritten is simply not printed)."""
     if figures.get("kind") != ReportKind.SERVICE_REVIEW:
         return False
     narratives = figures.get("narratives") or {}
-    return any(
-        (narratives.get(key) or {}).get("status") != ReportNarrative.Status.FINAL
-        for key in NARRATIVE_KEYS
-    )
+
+    def draft(key: str) -> bool:
+        narrative = narratives.get(key) or {}
+        if key in OPTIONAL_NARRATIVE_KEYS and not (narrative.get("text") or "").strip():
+            return False
+        return narrative.get("status") != ReportNarrative.Status.FINAL
+
+    return any(draft(key) for key in NARRATIVE_KEYS)
 
 
 def check_no_cpr(figures: Mapping) -> None:

@@ -20,7 +20,12 @@ from evaluation.models import (
     ReportNarrative,
 )
 from evaluation.period import ReportPeriod
-from evaluation.reports import NARRATIVE_KEYS, NARRATIVE_SECTIONS
+from evaluation.reports import (
+    NARRATIVE_KEYS,
+    NARRATIVE_SECTIONS,
+    OPTIONAL_NARRATIVE_KEYS,
+    REQUIRED_NARRATIVE_KEYS,
+)
 
 # --- archives and jobs ------------------------------------------------------------
 
@@ -83,6 +88,18 @@ def narrative_texts(as_of: dt.date) -> dict[str, dict]:
     }
 
 
+def narrative_date_before(as_of: dt.date) -> dt.date | None:
+    """The latest review date before ``as_of`` with a written text: the one
+    whose texts a manager may copy into a new date."""
+    return (
+        ReportNarrative.objects.filter(as_of__lt=as_of)
+        .exclude(text="")
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+
+
 def missing_narratives(as_of: dt.date) -> list[tuple[str, str, str]]:
     """Sections that keep the service review from being made: (key, label, why)."""
     missing = []
@@ -90,7 +107,8 @@ def missing_narratives(as_of: dt.date) -> list[tuple[str, str, str]]:
     for key, label in NARRATIVE_SECTIONS:
         narrative = stored.get(key)
         if narrative is None or not narrative.text.strip():
-            missing.append((key, label, "missing"))
+            if key not in OPTIONAL_NARRATIVE_KEYS:
+                missing.append((key, label, "missing"))
         elif narrative.status != ReportNarrative.Status.FINAL:
             missing.append((key, label, "draft"))
     return missing
@@ -98,15 +116,18 @@ def missing_narratives(as_of: dt.date) -> list[tuple[str, str, str]]:
 
 def narrative_dates() -> list[dict]:
     """Review dates with texts, and how many of the sections are final."""
+    required = Q(section__in=REQUIRED_NARRATIVE_KEYS)
     rows = (
         ReportNarrative.objects.values("as_of")
         .annotate(
-            written=Count("id", filter=~Q(text="")),
-            final=Count("id", filter=Q(status=ReportNarrative.Status.FINAL) & ~Q(text="")),
+            written=Count("id", filter=~Q(text="") & required),
+            final=Count(
+                "id", filter=Q(status=ReportNarrative.Status.FINAL) & ~Q(text="") & required
+            ),
         )
         .order_by("-as_of")
     )
-    total = len(NARRATIVE_KEYS)
+    total = len(REQUIRED_NARRATIVE_KEYS)
     return [
         {
             "as_of": row["as_of"],

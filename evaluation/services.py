@@ -29,6 +29,7 @@ from evaluation.period import ReportPeriod
 from evaluation.reports import (
     CPR_RE,
     NARRATIVE_KEYS,
+    OPTIONAL_NARRATIVE_KEYS,
     STEPS,
     ReportRefused,
     StepCallback,
@@ -101,19 +102,26 @@ def report_make(
     allow_draft: bool = False,
     on_step: StepCallback | None = None,
     today: dt.date | None = None,
+    adjusted_denominator: bool = False,
 ) -> ReportArchive:
     """Compute, render and archive one report; returns the new archive row.
 
     Refuses (:class:`ReportRefused`) a period that has not ended yet, and a
     service review whose narrative sections are not all final unless
     ``allow_draft`` (then every page is stamped UDKAST).
+    ``adjusted_denominator`` asks the service review for its cohort table
+    without those who have left as well.
     """
     started = time.perf_counter()
     step = on_step or (lambda _key, _percent: None)
     _check_can_make(period, today=today or timezone.localdate(), allow_draft=allow_draft)
     min_cell = settings.REPORT_MIN_CELL
     step("figures", STEPS["figures"])
-    figures = report_figures(period)
+    if adjusted_denominator and period.is_monthly:
+        raise ReportRefused("Only the service review has an adjusted denominator.")
+    # The option is passed only when asked for: report_figures(period) is the plain report.
+    options = {"adjusted_denominator": True} if adjusted_denominator else {}
+    figures = report_figures(period, **options)
     check_no_cpr(figures)
     draft = figures_are_draft(figures)
     if draft and not allow_draft:
@@ -255,7 +263,9 @@ def narratives_save(
             row = current.get(key)
             seen = int(versions.get(key) or 0)
             if row is None:
-                if not text.strip() and status == ReportNarrative.Status.DRAFT:
+                # Nothing to keep: an empty draft, or an optional section left out.
+                draft = status == ReportNarrative.Status.DRAFT
+                if not text.strip() and (draft or key in OPTIONAL_NARRATIVE_KEYS):
                     continue
                 stored = seen == 0 and _narrative_create(
                     as_of=as_of, key=key, text=text, status=status, user=user
@@ -269,3 +279,41 @@ def narratives_save(
             transaction.set_rollback(True)
             raise NarrativeConflict(stale)
     return changed
+
+
+def narratives_copy(*, source: dt.date, target: dt.date, user: User) -> list[str]:
+    """Copy the texts written for the review as of ``source`` into ``target``
+    as drafts; returns the keys copied.
+
+    A section already written at ``target`` is kept as it is, so copying
+    twice, or after someone started writing, overwrites nothing.
+    """
+    if source >= target:
+        raise ValueError("Texts are copied from an earlier review into a later one.")
+    texts = {
+        n.section: n.text
+        for n in ReportNarrative.objects.filter(as_of=source, section__in=NARRATIVE_KEYS)
+        if n.text.strip()
+    }
+    _check_narratives(texts, ReportNarrative.Status.DRAFT)
+    copied: list[str] = []
+    with transaction.atomic():
+        current = {
+            n.section: n for n in ReportNarrative.objects.select_for_update().filter(as_of=target)
+        }
+        for key in [k for k in NARRATIVE_KEYS if k in texts]:
+            row = current.get(key)
+            if row is not None and row.text.strip():
+                continue
+            fields = None
+            if row is None:
+                row = ReportNarrative(as_of=target, section=key)
+            else:
+                # An empty section someone saved: others may save it too, so bump its version.
+                row.version += 1
+                fields = ["text", "status", "version", "updated_by", "updated_at"]
+            row.text, row.status, row.updated_by = texts[key], ReportNarrative.Status.DRAFT, user
+            row.full_clean()
+            row.save(update_fields=fields)
+            copied.append(key)
+    return copied

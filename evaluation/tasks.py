@@ -21,8 +21,11 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def generate_report(job_id: int) -> str | None:
+def generate_report(job_id: int, adjusted_denominator: bool = False) -> str | None:
     """Make the report a :class:`ReportJob` asks for; returns the archive's uuid.
+
+    ``adjusted_denominator`` is the service review's option (see
+    ``evaluation.figures.service_review_figures``); the archived figures record it.
 
     A refusal (texts not final, a period not over) or an unexpected error
     marks the job failed; the error kept on the job names no person.
@@ -42,7 +45,12 @@ def generate_report(job_id: int) -> str | None:
         services.report_job_finish(job=job, status=failed, error=str(exc))
         return None
     try:
-        archive = services.report_make(period=period, user=job.requested_by, on_step=on_step)
+        archive = services.report_make(
+            period=period,
+            user=job.requested_by,
+            on_step=on_step,
+            adjusted_denominator=adjusted_denominator,
+        )
     except ReportRefused as exc:
         services.report_job_finish(job=job, status=failed, error=str(exc))
         return None

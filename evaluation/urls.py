@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/<uuid:archive_uuid>/download/", reports.report_download, name="report_download"),
     path("reports/preview/<str:kind>/<str:period>/", reports.report_preview, name="report_preview"),
     path("reports/texts/<str:as_of>/", reports.narrative_edit, name="narrative_edit"),
+    path("reports/texts/<str:as_of>/copy/", reports.narrative_copy, name="narrative_copy"),
     path("benchmarks/", benchmarks.benchmark_list, name="benchmark_list"),
     path("benchmarks/upload/", benchmarks.benchmark_upload, name="benchmark_upload"),
     path("benchmarks/upload/confirm/", benchmarks.benchmark_confirm, name="benchmark_confirm"),

@@ -185,6 +185,32 @@ def cohort_counts(
     return list(rows)
 
 
+def cohort_leavers(
+    user: User | None, *, as_of: dt.date, include_family: bool = False
+) -> dict[str, int]:
+    """Per closing reason: how many of the cohort table's population (as in
+    :func:`cohort_counts`) had left by ``as_of`` (moved away, repatriated,
+    deceased or pension): the footnote of the adjusted denominator."""
+    bases = [ResidenceBasis.REFUGEE]
+    if include_family:
+        bases.append(ResidenceBasis.FAMILY_REUNIFIED)
+    rows = (
+        _citizens(user)
+        .filter(
+            residence_basis__in=bases,
+            adult_at_arrival=True,
+            arrival_date__lte=as_of,
+            case__closing_reason__in=LEFT_REASONS,
+            case__closed_on__lte=as_of,
+        )
+        .values("case__closing_reason")
+        .annotate(n=Count("id"))
+    )
+    counts = {str(reason): 0 for reason in LEFT_REASONS}
+    counts.update({r["case__closing_reason"]: r["n"] for r in rows})
+    return counts
+
+
 # --- the programme on a day -----------------------------------------------------
 
 

@@ -239,3 +239,41 @@ def measurement_counts_by_month(
         .annotate(n=Count("id"), index_mean=Avg("index"), item_13_mean=Avg("item_13"))
         .order_by("month", "rater")
     )
+
+
+def _questionnaire_texts(questionnaire: Questionnaire) -> dict:
+    return {
+        "version": questionnaire.version,
+        "published_at": (
+            questionnaire.published_at.date().isoformat() if questionnaire.published_at else None
+        ),
+        "items": [
+            {
+                "number": item.number,
+                "label": item.text("label"),
+                "question": item.text("question"),
+                "municipal_wording": item.municipal_wording,
+            }
+            for item in sorted(questionnaire.items.all(), key=lambda i: i.number)
+        ],
+    }
+
+
+def questionnaires_used(user: User | None, start: dt.date, end: dt.date) -> list[dict]:
+    """The questionnaire versions measurements in [start, end] were made with,
+    newest first, each with its items' Danish texts and whether an item is the
+    municipality's own wording or the default (the service review's annex).
+    No person is in it."""
+    used = _period(user, start, end, None).values_list("questionnaire_id", flat=True).distinct()
+    questionnaires = (
+        Questionnaire.objects.filter(pk__in=list(used))
+        .prefetch_related("items")
+        .order_by("-version")
+    )
+    return [_questionnaire_texts(q) for q in questionnaires]
+
+
+def questionnaire_current_texts() -> dict | None:
+    """The published version new rounds use, as :func:`questionnaires_used` gives it."""
+    current = questionnaire_current_or_none()
+    return _questionnaire_texts(current) if current is not None else None

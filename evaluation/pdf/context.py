@@ -16,7 +16,7 @@ from django.conf import settings
 
 from evaluation import charts, disclosure
 from evaluation.figures import MONTHLY_TREND_MONTHS, REVIEW_TREND_MONTHS
-from evaluation.pdf import sources
+from evaluation.pdf import review_sections, sources
 from evaluation.pdf.benchmark_context import (
     danish_absence_context,
     external_shown,
@@ -459,6 +459,8 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
         repatriations=country_rows(figures.get("repatriations") or [], marks, with_year=True),
         progression=_review_progression(figures, marks),
         danish_absence=danish_absence_context(figures, marks),
+        cohorts_adjusted=review_sections.cohorts_adjusted(figures, marks),
+        questionnaire_annex=review_sections.questionnaire_annex(figures),
     )
     ctx["footnotes"] = marks.footnotes()
     ctx["sources"] = sources.review_sources(figures)

@@ -3,8 +3,9 @@ its progress, the download, a preview, and the service review's texts.
 
 Every page here shows aggregates only: no name, no CPR number, no link to a
 case. The secretariat (``view_reportarchive``) lists, previews and
-downloads; managers and administrators (``add_reportarchive``) make new
-versions; managers (``change_reportnarrative``) write the texts.
+downloads, and makes monthly follow-ups (``add_reportjob``); managers and
+administrators (``add_reportarchive``) make service reviews too; managers
+(``change_reportnarrative``) write and approve the review's texts.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -27,11 +30,11 @@ from django.views.decorators.http import require_POST
 
 from evaluation import selectors, services
 from evaluation.figures import report_figures
-from evaluation.forms import SECTION_LABELS, NarrativeForm
+from evaluation.forms import SECTION_LABELS, NarrativeForm, ReportRequestForm
 from evaluation.models import ReportKind, ReportNarrative
 from evaluation.pdf.render import render_html
 from evaluation.period import ReportPeriod
-from evaluation.reports import NARRATIVE_KEYS, download_filename
+from evaluation.reports import NARRATIVE_KEYS, OPTIONAL_NARRATIVE_KEYS, download_filename
 
 logger = logging.getLogger(__name__)
 
@@ -53,34 +56,41 @@ def _period_or_404(kind: str, text: str) -> ReportPeriod:
         raise Http404 from exc
 
 
-@login_required
-@permission_required("evaluation.view_reportarchive", raise_exception=True)
-def report_list(request: HttpRequest) -> HttpResponse:
-    """Every archived version of every report, and the forms to make a new one."""
+def _list_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     user = request.user
     can_write = user.has_perm("evaluation.change_reportnarrative")
-    wanted = request.GET.get("narratives_for")
-    if wanted and can_write:
-        try:
-            review = ReportPeriod.parse(ReportKind.SERVICE_REVIEW, wanted)
-        except ValueError:
-            messages.error(request, _("Choose a date for the service review."))
-        else:
-            return redirect("evaluation:narrative_edit", as_of=review.text)
     today = timezone.localdate()
     default_month = ReportPeriod.month_before(today)
     context = {
         "monthly": selectors.archives_by_period(ReportKind.MONTHLY),
         "reviews": selectors.archives_by_period(ReportKind.SERVICE_REVIEW),
+        # The secretariat makes the monthly follow-up; a manager makes the review.
+        "can_make_monthly": user.has_perm("evaluation.add_reportjob"),
         "can_make": user.has_perm("evaluation.add_reportarchive"),
         "can_write": can_write,
+        "submission": uuid.uuid4(),
         "default_month": default_month.text,
         "default_month_label": default_month.label,
         "default_as_of": today.isoformat(),
         "narrative_dates": selectors.narrative_dates() if can_write else [],
         "kinds": ReportKind,
     }
-    return render(request, "evaluation/report_list.html", context)
+    return render(request, "evaluation/report_list.html", context, status=status)
+
+
+@login_required
+@permission_required("evaluation.view_reportarchive", raise_exception=True)
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Every archived version of every report, and the forms to make a new one."""
+    wanted = request.GET.get("narratives_for")
+    if wanted and request.user.has_perm("evaluation.change_reportnarrative"):
+        try:
+            review = ReportPeriod.parse(ReportKind.SERVICE_REVIEW, wanted)
+        except ValueError:
+            messages.error(request, _("Choose a date for the service review."))
+        else:
+            return redirect("evaluation:narrative_edit", as_of=review.text)
+    return _list_page(request)
 
 
 @login_required
@@ -111,27 +121,36 @@ def report_preview(request: HttpRequest, kind: str, period: str) -> HttpResponse
     return HttpResponse(html)
 
 
-def _period_to_make(request: HttpRequest) -> ReportPeriod | None:
-    """The period the form asks for, or None after saying what is wrong."""
-    kind = request.POST.get("kind", "")
-    if kind not in ReportKind.values:
-        messages.error(request, _("Choose which report to make."))
-        return None
-    try:
-        period = ReportPeriod.parse(kind, request.POST.get("period", ""))
-    except ValueError:
-        messages.error(
-            request, _("Choose a month.") if kind == ReportKind.MONTHLY else _("Choose a date.")
-        )
-        return None
-    if period.as_of > timezone.localdate():
-        messages.error(
-            request,
-            _("The report date %(date)s has not passed yet; make the report after it.")
-            % {"date": f"{period.as_of:%d-%m-%Y}"},
-        )
-        return None
-    return period
+def _refused(request: HttpRequest, form: ReportRequestForm) -> HttpResponse:
+    """The reports page again with what was wrong, as a 400."""
+    said = []
+    for errors in form.errors.values():
+        for error in errors:
+            if error not in said:
+                said.append(error)
+                messages.error(request, error)
+    return _list_page(request, status=400)
+
+
+SUBMISSIONS_KEPT = 20
+
+
+def _submission_key(submission, period: ReportPeriod) -> str | None:
+    """One page holds several forms with its one id; the period tells them apart."""
+    return None if submission is None else f"{submission}/{period.kind}/{period.text}"
+
+
+def _job_of_submission(request: HttpRequest, key: str | None) -> str | None:
+    """The job the same form made before in this session, if any."""
+    return request.session.get("report_submissions", {}).get(key) if key else None
+
+
+def _remember_submission(request: HttpRequest, key: str | None, job_uuid) -> None:
+    if key is None:
+        return
+    seen = dict(request.session.get("report_submissions", {}))
+    seen[key] = str(job_uuid)
+    request.session["report_submissions"] = dict(list(seen.items())[-SUBMISSIONS_KEPT:])
 
 
 def _missing_rows(missing: list[tuple[str, str, str]]) -> list[dict]:
@@ -144,15 +163,27 @@ def _missing_rows(missing: list[tuple[str, str, str]]) -> list[dict]:
 
 @login_required
 @require_POST
-@permission_required("evaluation.add_reportarchive", raise_exception=True)
+@permission_required("evaluation.add_reportjob", raise_exception=True)
 def report_generate(request: HttpRequest) -> HttpResponse:
-    """Queue a new version of a report and show its progress."""
+    """Queue a new version of a report and show its progress.
+
+    The secretariat makes monthly follow-ups; the service review, whose
+    texts a manager approves, needs ``add_reportarchive`` as well.
+    """
     from evaluation.tasks import generate_report
 
-    period = _period_to_make(request)
-    if period is None:
-        return redirect("evaluation:report_list")
-    if period.kind == ReportKind.SERVICE_REVIEW:
+    review = request.POST.get("kind") == ReportKind.SERVICE_REVIEW
+    if review and not request.user.has_perm("evaluation.add_reportarchive"):
+        raise PermissionDenied
+    form = ReportRequestForm(request.POST, today=timezone.localdate())
+    if not form.is_valid():
+        return _refused(request, form)
+    period = form.cleaned_data["report_period"]
+    submission = _submission_key(form.cleaned_data["submission"], period)
+    earlier = _job_of_submission(request, submission)
+    if earlier:
+        return redirect("evaluation:report_job", job_uuid=earlier)
+    if review:
         missing = selectors.missing_narratives(period.as_of)
         if missing:
             context = {
@@ -163,7 +194,9 @@ def report_generate(request: HttpRequest) -> HttpResponse:
             }
             return render(request, "evaluation/report_refused.html", context, status=409)
     job = services.report_job_create(period=period, user=request.user)
-    generate_report.enqueue(job_id=job.pk)
+    _remember_submission(request, submission, job.uuid)
+    adjusted = form.cleaned_data["adjusted_denominator"]
+    generate_report.enqueue(job_id=job.pk, adjusted_denominator=adjusted)
     return redirect("evaluation:report_job", job_uuid=job.uuid)
 
 
@@ -188,8 +221,12 @@ def report_job(request: HttpRequest, job_uuid) -> HttpResponse:
 
 def _narrative_initial(stored: dict[str, ReportNarrative | None]) -> dict:
     initial = {"status": ReportNarrative.Status.DRAFT}
-    if all(n is not None and n.status == ReportNarrative.Status.FINAL for n in stored.values()):
-        initial["status"] = ReportNarrative.Status.FINAL
+    final = ReportNarrative.Status.FINAL
+    if all(
+        (n is None and key in OPTIONAL_NARRATIVE_KEYS) or (n is not None and n.status == final)
+        for key, n in stored.items()
+    ):
+        initial["status"] = final
     for key, narrative in stored.items():
         initial[key] = narrative.text if narrative else ""
         initial[f"version_{key}"] = narrative.version if narrative else 0
@@ -239,6 +276,7 @@ def _narratives_page(request, form, as_of: dt.date, stored: dict, status: int) -
         "missing": _missing_rows(selectors.missing_narratives(as_of)),
         "can_make": request.user.has_perm("evaluation.add_reportarchive"),
         "report_date_passed": as_of <= timezone.localdate(),
+        "copy_from": selectors.narrative_date_before(as_of),
     }
     return render(request, "evaluation/report_narratives.html", context, status=status)
 
@@ -257,4 +295,35 @@ def narrative_edit(request: HttpRequest, as_of: str) -> HttpResponse:
         return _narratives_page(request, form, day, stored, 400)
     if not _narratives_saved(request, form, day):
         return _narratives_page(request, form, day, stored, 409)
+    return redirect("evaluation:narrative_edit", as_of=day.isoformat())
+
+
+@login_required
+@require_POST
+@permission_required("evaluation.change_reportnarrative", raise_exception=True)
+def narrative_copy(request: HttpRequest, as_of: str) -> HttpResponse:
+    """Copy an earlier review's texts into this date as drafts (kept sections stay)."""
+    day = _period_or_404(ReportKind.SERVICE_REVIEW, as_of).as_of
+    try:
+        source = dt.date.fromisoformat(request.POST.get("source", ""))
+    except ValueError:
+        source = None
+    if source is None or source != selectors.narrative_date_before(day):
+        # The page offers the latest earlier date; anything else is a stale or forged form.
+        messages.error(request, _("Copy the texts from the earlier review this page offers."))
+        stored = selectors.narratives_for(day)
+        form = NarrativeForm(initial=_narrative_initial(stored))
+        return _narratives_page(request, form, day, stored, 400)
+    copied = services.narratives_copy(source=source, target=day, user=request.user)
+    if copied:
+        messages.success(
+            request,
+            _(
+                "%(n)d texts copied from %(date)s as drafts. "
+                "Read them through before they are final."
+            )
+            % {"n": len(copied), "date": f"{source:%d-%m-%Y}"},
+        )
+    else:
+        messages.info(request, _("Every section already has a text here; nothing was copied."))
     return redirect("evaluation:narrative_edit", as_of=day.isoformat())

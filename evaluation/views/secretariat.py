@@ -1,7 +1,10 @@
 """The secretariat's figures page: arrivals and citizens in the programme by
-arrival year, counts only, through the one disclosure rule."""
+arrival year, counts only, through the one disclosure rule; and the form that
+makes the monthly follow-up for a month that has ended."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
@@ -9,7 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from evaluation import disclosure
+from evaluation import disclosure, selectors
+from evaluation.models import ReportKind
+from evaluation.period import ReportPeriod
 from integration import selectors as case_selectors
 
 
@@ -31,5 +36,14 @@ def secretariat_home(request: HttpRequest) -> HttpResponse:
         }
         for r in case_selectors.arrivals_by_year()
     ]
-    context = {"rows": rows, "today": timezone.localdate(), "min_cell": min_cell}
+    today = timezone.localdate()
+    context = {
+        "rows": rows,
+        "today": today,
+        "min_cell": min_cell,
+        "can_make_monthly": request.user.has_perm("evaluation.add_reportjob"),
+        "default_month": ReportPeriod.month_before(today).text,
+        "submission": uuid.uuid4(),
+        "latest_monthly": selectors.archives_by_period(ReportKind.MONTHLY)[:3],
+    }
     return render(request, "evaluation/secretariat_home.html", context)

@@ -153,7 +153,7 @@ GET_MATRIX: dict[str, dict] = {
     "progression:questionnaire_new_draft": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
     # Evaluation: the dashboard is the managers' (and the administrator's).
     "evaluation:dashboard": row(LOGIN, 403, 403, 403, 403, 200, 403, 200),
-    # Reports: aggregates only; the secretariat reads and downloads, never makes.
+    # Reports: aggregates only; the secretariat reads, downloads and makes the monthly.
     "evaluation:report_list": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
     "evaluation:report_generate": row(LOGIN, *[405] * 7),
     "evaluation:report_job": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
@@ -161,6 +161,8 @@ GET_MATRIX: dict[str, dict] = {
     "evaluation:report_preview": row(LOGIN, 403, 403, 403, 403, 200, 200, 200),
     # The manager writes the service review's narrative, as DOMAIN.md says.
     "evaluation:narrative_edit": row(LOGIN, 403, 403, 403, 403, 200, 403, 403),
+    # Copying an earlier review's texts is a POST; a GET is refused before the role.
+    "evaluation:narrative_copy": row(LOGIN, *[405] * 7),
     # Benchmarks come from outside; managers read them, administrators import them.
     "evaluation:benchmark_list": row(LOGIN, 403, 403, 403, 403, 200, 403, 200),
     "evaluation:benchmark_upload": ADMIN_ONLY,
@@ -266,6 +268,7 @@ def url_for(name: str, case: Case, provider_org) -> str:
         "evaluation:report_download": {"archive_uuid": _report_archive().uuid},
         "evaluation:report_preview": {"kind": "monthly", "period": "2025-01"},
         "evaluation:narrative_edit": {"as_of": "2025-01-31"},
+        "evaluation:narrative_copy": {"as_of": "2025-01-31"},
         "progression:questionnaire_detail": {"version": 1},
         "progression:item_edit": {"version": 1, "number": 1},
         "progression:questionnaire_publish": {"version": 1},
@@ -540,6 +543,15 @@ def _narratives(_w) -> dict:
     return data
 
 
+def _earlier_texts(_w, _client) -> None:
+    """A review a year before, whose texts the manager may copy."""
+    from evaluation.models import ReportNarrative
+
+    ReportNarrative.objects.get_or_create(
+        as_of=dt.date(2024, 1, 31), section="introduction", defaults={"text": "Sidste år."}
+    )
+
+
 def _upload(name: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
@@ -726,17 +738,31 @@ POST_MATRIX: dict[str, Post] = {
         data=lambda w: {"note": "Ny ordlyd af spørgsmål 1."},
     ),
     "progression:questionnaire_new_draft": Post(_QUESTIONNAIRE_V2, ("administrator",)),
+    # The secretariat makes the monthly follow-up itself (a review stays a manager's).
     "evaluation:report_generate": Post(
         row(
-            LOGIN, 403, 403, 403, 403, To("/reports/jobs/{uuid}/"), 403, To("/reports/jobs/{uuid}/")
+            LOGIN,
+            403,
+            403,
+            403,
+            403,
+            To("/reports/jobs/{uuid}/"),
+            To("/reports/jobs/{uuid}/"),
+            To("/reports/jobs/{uuid}/"),
         ),
-        ("manager", "administrator"),
+        ("manager", "secretariat", "administrator"),
         data=lambda w: {"kind": "monthly", "period": "2025-01"},
     ),
     "evaluation:narrative_edit": Post(
         row(LOGIN, 403, 403, 403, 403, To("/reports/texts/2025-01-31/"), 403, 403),
         ("manager",),
         data=_narratives,
+    ),
+    "evaluation:narrative_copy": Post(
+        row(LOGIN, 403, 403, 403, 403, To("/reports/texts/2025-01-31/"), 403, 403),
+        ("manager",),
+        prepare=_earlier_texts,
+        data=lambda w: {"source": "2024-01-31"},
     ),
     "evaluation:benchmark_list": Post(row(LOGIN, 403, 403, 403, 403, 405, 403, 405)),
     "evaluation:benchmark_upload": Post(

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "progression:questionnaire_publish": "POST only; the version is checked after it",
     "progression:questionnaire_new_draft": "POST only; the button is hidden while a draft exists",
     "evaluation:report_generate": "POST only; the job and refusal pages are checked",
+    "evaluation:narrative_copy": "POST only; redirects to the texts page, which is checked",
     "evaluation:report_download": "a PDF file",
     "evaluation:benchmark_confirm": "POST only; its result page is checked in the upload flow",
 }

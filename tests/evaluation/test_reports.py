@@ -593,8 +593,9 @@ def test_secretariat_lists_and_downloads(client_as, secretariat, archived):
     download_url = reverse("evaluation:report_download", kwargs={"archive_uuid": archived.uuid})
     assert download_url in page.content.decode()
     assert archived.sha256[:12] in page.content.decode()
-    # View only: no button that makes a report.
-    assert reverse("evaluation:report_generate") not in page.content.decode()
+    # The secretariat makes monthly follow-ups, never a service review.
+    assert 'name="kind" value="monthly"' in page.content.decode()
+    assert 'value="service_review"' not in page.content.decode()
 
     response = client.get(download_url)
     assert response.status_code == 200
@@ -605,11 +606,11 @@ def test_secretariat_lists_and_downloads(client_as, secretariat, archived):
     assert hashlib.sha256(response.content).hexdigest() == archived.sha256
 
 
-def test_secretariat_may_not_make_reports_or_write_texts(client_as, secretariat):
+def test_secretariat_may_not_make_reviews_or_write_texts(client_as, secretariat):
     client = client_as(secretariat)
 
     response = client.post(
-        reverse("evaluation:report_generate"), {"kind": "monthly", "period": "2026-10"}
+        reverse("evaluation:report_generate"), {"kind": "service_review", "period": "2026-10-31"}
     )
     assert response.status_code == 403
     url = reverse("evaluation:narrative_edit", kwargs={"as_of": "2026-11-20"})

@@ -2,6 +2,7 @@
 
     python manage.py report monthly --month 2026-10 --output oktober.pdf
     python manage.py report service-review --as-of 2026-11-22 --output review.pdf
+    python manage.py report service-review --as-of 2026-11-22 --adjusted-denominator ...
 
 Every run archives a new version (nothing is overwritten) and prints the
 version, the SHA-256 checksum, the seconds it took and the peak memory.
@@ -45,6 +46,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Make it although some texts are not final; every page is stamped UDKAST.",
         )
+        review.add_argument(
+            "--adjusted-denominator",
+            action="store_true",
+            dest="adjusted_denominator",
+            help="Add table 2.2: the cohorts without those who moved away, were repatriated, "
+            "died or retired, with a footnote saying how many.",
+        )
 
     def handle(self, *args, **options):
         if options["kind"] == "monthly":
@@ -61,7 +69,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             archive = services.report_make(
-                period=period, allow_draft=options.get("allow_draft", False)
+                period=period,
+                allow_draft=options.get("allow_draft", False),
+                adjusted_denominator=options.get("adjusted_denominator", False),
             )
         except ReportRefused as exc:
             raise CommandError(str(exc)) from exc
