@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -107,3 +108,15 @@ def looks_like_cpr(text: str) -> bool:
     """True for a search term written as a CPR number (with or without dash)."""
     number = compact(text)
     return len(number) == 10 and number.isdigit()
+
+
+# A CPR number as people write it in running text: with or without a dash, a
+# space, a dot or a dash of another kind between its parts (650594-1539,
+# 650594 1539, 650594–1539, 65.05.94-1539, 65 05 94 1539).
+_SEP = r"[\s.\-\u2010-\u2015/]?"
+IN_TEXT = re.compile(rf"(?<!\d)\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{2}}{_SEP}\d{{4}}(?!\d)")
+
+
+def found_in_text(text: str) -> bool:
+    """Whether ``text`` holds anything written like a CPR number."""
+    return IN_TEXT.search(text or "") is not None

@@ -12,12 +12,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common import dates
+from common import cpr, dates
 from common.forms import CsvFileField, DateInput
 from evaluation import dashboard as board
 from evaluation.models import ArrivalQuota, BenchmarkSource, ReportKind, ReportNarrative
 from evaluation.period import ReportPeriod
-from evaluation.reports import CPR_RE, NARRATIVE_KEYS, OPTIONAL_NARRATIVE_KEYS
+from evaluation.reports import NARRATIVE_KEYS, OPTIONAL_NARRATIVE_KEYS
+from integration import selectors as case_selectors
 from integration.models import ResidenceBasis
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -132,11 +133,19 @@ class NarrativeForm(forms.Form):
         data = super().clean()
         for key in NARRATIVE_KEYS:
             text = data.get(key) or ""
-            if CPR_RE.search(text):
+            if cpr.found_in_text(text):
                 self.add_error(
                     key,
                     _(
                         "The text holds something shaped like a CPR number. The report is "
+                        "public: write about groups, never about a person."
+                    ),
+                )
+            elif case_selectors.citizen_names_in(text):
+                self.add_error(
+                    key,
+                    _(
+                        "The text names a citizen of the case register. The report is "
                         "public: write about groups, never about a person."
                     ),
                 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from common import cpr
 from evaluation.models import ReportArchive, ReportKind, ReportNarrative
 
 # Anything shaped like a CPR number (DDMMYY-SSSS) must never reach a report.
@@ -97,7 +98,7 @@ def check_no_cpr(figures: Mapping) -> None:
                 yield from walk(v)
 
     for text in walk(figures):
-        if CPR_RE.search(text):
+        if CPR_RE.search(text) or cpr.found_in_text(text):
             raise ReportRefused("The report's text holds something shaped like a CPR number.")
 
 

@@ -1,6 +1,7 @@
 """Benchmark figures (list and upload) and the year's expected arrivals.
 
-The upload is checked and previewed; the text waits in the session until the
+The upload is checked and previewed; the text waits server-side (the session
+holds only its key, for an hour at most) until the
 administrator confirms, and the confirm runs the whole import again from it,
 as the citizen import does.
 """
@@ -28,8 +29,10 @@ from evaluation.models import (
     BenchmarkRole,
     BenchmarkSource,
 )
+from integration import services as case_services
 
 SESSION_KEY = "evaluation_pending_benchmarks"
+PURPOSE = "benchmark import"
 
 
 # --- list ---------------------------------------------------------------------------
@@ -145,6 +148,7 @@ def _source_indicators() -> list[tuple[str, list[str]]]:
 def benchmark_upload(request: HttpRequest) -> HttpResponse:
     # A new upload, or coming back to this page, drops any file left waiting.
     request.session.pop(SESSION_KEY, None)
+    case_services.pending_upload_drop(user=request.user, purpose=PURPOSE)
     form = BenchmarkUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -161,12 +165,13 @@ def benchmark_upload(request: HttpRequest) -> HttpResponse:
             commit=False,
         )
         if report.ok:
-            request.session[SESSION_KEY] = {
-                "source": source,
-                "downloaded_on": downloaded_on.isoformat(),
-                "filename": filename,
-                "text": decode(raw),
-            }
+            meta = {"source": source, "downloaded_on": downloaded_on.isoformat()}
+            request.session[SESSION_KEY] = case_services.pending_upload_put(
+                user=request.user,
+                purpose=PURPOSE,
+                meta={**meta, "filename": filename},
+                text=decode(raw),
+            )
         return _render_report(request, report, source=source, downloaded_on=downloaded_on)
     return render(
         request,
@@ -183,13 +188,16 @@ def benchmark_upload(request: HttpRequest) -> HttpResponse:
 @permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
 @require_POST
 def benchmark_confirm(request: HttpRequest) -> HttpResponse:
-    pending = request.session.pop(SESSION_KEY, None)
-    if not pending:
+    taken = case_services.pending_upload_take(
+        user=request.user, purpose=PURPOSE, key=request.session.pop(SESSION_KEY, None)
+    )
+    if taken is None:
         messages.error(request, _("There is no checked file waiting; upload it again."))
         return redirect("evaluation:benchmark_upload")
+    pending, text = taken
     downloaded_on = dt.date.fromisoformat(pending["downloaded_on"])
     report = services.import_benchmarks(
-        pending["text"],
+        text,
         source=pending["source"],
         downloaded_on=downloaded_on,
         filename=pending["filename"],

@@ -54,10 +54,12 @@ from integration.selectors.lookups import (
     CaseRef,
     case_refs_by_cpr,
     cases_by_cpr,
+    citizen_names_in,
     provider_spells,
 )
 
 __all__ = [
+    "citizen_names_in",
     "ACCESS_LOG_COLUMNS",
     "CASELOAD_SORTS",
     "CaseRef",

@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from common.csvimport import chunks
 from integration.models import (
     Case,
+    Citizen,
     DanishCourse,
     LadderPlacement,
 )
+
+
+def citizen_names_in(text: str) -> list[str]:
+    """The full names of citizens in the register that ``text`` writes out.
+
+    For texts that will be published: a candidate is any citizen whose first
+    or last name is a word of the text, and it is found when the whole name
+    stands in it, whatever the case."""
+    words = {w.lower() for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text or "")}
+    if not words:
+        return []
+    folded = " ".join((text or "").lower().split())
+    found = []
+    candidates = (
+        Citizen.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
+        .filter(Q(first__in=words) | Q(last__in=words))
+        .values_list("first_name", "last_name")
+    )
+    for first, last in candidates:
+        name = " ".join(f"{first} {last}".lower().split())
+        if first and last and name in folded:
+            found.append(f"{first} {last}")
+    return sorted(set(found))
 
 
 def cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:

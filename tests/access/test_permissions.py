@@ -499,8 +499,8 @@ def _pending(key: str, value: dict):
     return put
 
 
-def _pending_import(w, client: Client) -> None:
-    """A checked citizen file waiting for the client's user, as after a preview."""
+def _waiting_file(client: Client, session_key: str, purpose: str, meta: dict, text: str) -> None:
+    """A checked file waiting for the client's user, as after a preview."""
     from integration import services as case_services
     from integration.models import User
 
@@ -508,12 +508,14 @@ def _pending_import(w, client: Client) -> None:
     if user_id is None:
         return
     key = case_services.pending_upload_put(
-        user=User.objects.get(pk=user_id),
-        purpose="case import",
-        meta={"kind": "citizens", "filename": "b.csv", "team_id": w.team_a.pk},
-        text=CITIZEN_CSV,
+        user=User.objects.get(pk=user_id), purpose=purpose, meta=meta, text=text
     )
-    _pending("integration_pending_import", key)(w, client)
+    _pending(session_key, key)(None, client)
+
+
+def _pending_import(w, client: Client) -> None:
+    meta = {"kind": "citizens", "filename": "b.csv", "team_id": w.team_a.pk}
+    _waiting_file(client, "integration_pending_import", "case import", meta, CITIZEN_CSV)
 
 
 def _draft(_w, _client) -> None:
@@ -776,14 +778,12 @@ POST_MATRIX: dict[str, Post] = {
     "evaluation:benchmark_confirm": Post(
         row(LOGIN, 403, 403, 403, 403, 403, 403, 200),
         ("administrator",),
-        prepare=_pending(
+        prepare=lambda w, client: _waiting_file(
+            client,
             "evaluation_pending_benchmarks",
-            {
-                "source": "jobindsats",
-                "downloaded_on": "2025-01-15",
-                "filename": "jobindsats.csv",
-                "text": BENCHMARK_CSV,
-            },
+            "benchmark import",
+            {"source": "jobindsats", "downloaded_on": "2025-01-15", "filename": "jobindsats.csv"},
+            BENCHMARK_CSV,
         ),
     ),
     "evaluation:quota_edit": Post(

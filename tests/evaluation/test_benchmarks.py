@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from evaluation.benchmarks import import_benchmarks, normalise_period, parse_value
 from evaluation.models import ArrivalQuota, BenchmarkValue
 from evaluation.views.benchmarks import SESSION_KEY
+from integration.models import PendingUpload
 from tests.factories import UserFactory
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "benchmark_samples"
@@ -420,7 +421,9 @@ def test_upload_is_previewed_and_written_only_when_confirmed(signed_in, administ
     assert response.status_code == 200
     assert reverse("evaluation:benchmark_confirm") in response.content.decode()
     assert BenchmarkValue.objects.count() == 0
-    assert client.session[SESSION_KEY]["downloaded_on"] == "2019-01-15"
+    waiting = PendingUpload.objects.get(user=administrator)
+    assert client.session[SESSION_KEY] == str(waiting.key)
+    assert waiting.meta["downloaded_on"] == "2019-01-15"
 
     response = client.post(reverse("evaluation:benchmark_confirm"))
     assert response.status_code == 200

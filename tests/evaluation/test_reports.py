@@ -735,6 +735,43 @@ def test_a_text_with_a_cpr_number_is_refused(client_as, manager):
     assert not ReportNarrative.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "650594 1539",
+        "650594–1539",
+        "65.05.94-1539",
+        "65 05 94 1539",
+        "6505941539",
+        "650594-1539",
+    ],
+)
+def test_every_way_of_writing_a_cpr_number_is_refused(written, client_as, manager):
+    url = reverse("evaluation:narrative_edit", kwargs={"as_of": "2026-11-20"})
+    form = {key: "Tekst." for key in SECTIONS} | {f"version_{k}": 0 for k in SECTIONS}
+    text = f"Borgeren {written} fik job den 01-11-2026, 12 af 40 i alt."
+    response = client_as(manager).post(url, form | {"employment": text, "status": "draft"})
+    assert response.status_code == 400
+    assert not ReportNarrative.objects.exists()
+
+
+def test_a_text_that_names_a_citizen_is_refused(client_as, manager, team_a):
+    make_case(team=team_a, first_name="Hawa", last_name="Nuurow Abdi")
+    url = reverse("evaluation:narrative_edit", kwargs={"as_of": "2026-11-20"})
+    form = {key: "Tekst." for key in SECTIONS} | {f"version_{k}": 0 for k in SECTIONS}
+    named = form | {"employment": "Som  hawa NUUROW abdi sagde: job.", "status": "draft"}
+    response = client_as(manager).post(url, named)
+    assert response.status_code == 400
+    assert "names a citizen" in response.content.decode()
+    assert not ReportNarrative.objects.exists()
+    # A first name alone, or dates and counts, are no person.
+    plain = form | {
+        "employment": "Hawa er et almindeligt navn; 12 af 40 i 2026.",
+        "status": "draft",
+    }
+    assert client_as(manager).post(url, plain).status_code == 302
+
+
 def test_the_service_review_page_explains_what_is_missing_then_makes_it(
     client_as, manager, monkeypatch
 ):
