@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common import cpr
+from common.csv_export import SafeWriter
 
 # Queries with ``__in`` stay below every database's limit on parameters.
 CHUNK = 500
@@ -37,6 +38,10 @@ def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
     """The values in slices of at most CHUNK, one ``__in`` query each."""
     for i in range(0, len(values), CHUNK):
         yield values[i : i + CHUNK]
+
+
+# A page lists this many errors of a file; the full list is a download.
+ERRORS_SHOWN = 1000
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,23 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def shown_errors(self) -> list[RowError]:
+        """The errors a page lists; the rest are counted and downloaded."""
+        return self.errors[:ERRORS_SHOWN]
+
+    @property
+    def more_errors(self) -> int:
+        return max(0, len(self.errors) - ERRORS_SHOWN)
+
+    def errors_csv(self) -> str:
+        """Every error as CSV (line;column;reason), for the download."""
+        out = io.StringIO()
+        writer = SafeWriter(out)
+        writer.writerow(["line", "column", "reason"])
+        writer.writerows([error.line or "", error.column, error.reason] for error in self.errors)
+        return out.getvalue()
 
     def summary(self) -> str:
         rows = ngettext("%(n)s row", "%(n)s rows", self.rows) % {"n": self.rows}

@@ -25,6 +25,7 @@ urlpatterns = [
     path("administration/", home.admin_home, name="admin_home"),
     path("imports/", imports.import_upload, name="import_upload"),
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
+    path("imports/errors.csv", imports.import_errors_download, name="import_errors"),
     path("access-log/", access_log.access_log, name="access_log"),
     path(
         "access-log/citizens/<uuid:citizen_uuid>/export/",

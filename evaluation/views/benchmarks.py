@@ -131,6 +131,7 @@ def _render_report(
             "source_label": BenchmarkSource(source).label,
             "downloaded_on": downloaded_on,
             "can_confirm": report.ok and not report.written,
+            "errors_url": case_services.import_errors_url(user=request.user, report=report),
         },
     )
 

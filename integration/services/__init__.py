@@ -32,7 +32,10 @@ from integration.services.cases import (
 )
 from integration.services.facts import fact_save, provider_organisation_save
 from integration.services.pending_uploads import (
+    ERRORS_PURPOSE,
+    import_errors_url,
     pending_upload_drop,
+    pending_upload_peek,
     pending_upload_put,
     pending_upload_take,
     pending_uploads_expire,
@@ -40,7 +43,10 @@ from integration.services.pending_uploads import (
 from integration.services.versions import ConcurrentEditError
 
 __all__ = [
+    "ERRORS_PURPOSE",
+    "import_errors_url",
     "pending_upload_drop",
+    "pending_upload_peek",
     "pending_upload_put",
     "pending_upload_take",
     "pending_uploads_expire",

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
+from common.csvimport import ImportReport
 from integration.models import PendingUpload, User
 
 
@@ -36,6 +38,16 @@ def pending_upload_take(*, user: User, purpose: str, key: str | None) -> tuple[d
     return (found.meta, found.text) if found else None
 
 
+def pending_upload_peek(*, user: User, purpose: str) -> tuple[dict, str] | None:
+    """The user's latest upload for the purpose, left in place (downloads)."""
+    found = (
+        PendingUpload.objects.filter(user=user, purpose=purpose, created_at__gte=_oldest_allowed())
+        .order_by("-created_at")
+        .first()
+    )
+    return (found.meta, found.text) if found else None
+
+
 def pending_upload_drop(*, user: User, purpose: str) -> None:
     PendingUpload.objects.filter(user=user, purpose=purpose).delete()
 
@@ -43,3 +55,20 @@ def pending_upload_drop(*, user: User, purpose: str) -> None:
 def pending_uploads_expire(*, now: dt.datetime | None = None) -> int:
     """Delete every upload past its hour; ``apply_retention`` calls this."""
     return PendingUpload.objects.filter(created_at__lt=_oldest_allowed(now)).delete()[0]
+
+
+ERRORS_PURPOSE = "import errors"
+
+
+def import_errors_url(*, user: User, report: ImportReport) -> str:
+    """Keep a list of errors too long for a page for an hour; the address of its
+    download, or "" when the page shows every error."""
+    if not report.more_errors:
+        return ""
+    pending_upload_put(
+        user=user,
+        purpose=ERRORS_PURPOSE,
+        meta={"filename": report.filename},
+        text=report.errors_csv(),
+    )
+    return reverse("integration:import_errors")

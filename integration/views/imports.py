@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.csv_export import BOM
 from common.csvimport import ImportReport, decode
 from integration import imports, selectors, services
 from integration.forms import ImportUploadForm
@@ -30,6 +32,7 @@ def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
             "report": report,
             "kind_label": imports.ImportKind(report.kind).label,
             "can_confirm": report.ok and not report.written,
+            "errors_url": services.import_errors_url(user=request.user, report=report),
         },
     )
 
@@ -81,3 +84,17 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         commit=True,
     )
     return _render_report(request, report)
+
+
+@login_required
+@require_GET
+def import_errors_download(request: HttpRequest) -> HttpResponse:
+    """Every error of the user's last refused file, as CSV."""
+    kept = services.pending_upload_peek(user=request.user, purpose=services.ERRORS_PURPOSE)
+    if kept is None:
+        raise Http404
+    meta, text = kept
+    stem = (meta.get("filename") or "import").rsplit(".", 1)[0][:60]
+    response = HttpResponse(BOM + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-errors.csv")
+    return response

@@ -132,6 +132,8 @@ GET_MATRIX: dict[str, dict] = {
     "integration:admin_home": ADMIN_ONLY,
     "integration:import_upload": ADMIN_ONLY,
     # The confirmation step is reached by POST from the upload page.
+    # Only the user's own refused file's errors, and only for an hour.
+    "integration:import_errors": row(LOGIN, *[404] * 7),
     "integration:import_confirm": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
     "integration:access_log": ADMIN_ONLY,
     "integration:access_log_export": ADMIN_ONLY,
@@ -665,6 +667,7 @@ POST_MATRIX: dict[str, Post] = {
         prepare=_pending_import,
     ),
     "integration:access_log": Post(row(LOGIN, 403, 403, 403, 403, 403, 403, 405)),
+    "integration:import_errors": Post(row(LOGIN, *[405] * 7)),
     "integration:access_log_export": Post(row(LOGIN, 403, 403, 403, 403, 403, 403, 405)),
     "progression:round_create": Post(
         _ROUND_SAVED,

@@ -810,3 +810,29 @@ def test_another_users_key_takes_nothing(client_for, administrator, three_citize
     assert client.post(reverse("integration:import_confirm")).status_code == 302
     assert Citizen.objects.count() == 0
     assert PendingUpload.objects.filter(user=administrator).exists()
+
+
+@pytest.mark.django_db
+def test_a_file_with_thousands_of_bad_rows_lists_a_thousand_and_downloads_the_rest(
+    client_for, administrator, team_a, caseworker_a, client_as
+):
+    rows = [f"{replacement_cpr()},Amal,Haddad,SY,refugee,2019-13-40,," for _ in range(1500)]
+    client = client_for(administrator)
+    response = _upload(client, citizens_csv(*rows), team=team_a)
+    page = response.content.decode()
+    errors = len(response.context["report"].errors)
+    assert errors >= 1500
+    assert len(response.context["report"].shown_errors) == 1000
+    assert page.count("<tr>") < 1010
+    assert f"{errors - 1000} more errors" in page or f"{errors - 1000} fejl mere" in page
+    url = reverse("integration:import_errors")
+    assert url in page
+    download = client.get(url)
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("text/csv")
+    lines = download.content.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + errors
+    # The reasons mask a CPR number as the page does.
+    assert not any(r.split(",")[0] in download.content.decode() for r in rows)
+    # Nobody else gets the list.
+    assert client_as(caseworker_a).get(url).status_code == 404
