@@ -38,9 +38,8 @@ USER_FIELDS = [
 WHAT_LENGTH = 200
 
 
-def _names(items) -> str:
-    names = sorted(str(item) for item in items)
-    return ", ".join(names) if names else "–"
+def _names(items) -> frozenset[str]:
+    return frozenset(str(item) for item in items)
 
 
 def _text(value) -> str:
@@ -52,9 +51,8 @@ def user_snapshot(user: User) -> dict[str, str]:
     values = {name: _text(getattr(user, name)) for name in USER_FIELDS}
     values["groups"] = _names(user.groups.values_list("name", flat=True))
     values["user_permissions"] = _names(
-        user.user_permissions.values_list("content_type__app_label", "codename")
-        .order_by()
-        .distinct()
+        f"{a}.{c}"
+        for a, c in user.user_permissions.values_list("content_type__app_label", "codename")
     )
     return values
 
@@ -68,6 +66,19 @@ def _fit(text: str) -> str:
     return text if len(text) <= WHAT_LENGTH else text[: WHAT_LENGTH - 1] + "…"
 
 
+def _change(old, new) -> str:
+    """``old → new``; for a set (groups, permissions) what was added and taken away,
+    so that a long list still shows its change within the row."""
+    if isinstance(old, frozenset) or isinstance(new, frozenset):
+        old, new = old or frozenset(), new or frozenset()
+        if len(old) <= 1 and len(new) <= 1:
+            return f"{next(iter(old), '–')} → {next(iter(new), '–')}"
+        added = [f"+{name}" for name in sorted(new - old)]
+        removed = [f"-{name}" for name in sorted(old - new)]
+        return ", ".join(added + removed)
+    return f"{old} → {new}"
+
+
 def _log_diff(actor: User, subject: str, before: dict, after: dict) -> int:
     rows = 0
     for field in sorted(set(before) | set(after)):
@@ -76,7 +87,7 @@ def _log_diff(actor: User, subject: str, before: dict, after: dict) -> int:
             access_log_write(
                 user=actor,
                 action=AccessAction.CHANGE,
-                what=_fit(f"{subject}: {field}: {old} → {new}"),
+                what=_fit(f"{subject}: {field}: {_change(old, new)}"),
             )
             rows += 1
     return rows
