@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from common.countries import country_choices
@@ -17,8 +20,23 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+# Dates a form accepts at all: a filter or a fact far outside them is a typing
+# error, and dates near the calendar's ends break the date arithmetic after it.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def date_bounds() -> list:
+    message = _("Choose a date between 1900 and 2100.")
+    return [
+        MinValueValidator(EARLIEST_DATE, message=message),
+        MaxValueValidator(LATEST_DATE, message=message),
+    ]
+
+
 def date_field(label, required=True, **kwargs) -> forms.DateField:
     """A date field with the browser's date picker."""
+    kwargs.setdefault("validators", date_bounds())
     return forms.DateField(label=label, required=required, widget=DateInput(), **kwargs)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common import cpr, dates
-from common.forms import CsvFileField, DateInput
+from common.forms import CsvFileField, DateInput, date_bounds
 from evaluation import dashboard as board
 from evaluation.models import ArrivalQuota, BenchmarkSource, ReportKind, ReportNarrative
 from evaluation.period import ReportPeriod
@@ -38,8 +38,12 @@ SECTION_LABELS = {
 
 class DashboardFilterForm(forms.Form):
     # Left empty, a date is the default period's: the last 12 months.
-    date_from = forms.DateField(label=gettext_lazy("From"), widget=DATE_WIDGET, required=False)
-    date_to = forms.DateField(label=gettext_lazy("To"), widget=DATE_WIDGET, required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), widget=DATE_WIDGET, required=False, validators=date_bounds()
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), widget=DATE_WIDGET, required=False, validators=date_bounds()
+    )
     team = forms.TypedChoiceField(
         label=gettext_lazy("Team"), coerce=int, required=False, empty_value=None
     )

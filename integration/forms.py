@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from common import cpr
-from common.forms import CountryField, CsvFileField, DateInput, VersionedForm, date_field
+from common.forms import (
+    CountryField,
+    CsvFileField,
+    DateInput,
+    VersionedForm,
+    date_bounds,
+    date_field,
+)
 from integration import models
 from integration.imports import ImportKind
 
@@ -291,11 +298,13 @@ class AccessLogFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("From date"),
         required=False,
+        validators=date_bounds(),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     date_to = forms.DateField(
         label=_("To date"),
         required=False,
+        validators=date_bounds(),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
