@@ -556,11 +556,11 @@ def reception(user: User | None, start: dt.date, end: dt.date) -> dict:
         .filter(
             residence_basis=ResidenceBasis.REFUGEE, arrival_date__gte=start, arrival_date__lte=end
         )
-        .annotate(screened=screened, near_job=near_job)
+        .annotate(was_screened=screened, housed_near_job=near_job)
         .aggregate(
             refugees=Count("id"),
-            screened=Count("id", filter=Q(screened=True)),
-            near_job=Count("id", filter=Q(near_job=True)),
+            screened=Count("id", filter=Q(was_screened=True)),
+            near_job=Count("id", filter=Q(housed_near_job=True)),
         )
     )
 
