@@ -308,6 +308,14 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CASELOAD_PAGE_SIZE = env_int("CASELOAD_PAGE_SIZE", 25)
 DEADLINE_SOON_DAYS = env_int("DEADLINE_SOON_DAYS", 14)
 REPORT_MIN_CELL = env_int("REPORT_MIN_CELL", 5)
+# The integration contract is due this many calendar months after the
+# municipality took over responsibility: integrationsloven § 19, stk. 1
+# (LBK nr. 1127 af 11-10-2017, the act seed 001 cites: "senest 1 måned").
+CONTRACT_DEADLINE_MONTHS = env_int("CONTRACT_DEADLINE_MONTHS", 1)
+# The integration plan is to be offered this many months after arrival. The
+# action plan (seed 002, delmål 1) starts contract and plan together before
+# arrival; a municipality that counts the plan on another rule sets it here.
+PLAN_DEADLINE_MONTHS = env_int("PLAN_DEADLINE_MONTHS", 1)
 # The dashboard caches its figures; with several gunicorn workers they must
 # share the cache, so production points DJANGO_CACHE_DIR at a folder they share.
 CACHES = {
@@ -351,6 +359,10 @@ if ACCESS_LOG_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("ACCESS_LOG_RETENTION_DAYS must be 1 or more")
 if REPORT_MIN_CELL < 1:
     raise ImproperlyConfigured("REPORT_MIN_CELL must be 1 or more")
+if CONTRACT_DEADLINE_MONTHS < 1 or PLAN_DEADLINE_MONTHS < 1:
+    raise ImproperlyConfigured(
+        "CONTRACT_DEADLINE_MONTHS and PLAN_DEADLINE_MONTHS must be 1 or more"
+    )
 
 LOGGING = {
     "version": 1,

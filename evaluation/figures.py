@@ -14,14 +14,20 @@ The monthly follow-up's dict::
       "kind": "monthly", "period": "2026-10", "as_of": "2026-10-31",
       "municipality": "Demo Kommune", "generated_at": "2026-11-22T20:15:00+01:00",
       "in_programme": {"total", "adults", "children", "refugees", "family_reunified"},
+      # The quota is the year's expected refugees: compare it with
+      # year_to_date_refugees, never with year_to_date (family reunified too).
       "arrivals": {"year": 2026, "month": n, "year_to_date": n, "quota": n | None,
-                   "month_refugees": n, "month_family_reunified": n},
+                   "month_refugees": n, "month_family_reunified": n,
+                   "year_to_date_refugees": n, "year_to_date_family_reunified": n},
       "ladder_now": [{"step": 1..6 | None, "label": str, "count": n}, ...],  # None = no placement
       "ladder_months": [{"month": "2025-11", "counts": {"1": n, ..., "6": n, "none": n},
                          "total": n}, ...12 months, oldest first],
       "placement_96h": {"from": date, "to": date, "arrivals": n, "within": n,
                         "share": int | None, "median_hours": float | None, "not_placed": n},
-      "employed": {"count": n, "of": n, "share": int | None},
+      # by_step: the employed (count) by their ladder step that day, as
+      # ladder_now counts it ("none" = no placement): why count and step 1 differ.
+      "employed": {"count": n, "of": n, "share": int | None,
+                   "by_step": {"1": n, ..., "6": n, "none": n}},
       "danish": {"of": n, "in_course": n, "with_work_or_internship": n,
                  "share_in_course": int | None, "share_combined": int | None,
                  "absence_mean": float | None},
@@ -32,8 +38,29 @@ The monthly follow-up's dict::
       "repatriations": {"year": 2026, "households": n, "adults": n, "children": n,
                         "by_country": [{"country": "SY", "name": str, "households": n,
                                         "adults": n, "children": n}, ...]},
+      # follow_up: adults (18 or over on as_of) in the programme, so open_cases
+      # equals in_programme.adults. contract and plan: adults at arrival whose
+      # deadline (CONTRACT_DEADLINE_MONTHS / PLAN_DEADLINE_MONTHS after arrival)
+      # fell in the year up to as_of; "months" is the setting used.
       "compliance": {"health_offer": {"due": n, "on_time": n, "share": int | None},
-                     "follow_up": {"open_cases": n, "up_to_date": n, "share": int | None}},
+                     "follow_up": {"open_cases": n, "up_to_date": n, "share": int | None},
+                     "contract": {"due": n, "on_time": n, "months": n},
+                     "plan": {"due": n, "on_time": n, "months": n}},
+      # Follow-ups held with adults in the month and in the year to date, and
+      # how many gave repatriation guidance.
+      "follow_ups": {"month": {"held": n, "guided": n}, "year_to_date": {"held": n, "guided": n}},
+      # Cases closed as moved away, in the month and the year to date.
+      "moved_away": {"month": n, "year_to_date": n},
+      # Refugees arrived in the month / year to date: screened at the asylum
+      # centre before arrival, housed near a known job.
+      "reception": {"month": {"refugees": n, "screened": n, "near_job": n},
+                    "year_to_date": {...the same}},
+      # The headline figures on as_of, the month before's last day and the same
+      # day a year before (in_programme = total, arrivals_year_to_date its own
+      # year's, employed and danish_* counts of adults), for "since last month/year".
+      "headline": {"now" | "last_month" | "last_year":
+                   {"as_of": date, "in_programme": n, "arrivals_year_to_date": n,
+                    "employed": n, "danish_in_course": n, "danish_with_work": n}},
     }
 
 The service review's::
@@ -53,6 +80,8 @@ The service review's::
                     ...],  # another municipality's rows are never shown
       "wellbeing_downloaded": "2026-11-01" | None,
       "repatriations": [{"year", "country", "name", "households", "adults", "children"}, ...],
+      # Follow-ups held with adults per year, and how many gave repatriation guidance.
+      "repatriation_guidance": [{"year": 2018, "held": n, "guided": n}, ...],
       "progression": {"from", "to", "caseworker_measurements", "caseworker_index_mean",
                       "citizen_self_assessment_mean", "caseworker_item_means": {"1": x, ...},
                       "highest_item", "lowest_item", "item_labels": {"1": str, ...},
@@ -310,6 +339,8 @@ def _arrivals_block(user: User | None, as_of: dt.date) -> dict:
         "month_refugees": month["refugees"],
         "month_family_reunified": month["family_reunified"],
         "year_to_date": year["total"],
+        "year_to_date_refugees": year["refugees"],
+        "year_to_date_family_reunified": year["family_reunified"],
         "quota": selectors.quota_expected(as_of.year),
     }
 
@@ -349,18 +380,91 @@ def _compliance(user: User | None, as_of: dt.date) -> dict:
     }
 
 
+def _compliance_deadlines(user: User | None, as_of: dt.date) -> dict:
+    """The contract and plan deadlines that fell in the year up to ``as_of``."""
+    contract, plan = settings.CONTRACT_DEADLINE_MONTHS, settings.PLAN_DEADLINE_MONTHS
+    rows = rs.contract_and_plan_compliance(
+        user, as_of.replace(month=1, day=1), as_of, contract_months=contract, plan_months=plan
+    )
+    return {
+        "contract": {**rows["contract"], "months": contract},
+        "plan": {**rows["plan"], "months": plan},
+    }
+
+
+def _follow_ups(user: User | None, start: dt.date, end: dt.date) -> dict:
+    rows = rs.follow_ups_by_year(user, start, end)
+    return {
+        "held": sum(r["held"] for r in rows),
+        "guided": sum(r["guided"] for r in rows),
+    }
+
+
+def _headline(blocks: Mapping, day: dt.date, arrivals_year_to_date: int) -> dict:
+    """The figures the follow-up opens with, from the blocks of one day."""
+    return {
+        "as_of": day.isoformat(),
+        "in_programme": blocks["in_programme"]["total"],
+        "arrivals_year_to_date": arrivals_year_to_date,
+        "employed": blocks["employed"]["count"],
+        "danish_in_course": blocks["danish"]["in_course"],
+        "danish_with_work": blocks["danish"]["with_work_or_internship"],
+    }
+
+
+def _headline_on(user: User | None, day: dt.date) -> dict:
+    """The headline figures of another month: the same blocks as the report's,
+    from the two queries behind them (not the whole builder)."""
+    blocks = _programme_blocks(rs.programme_counts(user, day))
+    arrived = rs.arrivals(user, day.replace(month=1, day=1), day)["total"]
+    return _headline(blocks, day, arrived)
+
+
+def _monthly_additions(user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping):
+    """The follow-up's counts beyond the original eight tables (seeds 000, 002, 004)."""
+    month_start, year_start = as_of.replace(day=1), as_of.replace(month=1, day=1)
+    by_step = rs.employed_by_step(user, as_of)
+    last_month = dates.month_end(dates.add_months(month_start, -1))
+    last_year = dates.month_end(dates.add_months(month_start, -12))
+    return {
+        "employed_by_step": {
+            **{str(s): by_step.get(s, 0) for s in range(1, 7)},
+            "none": by_step.get(None, 0),
+        },
+        "follow_ups": {
+            "month": _follow_ups(user, month_start, as_of),
+            "year_to_date": _follow_ups(user, year_start, as_of),
+        },
+        "moved_away": {
+            "month": rs.moved_away(user, month_start, as_of),
+            "year_to_date": rs.moved_away(user, year_start, as_of),
+        },
+        "reception": {
+            "month": rs.reception(user, month_start, as_of),
+            "year_to_date": rs.reception(user, year_start, as_of),
+        },
+        "headline": {
+            "now": _headline(blocks, as_of, arrivals["year_to_date"]),
+            "last_month": _headline_on(user, last_month),
+            "last_year": _headline_on(user, last_year),
+        },
+    }
+
+
 def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     """Everything the monthly council follow-up shows, as of the month's last day."""
     as_of = period.as_of
     year_start = as_of.replace(month=1, day=1)
     blocks = _programme_blocks(rs.programme_counts(user, as_of))
+    arrivals = _arrivals_block(user, as_of)
+    additions = _monthly_additions(user, as_of, blocks, arrivals)
     absence = rs.danish_absence_by_month(user, period.month_start, as_of)
     delays = rs.placement_delays(user, year_start, as_of, today=as_of)
     steps = {step.value: str(step.label) for step in LadderStep}
     return {
         **_heading(period),
         "in_programme": blocks["in_programme"],
-        "arrivals": _arrivals_block(user, as_of),
+        "arrivals": arrivals,
         "ladder_now": metrics.ladder_rows(
             rs.ladder_on(user, as_of), steps, str(_("No current placement"))
         ),
@@ -370,7 +474,7 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
             "to": as_of.isoformat(),
             **metrics.placement_summary(delays),
         },
-        "employed": blocks["employed"],
+        "employed": {**blocks["employed"], "by_step": additions.pop("employed_by_step")},
         "danish": {
             **blocks["danish"],
             "absence_mean": metrics.mean_or_none(absence[0]["mean"]) if absence else None,
@@ -378,7 +482,8 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         },
         "progression": _monthly_progression(user, as_of),
         "repatriations": _repatriations_of_year(user, as_of),
-        "compliance": _compliance(user, as_of),
+        "compliance": {**_compliance(user, as_of), **_compliance_deadlines(user, as_of)},
+        **additions,
     }
 
 
@@ -474,6 +579,7 @@ def service_review_figures(
             }
             for r in repatriations
         ],
+        "repatriation_guidance": rs.follow_ups_by_year(user, REVIEW_REPATRIATIONS_FROM, as_of),
         "progression": progression_figures(
             user, progression_from or REVIEW_PROGRESSION_FROM, as_of
         ),

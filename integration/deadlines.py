@@ -90,3 +90,20 @@ def pending_deadlines(
 
 def next_deadline(**facts) -> Deadline:
     return pending_deadlines(**facts)[0]
+
+
+def arrivals_due_between(start: dt.date, end: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """The first and last arrival day whose deadline ``months`` calendar months on
+    falls in [start, end]. ``add_months`` never goes back as the day goes on, so
+    these arrivals are one run of days (the end of a short month takes the days
+    of a longer month that clip to it: 29-31 January + 1 month = 28 February)."""
+    one = dt.timedelta(days=1)
+    first = add_months(start, -months)
+    while add_months(first - one, months) >= start:
+        first -= one
+    while add_months(first, months) < start:
+        first += one
+    last = add_months(end, -months)
+    while add_months(last + one, months) <= end:
+        last += one
+    return first, last

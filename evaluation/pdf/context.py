@@ -16,7 +16,7 @@ from django.conf import settings
 
 from evaluation import charts, disclosure
 from evaluation.figures import MONTHLY_TREND_MONTHS, REVIEW_TREND_MONTHS
-from evaluation.pdf import review_sections, sources
+from evaluation.pdf import additions, review_sections, sources
 from evaluation.pdf.benchmark_context import (
     danish_absence_context,
     external_shown,
@@ -70,11 +70,12 @@ def _base_context(figures: Mapping, period: ReportPeriod, *, min_cell: int, draf
 def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]:
     """Every number of tables 1–5 and 8 that is tied to another by a sum, as
     one problem: the adults in the programme are the base of the ladder, of
-    the employment and of the Danish courses; the programme's total is the
-    base of the follow-ups; the arrivals of the month are part of the year's."""
+    the employment, of the Danish courses and of the follow-ups; the arrivals
+    of the month are part of the year's, and refugees and family reunified
+    are each counted for the month and the year (the quota is the refugees')."""
     p, a, pl = figures["in_programme"], figures["arrivals"], figures["placement_96h"]
     e, d, fu = figures["employed"], figures["danish"], figures["compliance"]["follow_up"]
-    if e["of"] != p["adults"] or d["of"] != p["adults"] or fu["open_cases"] != p["total"]:
+    if e["of"] != p["adults"] or d["of"] != p["adults"] or fu["open_cases"] != p["adults"]:
         raise ValueError("The figures' bases disagree with the programme counts.")
     ladder = {
         str(r["step"]) if r["step"] else "none": int(r["count"]) for r in figures["ladder_now"]
@@ -99,6 +100,8 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         "month": a["month"],
         "earlier": a["year_to_date"] - a["month"],
         "year_to_date": a["year_to_date"],
+        "ytd_refugees": a["year_to_date_refugees"],
+        "ytd_family": a["year_to_date_family_reunified"],
         "within": pl["within"],
         "late": int(pl["arrivals"]) - int(pl["within"]) - int(pl["not_placed"]),
         "not_placed": pl["not_placed"],
@@ -112,8 +115,9 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         (["employed", "not_employed"], "adults"),
         (["in_course", "not_in_course"], "adults"),
         (["with_work", "course_only"], "in_course"),
-        (["fu_ok", "fu_not"], "total"),
+        (["fu_ok", "fu_not"], "adults"),
         (["month_refugees", "month_family"], "month"),
+        (["ytd_refugees", "ytd_family"], "year_to_date"),
         (["within", "late", "not_placed"], "adult_arrivals"),
         (["adult_arrivals", "child_arrivals"], "year_to_date"),
     ]
@@ -123,6 +127,9 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         values.pop("earlier")
     else:
         lines.append((["month", "earlier"], "year_to_date"))
+    for month, year in [("month_refugees", "ytd_refugees"), ("month_family", "ytd_family")]:
+        additions.month_in_year(values, lines, month, year, january=period.as_of.month == 1)
+    additions.link(figures, period, values, lines)
     return values, lines
 
 
@@ -148,9 +155,14 @@ def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict)
         "month_family": cells["month_family"],
         "month": cells["month"],
         "year_to_date": cells["year_to_date"],
-        # The quota is a published expectation, not a count of people.
+        "ytd_refugees": cells["ytd_refugees"],
+        "ytd_family": cells["ytd_family"],
+        # The quota is a published expectation, not a count of people. It is
+        # the year's refugees: family reunified are not set against it.
         "quota": Shown(str(quota)) if quota is not None else marks.dash(),
-        "share_of_quota": _share_of_quota(marks, a["year_to_date"], quota, cells["year_to_date"]),
+        "share_of_quota": _share_of_quota(
+            marks, a["year_to_date_refugees"], quota, cells["ytd_refugees"]
+        ),
     }
 
 
@@ -260,13 +272,14 @@ def _compliance(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dic
             "share": marks.share(ho["on_time"], ho["due"], ho_ok, ho_due),
         },
         {
-            "label": "Opfølgning inden for de seneste 3 måneder (borgere i programmet)",
-            "of": cells["total"],
+            "label": "Opfølgning inden for de seneste 3 måneder (voksne i programmet)",
+            "of": cells["adults"],
             "ok": cells["fu_ok"],
             "share": marks.share(
-                fu["up_to_date"], fu["open_cases"], cells["fu_ok"], cells["total"]
+                fu["up_to_date"], fu["open_cases"], cells["fu_ok"], cells["adults"]
             ),
         },
+        *additions.deadline_rows(figures, period, marks),
     ]
 
 
@@ -290,6 +303,7 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
             **country_rows(repatriations.get("by_country") or [], marks, with_year=False),
         },
         compliance=_compliance(figures, period, marks, cells),
+        **additions.context(figures, period, marks, cells),
     )
     ctx["footnotes"] = marks.footnotes()
     ctx["sources"] = sources.monthly_sources(figures)
@@ -457,6 +471,9 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
         benchmark=_benchmark(figures, marks),
         wellbeing=wellbeing_context(figures, marks),
         repatriations=country_rows(figures.get("repatriations") or [], marks, with_year=True),
+        repatriation_guidance=additions.guidance_by_year(
+            figures.get("repatriation_guidance") or [], marks
+        ),
         progression=_review_progression(figures, marks),
         danish_absence=danish_absence_context(figures, marks),
         cohorts_adjusted=review_sections.cohorts_adjusted(figures, marks),

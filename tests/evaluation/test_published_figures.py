@@ -125,7 +125,8 @@ def table_rows(
     """The printed values of a table's rows, read in order after its header.
 
     ``rows`` are the row labels with the number of values each row prints; a
-    header repeated after a page break is skipped.
+    header repeated after a page break is skipped, and so are a chart's labels
+    before it (a chart on the page is drawn after the table's text).
     """
     start = text.find(caption)
     assert start >= 0, f"{caption!r} is not in the report"
@@ -135,7 +136,7 @@ def table_rows(
     out = []
     for label, count in rows:
         pattern = (
-            r"\s*(?:"
+            r"\s*(?:.{0,600}?"
             + re.escape(header)
             + r"\s*)?"
             + re.escape(label)
@@ -443,6 +444,197 @@ def _read_repatriations(
     reading.protected |= {n for row in [*names, totals] for n in row.values()}
 
 
+def _month_and_year(reading: Reading, name: str, month: int, year: int, january: bool) -> None:
+    """``name`` in the month and in the year so far; the earlier months unprinted."""
+    reading.true[f"{name} in the month"] = month
+    reading.true[f"{name} in the year"] = year
+    reading.protected |= {f"{name} in the month", f"{name} in the year"}
+    if january:
+        reading.line([f"{name} in the month"], f"{name} in the year")
+        return
+    reading.true[f"{name} earlier in the year"] = year - month
+    reading.protected.add(f"{name} earlier in the year")
+    reading.line([f"{name} in the month", f"{name} earlier in the year"], f"{name} in the year")
+
+
+def _part_of(reading: Reading, part: str, value: int, whole: str) -> None:
+    """A count and the rest of its base (unprinted) add up to the base."""
+    reading.true[part] = value
+    reading.true[f"{whole} but not {part}"] = reading.true[whole] - value
+    reading.protected |= {part, f"{whole} but not {part}"}
+    reading.line([part, f"{whole} but not {part}"], whole)
+
+
+def _read_month_and_year_parts(reading: Reading, figures: dict, january: bool) -> None:
+    """The sums that tie table 2's refugees and family reunified across the year,
+    and the employed by ladder step (table 5's note) to table 3.1's step 1."""
+    a = figures["arrivals"]
+    for basis, month, year in [
+        ("refugees", a["month_refugees"], a["year_to_date_refugees"]),
+        ("family", a["month_family_reunified"], a["year_to_date_family_reunified"]),
+    ]:
+        if not january:
+            earlier = f"{basis} arrived earlier in the year"
+            reading.true[earlier] = year - month
+            reading.protected.add(earlier)
+            reading.line([f"{basis} arrived in the month", earlier], f"{basis} arrived in the year")
+        else:
+            reading.line([f"{basis} arrived in the month"], f"{basis} arrived in the year")
+    by_step = figures["employed"]["by_step"]
+    reading.true["employed on step 1"] = by_step["1"]
+    reading.true["employed on another step"] = sum(by_step[k] for k in "23456")
+    reading.true["employed with no placement"] = by_step["none"]
+    reading.true["employed not on step 1"] = sum(by_step[k] for k in "23456") + by_step["none"]
+    reading.true["on step 1, not employed"] = by_step_gap = reading.true["ladder 1"] - by_step["1"]
+    assert by_step_gap >= 0
+    reading.protected |= {
+        "employed on step 1",
+        "employed on another step",
+        "employed with no placement",
+        "employed not on step 1",
+        "on step 1, not employed",
+    }
+    reading.line(["employed on step 1", "employed not on step 1"], "employed")
+    reading.line(
+        ["employed on another step", "employed with no placement"], "employed not on step 1"
+    )
+    reading.line(["employed on step 1", "on step 1, not employed"], "ladder 1")
+
+
+def _signed(token: str) -> int | None:
+    match = re.fullmatch(r"([+\N{MINUS SIGN}]?)(\d+)", token)
+    if not match:
+        return None
+    return -int(match.group(2)) if match.group(1) == "\N{MINUS SIGN}" else int(match.group(2))
+
+
+def _read_additions(
+    reading: Reading, text: str, figures: dict, month_title: str, year_title: str, january: bool
+) -> None:
+    """Table 5's note, the headline figures, tables 8.2, 9.1 and 9.2."""
+    token = TOKEN
+    note = re.search(
+        rf"Af de {token} i beskæftigelse eller selvforsørgende står {token} på trin 1, "
+        rf"{token} på et andet trin og {token} uden aktuel placering .*? "
+        rf"Af de {token} på trin 1 er {token} ikke registreret",
+        text,
+    )
+    assert note, "table 5's note is not in the report"
+    for name, printed in zip(
+        [
+            "employed",
+            "employed on step 1",
+            "employed on another step",
+            "employed with no placement",
+            "ladder 1",
+            "on step 1, not employed",
+        ],
+        note.groups(),
+        strict=True,
+    ):
+        reading.count(name, printed)
+
+    h = figures["headline"]
+    rows = [
+        ("Borgere i integrationsprogrammet", "in the programme", "in_programme"),
+        ("Ankomne i året til og med måneden", "arrived in the year", "arrivals_year_to_date"),
+        ("Voksne i beskæftigelse eller selvforsørgende", "employed", "employed"),
+        ("Voksne i danskuddannelse", "in a course", "danish_in_course"),
+        (
+            "Voksne i danskuddannelse og i arbejde eller praktik",
+            "course and work",
+            "danish_with_work",
+        ),
+    ]
+    pos = text.find("Nøgletal Antal Siden")
+    assert pos >= 0, "the headline table is not in the report"
+    for label, name, key in rows:
+        match = re.compile(re.escape(label) + rf"\s+{token}\s+(\S+)\s+(\S+)").search(text, pos)
+        assert match, label
+        pos = match.end()
+        reading.count(name, match.group(1))
+        for when, change in zip(("last_month", "last_year"), match.groups()[1:], strict=True):
+            if key == "arrivals_year_to_date" and when == "last_month":
+                if january:
+                    assert change == "–", change
+                else:
+                    reading.count("arrived in the month", change.lstrip("+"))
+                continue
+            value = _signed(change)
+            if value is None:
+                assert change in ("–*", "–"), (label, change)
+                continue
+            before = h[when][key]
+            if reading.true[name] - value != before:
+                reading.problems.append(f"{label}: change {change} is not since {before}")
+            if before < MIN:
+                reading.problems.append(f"{label}: the change gives {when}'s {before} away")
+
+    fu = figures["follow_ups"]
+    for kind in ("held", "guided"):
+        _month_and_year(
+            reading,
+            f"follow-ups {kind}",
+            fu["month"][kind],
+            fu["year_to_date"][kind],
+            january,
+        )
+    printed = table_rows(
+        text,
+        "Tabel 8.2.",
+        "Periode Opfølgninger Med vejledning om repatriering Andel",
+        [(month_title, 3), (year_title, 3)],
+    )
+    for when, [held, guided, share] in zip(("in the month", "in the year"), printed, strict=True):
+        _part_of(
+            reading,
+            f"follow-ups guided {when}",
+            reading.true[f"follow-ups guided {when}"],
+            f"follow-ups held {when}",
+        )
+        reading.count(f"follow-ups held {when}", held)
+        reading.count(f"follow-ups guided {when}", guided)
+        reading.share(f"follow-ups guided {when}", f"follow-ups held {when}", share)
+
+    rec = figures["reception"]
+    for kind in ("screened", "near_job"):
+        _month_and_year(
+            reading, f"refugees {kind}", rec["month"][kind], rec["year_to_date"][kind], january
+        )
+        for when, arrived in (
+            ("in the month", "refugees arrived in the month"),
+            ("in the year", "refugees arrived in the year"),
+        ):
+            _part_of(
+                reading, f"refugees {kind} {when}", reading.true[f"refugees {kind} {when}"], arrived
+            )
+    printed = table_rows(
+        text,
+        "Tabel 9.1.",
+        f"Flygtninge {month_title} {year_title}",
+        [
+            ("Ankomne flygtninge", 2),
+            ("heraf med forbesøg på asylcenter før ankomst", 2),
+            ("heraf boligplaceret nær et kendt job", 2),
+        ],
+    )
+    for prefix, tokens in zip(
+        ["refugees arrived", "refugees screened", "refugees near_job"], printed, strict=True
+    ):
+        reading.count(f"{prefix} in the month", tokens[0])
+        reading.count(f"{prefix} in the year", tokens[1])
+    moved = figures["moved_away"]
+    _month_and_year(reading, "moved away", moved["month"], moved["year_to_date"], january)
+    [[month, year]] = table_rows(
+        text,
+        "Tabel 9.2.",
+        f"Sager lukket som fraflyttet {month_title} {year_title}",
+        [("Fraflyttede borgere", 2)],
+    )
+    reading.count("moved away in the month", month)
+    reading.count("moved away in the year", year)
+
+
 def read_monthly(text: str, figures: dict) -> Reading:
     p, a = figures["in_programme"], figures["arrivals"]
     pl, e, d = figures["placement_96h"], figures["employed"], figures["danish"]
@@ -469,6 +661,8 @@ def read_monthly(text: str, figures: dict) -> Reading:
             "course only": d["in_course"] - d["with_work_or_internship"],
             "follow-up up to date": fu["up_to_date"],
             "follow-up overdue": fu["open_cases"] - fu["up_to_date"],
+            "refugees arrived in the year": a["year_to_date_refugees"],
+            "family arrived in the year": a["year_to_date_family_reunified"],
             "refugees arrived in the month": a["month_refugees"],
             "family arrived in the month": a["month_family_reunified"],
             "arrived in the month": a["month"],
@@ -487,7 +681,7 @@ def read_monthly(text: str, figures: dict) -> Reading:
     )
     if not january:
         reading.true["arrived earlier in the year"] = a["year_to_date"] - a["month"]
-    assert fu["open_cases"] == p["total"] and e["of"] == d["of"] == p["adults"]
+    assert fu["open_cases"] == p["adults"] and e["of"] == d["of"] == p["adults"]
     reading.protected |= set(reading.true)
     as_of = formatting.da_date(figures["as_of"])
     month_label = ReportPeriod.parse(ReportKind.MONTHLY, period).label
@@ -514,27 +708,30 @@ def read_monthly(text: str, figures: dict) -> Reading:
     ]:
         reading.count(name, token)
 
-    [[m_ref], [m_fam], [m_all], [y_all], [quota], [of_quota]] = table_rows(
+    month_title = month_label[:1].upper() + month_label[1:]
+    [[m_ref, y_ref], [m_fam, y_fam], [m_all, y_all], [quota], [of_quota]] = table_rows(
         text,
         "Tabel 2.",
-        "Ankomster Antal",
+        f"Ankomster {month_title} {year} til og med {as_of}",
         [
-            (f"Flygtninge i {month_label}", 1),
-            (f"Familiesammenførte i {month_label}", 1),
-            (f"I alt i {month_label}", 1),
-            (f"I alt i {year} til og med {as_of}", 1),
-            (f"Forventet antal i {year} (kvote)", 1),
-            ("Ankomne i forhold til kvoten", 1),
+            ("Flygtninge", 2),
+            ("Familiesammenførte til flygtninge", 2),
+            ("I alt", 2),
+            (f"Forventet antal flygtninge i {year} (kvote)", 1),
+            ("Ankomne flygtninge i forhold til kvoten", 1),
         ],
     )
     reading.count("refugees arrived in the month", m_ref)
     reading.count("family arrived in the month", m_fam)
     reading.count("arrived in the month", m_all)
+    reading.count("refugees arrived in the year", y_ref)
+    reading.count("family arrived in the year", y_fam)
     reading.count("arrived in the year", y_all)
     if a["quota"]:
         assert quota == str(a["quota"])
         reading.fixed("quota", a["quota"])
-        reading.share("arrived in the year", "quota", of_quota)
+        reading.share("refugees arrived in the year", "quota", of_quota)
+    _read_month_and_year_parts(reading, figures, january)
 
     ladder_now = table_rows(
         text,
@@ -655,7 +852,15 @@ def read_monthly(text: str, figures: dict) -> Reading:
         by_year=False,
     )
 
-    [[due, on_time, on_time_share], [open_cases, up_to_date, up_to_date_share]] = table_rows(
+    deadline_rows = [
+        ("contract", "Integrationskontrakt indgået"),
+        ("plan", "Integrationsplan tilbudt"),
+    ]
+    [
+        [due, on_time, on_time_share],
+        [open_cases, up_to_date, up_to_date_share],
+        *deadlines,
+    ] = table_rows(
         text,
         "Tabel 8.",
         "Frist Omfattet Overholdt Andel",
@@ -665,15 +870,32 @@ def read_monthly(text: str, figures: dict) -> Reading:
                 f"(frist i {year} til og med {as_of})",
                 3,
             ),
-            ("Opfølgning inden for de seneste 3 måneder (borgere i programmet)", 3),
+            ("Opfølgning inden for de seneste 3 måneder (voksne i programmet)", 3),
+        ]
+        + [
+            (f"{what} senest 1 måned efter ankomst (frist i {year} til og med {as_of})", 3)
+            for _key, what in deadline_rows
         ],
     )
+    for (key, _what), tokens in zip(deadline_rows, deadlines, strict=True):
+        c = figures["compliance"][key]
+        names = [f"{key} due", f"{key} on time", f"{key} late"]
+        for name, value in zip(
+            names, [c["due"], c["on_time"], c["due"] - c["on_time"]], strict=True
+        ):
+            reading.true[name] = value
+        reading.protected |= set(names)
+        reading.count(names[0], tokens[0])
+        reading.count(names[1], tokens[1])
+        reading.share(names[1], names[0], tokens[2])
+        reading.line(names[1:], names[0])
+    _read_additions(reading, text, figures, month_title, f"{year} til og med {as_of}", january)
     reading.count("health offers due", due)
     reading.count("health offers on time", on_time)
     reading.share("health offers on time", "health offers due", on_time_share)
-    reading.count("in the programme", open_cases)
+    reading.count("adults", open_cases)
     reading.count("follow-up up to date", up_to_date)
-    reading.share("follow-up up to date", "in the programme", up_to_date_share)
+    reading.share("follow-up up to date", "adults", up_to_date_share)
 
     for cells, total in [
         (["adults", "children"], "in the programme"),
@@ -682,7 +904,8 @@ def read_monthly(text: str, figures: dict) -> Reading:
         (["employed", "adults not employed"], "adults"),
         (["in a course", "adults not in a course"], "adults"),
         (["course and work", "course only"], "in a course"),
-        (["follow-up up to date", "follow-up overdue"], "in the programme"),
+        (["follow-up up to date", "follow-up overdue"], "adults"),
+        (["refugees arrived in the year", "family arrived in the year"], "arrived in the year"),
         (["refugees arrived in the month", "family arrived in the month"], "arrived in the month"),
         (["placed within 96 hours", "placed later", "not placed"], "adults arrived in the year"),
         (["adults arrived in the year", "children arrived in the year"], "arrived in the year"),
@@ -1014,7 +1237,8 @@ def monthly_figures(draw) -> dict:
     children = draw(small)
     total = adults + children
     refugees = draw(st.integers(0, total))
-    employed = draw(st.integers(0, adults))
+    by_step = {k: draw(st.integers(0, ladder[k])) for k in LADDER_KEYS}
+    employed = sum(by_step.values())
     in_course = draw(st.integers(0, adults))
     with_work = draw(st.integers(0, in_course))
     within, later, not_placed, child_arrivals = (draw(small) for _ in range(4))
@@ -1022,7 +1246,36 @@ def monthly_figures(draw) -> dict:
     year_to_date = adult_arrivals + child_arrivals
     arrived = year_to_date if month == 1 else draw(st.integers(0, year_to_date))
     month_refugees = draw(st.integers(0, arrived))
+    january = month == 1
+    earlier_refugees = 0 if january else draw(st.integers(0, year_to_date - arrived))
     due = draw(small)
+
+    def month_and_year() -> tuple[int, int]:
+        month_count = draw(small)
+        return month_count, month_count + (0 if january else draw(small))
+
+    def part_of(month_count: int, year_count: int) -> tuple[int, int]:
+        part = draw(st.integers(0, month_count))
+        return part, part + draw(st.integers(0, year_count - month_count))
+
+    held = month_and_year()
+    guided = part_of(*held)
+    moved = month_and_year()
+    refugees_year = month_refugees + earlier_refugees
+    screened = part_of(month_refugees, refugees_year)
+    near_job = part_of(month_refugees, refugees_year)
+
+    def headline_before() -> dict:
+        return {
+            "in_programme": draw(small),
+            "arrivals_year_to_date": draw(small),
+            "employed": draw(small),
+            "danish_in_course": draw(small),
+            "danish_with_work": draw(small),
+        }
+
+    last_month = _months_before(dt.date(year, month, 1), 1)
+    last_year = _months_before(dt.date(year, month, 1), 12)
     months = [
         _months_before(dt.date(year, month, 1), i).strftime("%Y-%m") for i in range(11, -1, -1)
     ]
@@ -1076,6 +1329,8 @@ def monthly_figures(draw) -> dict:
             "month_refugees": month_refugees,
             "month_family_reunified": arrived - month_refugees,
             "year_to_date": year_to_date,
+            "year_to_date_refugees": refugees_year,
+            "year_to_date_family_reunified": year_to_date - refugees_year,
             "quota": draw(st.one_of(st.none(), st.integers(1, 80))),
         },
         "ladder_now": [
@@ -1092,7 +1347,7 @@ def monthly_figures(draw) -> dict:
             "share": None,
             "median_hours": 50.0,
         },
-        "employed": {"count": employed, "of": adults, "share": None},
+        "employed": {"count": employed, "of": adults, "share": None, "by_step": by_step},
         "danish": {
             "of": adults,
             "in_course": in_course,
@@ -1112,7 +1367,36 @@ def monthly_figures(draw) -> dict:
         "repatriations": {"year": year, "by_country": by_country},
         "compliance": {
             "health_offer": {"due": due, "on_time": draw(st.integers(0, due))},
-            "follow_up": {"open_cases": total, "up_to_date": draw(st.integers(0, total))},
+            "follow_up": {"open_cases": adults, "up_to_date": draw(st.integers(0, adults))},
+            **{
+                key: {"due": n, "on_time": draw(st.integers(0, n)), "months": 1}
+                for key, n in (("contract", draw(small)), ("plan", draw(small)))
+            },
+        },
+        "follow_ups": {
+            "month": {"held": held[0], "guided": guided[0]},
+            "year_to_date": {"held": held[1], "guided": guided[1]},
+        },
+        "moved_away": {"month": moved[0], "year_to_date": moved[1]},
+        "reception": {
+            "month": {"refugees": month_refugees, "screened": screened[0], "near_job": near_job[0]},
+            "year_to_date": {
+                "refugees": refugees_year,
+                "screened": screened[1],
+                "near_job": near_job[1],
+            },
+        },
+        "headline": {
+            "now": {
+                "as_of": f"{year}-{month:02d}-28",
+                "in_programme": total,
+                "arrivals_year_to_date": year_to_date,
+                "employed": employed,
+                "danish_in_course": in_course,
+                "danish_with_work": with_work,
+            },
+            "last_month": {"as_of": last_month.isoformat(), **headline_before()},
+            "last_year": {"as_of": last_year.isoformat(), **headline_before()},
         },
     }
 

@@ -2,6 +2,13 @@
 
 python manage.py metrics cohort-outcomes --as-of 2019-01-31 --format json
 python manage.py metrics progression --from 2017-01-01 --to 2019-01-31 --format table
+python manage.py metrics monthly --month 2026-10 --format json
+
+``monthly`` prints the monthly follow-up's figures exactly as the report is
+built from them (``evaluation.figures.report_figures``): exact counts, before
+any disclosure control, for the server's administrator and for checks. Only a
+month that has ended is accepted: an open month's counts still change as the
+day's records come in, and no report is made from them.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 
 def _date(text: str) -> dt.date:
@@ -20,7 +28,7 @@ def _date(text: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Print the cohort outcome table or the progression figures."
+    help = "Print the cohort outcome table, the progression or the monthly follow-up's figures."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="metric", required=True)
@@ -41,12 +49,43 @@ class Command(BaseCommand):
         progression.add_argument("--from", dest="start", required=True, type=_date)
         progression.add_argument("--to", dest="end", required=True, type=_date)
         progression.add_argument("--format", choices=["json", "table"], default="table")
+        monthly = sub.add_parser(
+            "monthly", help="The monthly follow-up's figures, unsuppressed (administrators only)"
+        )
+        monthly.add_argument("--month", required=True, help="The month, YYYY-MM (ended).")
+        monthly.add_argument("--format", choices=["json", "table"], default="table")
 
     def handle(self, *args, **options) -> None:
         if options["metric"] == "cohort-outcomes":
             self._cohorts(options)
+        elif options["metric"] == "monthly":
+            self._monthly(options)
         else:
             self._progression(options)
+
+    def _monthly(self, options) -> None:
+        from evaluation.figures import report_figures
+        from evaluation.models import ReportKind
+        from evaluation.period import ReportPeriod
+
+        try:
+            period = ReportPeriod.parse(ReportKind.MONTHLY, options["month"])
+        except ValueError as exc:
+            raise CommandError(f"Not a month (YYYY-MM): {options['month']!r}: {exc}") from exc
+        today = timezone.localdate()
+        if period.as_of >= today:
+            raise CommandError(
+                f"The month {period.text} has not ended (its last day is "
+                f"{period.as_of:%d-%m-%Y}); its figures would still change."
+            )
+        figures = report_figures(period)
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False))
+            return
+        rows = list(_flatten(figures))
+        width = max(len(key) for key, _value in rows)
+        for key, value in rows:
+            self.stdout.write(f"{key:<{width}}  {'' if value is None else value}")
 
     def _cohorts(self, options) -> None:
         from evaluation.figures import cohort_rows
@@ -113,3 +152,26 @@ class Command(BaseCommand):
         self.stdout.write(" ".join([f"{header[0]:<{width}}", *[f"{h:>6}" for h in header[1:]]]))
         for label, values in lines:
             self.stdout.write(" ".join([f"{label:<{width}}", *[f"{v!s:>6}" for v in values]]))
+
+
+def _label(item, position: int) -> str:
+    """A list entry's name in a key path: its month, country, step or year."""
+    if isinstance(item, dict):
+        for key in ("month", "country", "step", "year", "period"):
+            if key in item:
+                return "none" if item[key] is None else str(item[key])
+    return str(position)
+
+
+def _flatten(value, prefix: str = ""):
+    """``(key.path, value)`` for every number and text in the figures dict."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flatten(inner, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        if not value:
+            yield prefix, "(none)"
+        for position, item in enumerate(value):
+            yield from _flatten(item, f"{prefix}[{_label(item, position)}]")
+    else:
+        yield prefix, value
