@@ -121,10 +121,11 @@ from django.utils.translation import gettext as _
 
 from common import dates
 from common.countries import country_name
-from evaluation import metrics, selectors
+from evaluation import metrics, monthly_additions, selectors
 from evaluation.benchmark_figures import benchmark_figures
 from evaluation.period import ReportPeriod
 from evaluation.reports import NARRATIVE_KEYS
+from integration import follow_up_selectors as fs
 from integration import report_selectors as rs
 from integration import selectors as case_selectors
 from integration.models import LadderStep, User
@@ -138,30 +139,9 @@ REVIEW_TREND_MONTHS = 24
 # programme's first records.
 REVIEW_REPATRIATIONS_FROM = dt.date(2000, 1, 1)
 REVIEW_PROGRESSION_FROM = dt.date(2017, 1, 1)
-PROGRAMME_KEYS = ("total", "adults", "children", "refugees", "family_reunified")
 
 
 # --- blocks shared by the dashboard and the reports ------------------------------
-
-
-def _programme_blocks(programme: Mapping) -> dict:
-    """In the programme, employed and in a Danish course, on one day."""
-    adults = programme["adults"]
-    return {
-        "in_programme": {key: programme[key] for key in PROGRAMME_KEYS},
-        "employed": {
-            "count": programme["adults_employed"],
-            "of": adults,
-            "share": metrics.share(programme["adults_employed"], adults),
-        },
-        "danish": {
-            "of": adults,
-            "in_course": programme["adults_in_course"],
-            "with_work_or_internship": programme["adults_course_and_work"],
-            "share_in_course": metrics.share(programme["adults_in_course"], adults),
-            "share_combined": metrics.share(programme["adults_course_and_work"], adults),
-        },
-    }
 
 
 def _ladder_months(user: User | None, days: Iterable[dt.date], **narrow) -> list[dict]:
@@ -270,7 +250,7 @@ def dashboard_figures(
     teams = rs.overdue_by_team(user, today, **narrow)
     if team_id is not None:
         teams = [t for t in teams if t["id"] == team_id]
-    blocks = _programme_blocks(rs.programme_counts(user, end, **narrow))
+    blocks = metrics.programme_blocks(rs.programme_counts(user, end, **narrow))
     months = _dashboard_months(user, start, end, dates.month_starts(start, end), narrow)
     return {
         "start": start.isoformat(),
@@ -380,84 +360,13 @@ def _compliance(user: User | None, as_of: dt.date) -> dict:
     }
 
 
-def _compliance_deadlines(user: User | None, as_of: dt.date) -> dict:
-    """The contract and plan deadlines that fell in the year up to ``as_of``."""
-    contract, plan = settings.CONTRACT_DEADLINE_MONTHS, settings.PLAN_DEADLINE_MONTHS
-    rows = rs.contract_and_plan_compliance(
-        user, as_of.replace(month=1, day=1), as_of, contract_months=contract, plan_months=plan
-    )
-    return {
-        "contract": {**rows["contract"], "months": contract},
-        "plan": {**rows["plan"], "months": plan},
-    }
-
-
-def _follow_ups(user: User | None, start: dt.date, end: dt.date) -> dict:
-    rows = rs.follow_ups_by_year(user, start, end)
-    return {
-        "held": sum(r["held"] for r in rows),
-        "guided": sum(r["guided"] for r in rows),
-    }
-
-
-def _headline(blocks: Mapping, day: dt.date, arrivals_year_to_date: int) -> dict:
-    """The figures the follow-up opens with, from the blocks of one day."""
-    return {
-        "as_of": day.isoformat(),
-        "in_programme": blocks["in_programme"]["total"],
-        "arrivals_year_to_date": arrivals_year_to_date,
-        "employed": blocks["employed"]["count"],
-        "danish_in_course": blocks["danish"]["in_course"],
-        "danish_with_work": blocks["danish"]["with_work_or_internship"],
-    }
-
-
-def _headline_on(user: User | None, day: dt.date) -> dict:
-    """The headline figures of another month: the same blocks as the report's,
-    from the two queries behind them (not the whole builder)."""
-    blocks = _programme_blocks(rs.programme_counts(user, day))
-    arrived = rs.arrivals(user, day.replace(month=1, day=1), day)["total"]
-    return _headline(blocks, day, arrived)
-
-
-def _monthly_additions(user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping):
-    """The follow-up's counts beyond the original eight tables (seeds 000, 002, 004)."""
-    month_start, year_start = as_of.replace(day=1), as_of.replace(month=1, day=1)
-    by_step = rs.employed_by_step(user, as_of)
-    last_month = dates.month_end(dates.add_months(month_start, -1))
-    last_year = dates.month_end(dates.add_months(month_start, -12))
-    return {
-        "employed_by_step": {
-            **{str(s): by_step.get(s, 0) for s in range(1, 7)},
-            "none": by_step.get(None, 0),
-        },
-        "follow_ups": {
-            "month": _follow_ups(user, month_start, as_of),
-            "year_to_date": _follow_ups(user, year_start, as_of),
-        },
-        "moved_away": {
-            "month": rs.moved_away(user, month_start, as_of),
-            "year_to_date": rs.moved_away(user, year_start, as_of),
-        },
-        "reception": {
-            "month": rs.reception(user, month_start, as_of),
-            "year_to_date": rs.reception(user, year_start, as_of),
-        },
-        "headline": {
-            "now": _headline(blocks, as_of, arrivals["year_to_date"]),
-            "last_month": _headline_on(user, last_month),
-            "last_year": _headline_on(user, last_year),
-        },
-    }
-
-
 def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     """Everything the monthly council follow-up shows, as of the month's last day."""
     as_of = period.as_of
     year_start = as_of.replace(month=1, day=1)
-    blocks = _programme_blocks(rs.programme_counts(user, as_of))
+    blocks = metrics.programme_blocks(rs.programme_counts(user, as_of))
     arrivals = _arrivals_block(user, as_of)
-    additions = _monthly_additions(user, as_of, blocks, arrivals)
+    additions = monthly_additions.monthly_additions(user, as_of, blocks, arrivals)
     absence = rs.danish_absence_by_month(user, period.month_start, as_of)
     delays = rs.placement_delays(user, year_start, as_of, today=as_of)
     steps = {step.value: str(step.label) for step in LadderStep}
@@ -482,7 +391,10 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         },
         "progression": _monthly_progression(user, as_of),
         "repatriations": _repatriations_of_year(user, as_of),
-        "compliance": {**_compliance(user, as_of), **_compliance_deadlines(user, as_of)},
+        "compliance": {
+            **_compliance(user, as_of),
+            **monthly_additions.compliance_deadlines(user, as_of),
+        },
         **additions,
     }
 
@@ -579,7 +491,7 @@ def service_review_figures(
             }
             for r in repatriations
         ],
-        "repatriation_guidance": rs.follow_ups_by_year(user, REVIEW_REPATRIATIONS_FROM, as_of),
+        "repatriation_guidance": fs.follow_ups_by_year(user, REVIEW_REPATRIATIONS_FROM, as_of),
         "progression": progression_figures(
             user, progression_from or REVIEW_PROGRESSION_FROM, as_of
         ),

@@ -181,3 +181,26 @@ def _round(value, places: int = 2) -> float | None:
 
 def mean_or_none(value) -> float | None:
     return _round(value)
+
+
+PROGRAMME_KEYS = ("total", "adults", "children", "refugees", "family_reunified")
+
+
+def programme_blocks(programme: Mapping) -> dict:
+    """In the programme, employed and in a Danish course, on one day."""
+    adults = programme["adults"]
+    return {
+        "in_programme": {key: programme[key] for key in PROGRAMME_KEYS},
+        "employed": {
+            "count": programme["adults_employed"],
+            "of": adults,
+            "share": share(programme["adults_employed"], adults),
+        },
+        "danish": {
+            "of": adults,
+            "in_course": programme["adults_in_course"],
+            "with_work_or_internship": programme["adults_course_and_work"],
+            "share_in_course": share(programme["adults_in_course"], adults),
+            "share_combined": share(programme["adults_course_and_work"], adults),
+        },
+    }

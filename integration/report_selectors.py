@@ -23,7 +23,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.functions import ExtractYear
 
 from common import dates
 from integration import deadlines
@@ -38,17 +38,11 @@ from integration.models import (
     EmploymentSpell,
     FollowUp,
     HealthAssessment,
-    HousingPlacement,
-    IntegrationContract,
-    IntegrationPlan,
     LadderPlacement,
-    PlanStatus,
     Repatriation,
     ResidenceBasis,
-    ScreeningVisit,
     User,
 )
-from integration.models.people import ADULT_AGE
 
 # Closing reasons that take a person out of the municipality's population,
 # for the adjusted denominator of the cohort table.
@@ -505,116 +499,3 @@ def open_dialogue_topics(
 
 
 # --- the monthly follow-up's further counts ----------------------------------
-
-
-def _day_number(field: str):
-    """A date as the number YYYYMMDD: two of them differ by 180000 or more exactly
-    when the later day is on or after the 18th birthday the earlier one gives."""
-    return ExtractYear(field) * 10000 + ExtractMonth(field) * 100 + ExtractDay(field)
-
-
-def _month_number(field: str):
-    """A date as (YYYY * 12 + MM) * 100 + DD: ``b`` is at most ``n`` calendar months
-    after ``a`` (``common.dates.add_months``: a missing day is the month's last)
-    exactly when ``number(b) <= number(a) + 100 * n``."""
-    return (ExtractYear(field) * 12 + ExtractMonth(field)) * 100 + ExtractDay(field)
-
-
-def employed_by_step(user: User | None, day: dt.date) -> dict[int | None, int]:
-    """Adults in the programme on ``day`` who are employed or self-supporting then
-    (``programme_counts``' ``adults_employed``), by their ladder step that day as
-    ``ladder_on`` counts it (None = no placement)."""
-    rows = (
-        _citizens(user)
-        .filter(in_programme_q(day), birth_date__lte=_adult_cutoff(day))
-        .filter(_employed_on(day))
-        .annotate(step=_step_on(day))
-        .values("step")
-        .annotate(n=Count("id"))
-    )
-    return {row["step"]: row["n"] for row in rows}
-
-
-def follow_ups_by_year(user: User | None, start: dt.date, end: dt.date) -> list[dict]:
-    """Follow-ups held in [start, end] with citizens who were 18 or over that day,
-    per year: ``held``, and ``guided`` (repatriation guidance given). A child's
-    case carries copies of the guardian's follow-ups; they are not counted twice."""
-    _check(user)
-    return list(
-        FollowUp.objects.filter(held_on__gte=start, held_on__lte=end)
-        .alias(held=_day_number("held_on"), born=_day_number("case__citizen__birth_date"))
-        .filter(held__gte=F("born") + ADULT_AGE * 10000)
-        .annotate(year=ExtractYear("held_on"))
-        .values("year")
-        .annotate(held=Count("id"), guided=Count("id", filter=Q(repatriation_guidance_given=True)))
-        .order_by("year")
-    )
-
-
-def moved_away(user: User | None, start: dt.date, end: dt.date) -> int:
-    """Citizens whose case was closed as moved away in [start, end]."""
-    return (
-        _citizens(user)
-        .filter(
-            case__closing_reason=ClosingReason.MOVED_AWAY,
-            case__closed_on__gte=start,
-            case__closed_on__lte=end,
-        )
-        .count()
-    )
-
-
-def reception(user: User | None, start: dt.date, end: dt.date) -> dict:
-    """Refugees arriving in [start, end]: how many, how many had a screening visit
-    at the asylum centre on or before arrival (forbesøg), and how many were
-    housed near a known job. Family reunified come from abroad to a home the
-    refugee has: neither applies to them."""
-    screened = Exists(
-        ScreeningVisit.objects.filter(
-            case__citizen=OuterRef("pk"), visit_date__lte=OuterRef("arrival_date")
-        )
-    )
-    near_job = Exists(
-        HousingPlacement.objects.filter(case__citizen=OuterRef("pk"), near_known_job=True)
-    )
-    return (
-        _citizens(user)
-        .filter(
-            residence_basis=ResidenceBasis.REFUGEE, arrival_date__gte=start, arrival_date__lte=end
-        )
-        .annotate(was_screened=screened, housed_near_job=near_job)
-        .aggregate(
-            refugees=Count("id"),
-            screened=Count("id", filter=Q(was_screened=True)),
-            near_job=Count("id", filter=Q(housed_near_job=True)),
-        )
-    )
-
-
-def contract_and_plan_compliance(
-    user: User | None, start: dt.date, end: dt.date, *, contract_months: int, plan_months: int
-) -> dict:
-    """Adults at arrival whose contract (plan) deadline, ``contract_months``
-    (``plan_months``) calendar months after arrival, fell in [start, end]: ``due``,
-    and ``on_time``: a contract signed (a plan offered, whatever the answer) on or
-    before the deadline, before arrival included."""
-    offered = [PlanStatus.OFFERED, PlanStatus.ACCEPTED, PlanStatus.DECLINED]
-    out = {}
-    for name, model, date_field, months, extra in [
-        ("contract", IntegrationContract, "signed_on", contract_months, Q()),
-        ("plan", IntegrationPlan, "event_date", plan_months, Q(status__in=offered)),
-    ]:
-        first, last = deadlines.arrivals_due_between(start, end, months)
-        in_time = Exists(
-            model.objects.filter(extra, case__citizen=OuterRef("pk"))
-            .alias(done=_month_number(date_field))
-            .filter(done__lte=OuterRef("arrived") + 100 * months)
-        )
-        out[name] = (
-            _citizens(user)
-            .filter(adult_at_arrival=True, arrival_date__gte=first, arrival_date__lte=last)
-            .alias(arrived=_month_number("arrival_date"))
-            .annotate(in_time=in_time)
-            .aggregate(due=Count("id"), on_time=Count("id", filter=Q(in_time=True)))
-        )
-    return out

@@ -1,0 +1,91 @@
+"""The monthly follow-up's figures beyond its first eight tables (seeds 000,
+002 and 004): employment by ladder step, follow-ups with repatriation
+guidance, moving away, reception, the contract and plan deadlines, and the
+headline figures beside last month's and last year's.
+
+Part of the one builder in ``evaluation.figures``; counts are exact here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from django.conf import settings
+
+from common import dates
+from evaluation import metrics
+from integration import follow_up_selectors as fs
+from integration import report_selectors as rs
+from integration.models import User
+
+
+def compliance_deadlines(user: User | None, as_of: dt.date) -> dict:
+    """The contract and plan deadlines that fell in the year up to ``as_of``."""
+    contract, plan = settings.CONTRACT_DEADLINE_MONTHS, settings.PLAN_DEADLINE_MONTHS
+    rows = fs.contract_and_plan_compliance(
+        user, as_of.replace(month=1, day=1), as_of, contract_months=contract, plan_months=plan
+    )
+    return {
+        "contract": {**rows["contract"], "months": contract},
+        "plan": {**rows["plan"], "months": plan},
+    }
+
+
+def _follow_ups(user: User | None, start: dt.date, end: dt.date) -> dict:
+    rows = fs.follow_ups_by_year(user, start, end)
+    return {
+        "held": sum(r["held"] for r in rows),
+        "guided": sum(r["guided"] for r in rows),
+    }
+
+
+def _headline(blocks: Mapping, day: dt.date, arrivals_year_to_date: int) -> dict:
+    """The figures the follow-up opens with, from the blocks of one day."""
+    return {
+        "as_of": day.isoformat(),
+        "in_programme": blocks["in_programme"]["total"],
+        "arrivals_year_to_date": arrivals_year_to_date,
+        "employed": blocks["employed"]["count"],
+        "danish_in_course": blocks["danish"]["in_course"],
+        "danish_with_work": blocks["danish"]["with_work_or_internship"],
+    }
+
+
+def _headline_on(user: User | None, day: dt.date) -> dict:
+    """The headline figures of another month: the same blocks as the report's,
+    from the two queries behind them (not the whole builder)."""
+    blocks = metrics.programme_blocks(rs.programme_counts(user, day))
+    arrived = rs.arrivals(user, day.replace(month=1, day=1), day)["total"]
+    return _headline(blocks, day, arrived)
+
+
+def monthly_additions(user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping):
+    """The follow-up's counts beyond the original eight tables (seeds 000, 002, 004)."""
+    month_start, year_start = as_of.replace(day=1), as_of.replace(month=1, day=1)
+    by_step = fs.employed_by_step(user, as_of)
+    last_month = dates.month_end(dates.add_months(month_start, -1))
+    last_year = dates.month_end(dates.add_months(month_start, -12))
+    return {
+        "employed_by_step": {
+            **{str(s): by_step.get(s, 0) for s in range(1, 7)},
+            "none": by_step.get(None, 0),
+        },
+        "follow_ups": {
+            "month": _follow_ups(user, month_start, as_of),
+            "year_to_date": _follow_ups(user, year_start, as_of),
+        },
+        "moved_away": {
+            "month": fs.moved_away(user, month_start, as_of),
+            "year_to_date": fs.moved_away(user, year_start, as_of),
+        },
+        "reception": {
+            "month": fs.reception(user, month_start, as_of),
+            "year_to_date": fs.reception(user, year_start, as_of),
+        },
+        "headline": {
+            "now": _headline(blocks, as_of, arrivals["year_to_date"]),
+            "last_month": _headline_on(user, last_month),
+            "last_year": _headline_on(user, last_year),
+        },
+    }
