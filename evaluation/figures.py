@@ -15,7 +15,9 @@ The monthly follow-up's dict::
       "municipality": "Demo Kommune", "generated_at": "2026-11-22T20:15:00+01:00",
       "in_programme": {"total", "adults", "children", "refugees", "family_reunified"},
       "arrivals": {"year": 2026, "month": n, "year_to_date": n, "quota": n | None,
-                   "month_refugees": n, "month_family_reunified": n},
+                   "month_refugees": n, "month_family_reunified": n,
+                   "months": [n, ...]},  # the year's months so far, January first
+      # placement_96h: adults arrived in the 12 months up to as_of
       "ladder_now": [{"step": 1..6 | None, "label": str, "count": n}, ...],  # None = no placement
       "ladder_months": [{"month": "2025-11", "counts": {"1": n, ..., "6": n, "none": n},
                          "total": n}, ...12 months, oldest first],
@@ -282,8 +284,14 @@ def _heading(period: ReportPeriod) -> dict:
 def _arrivals_block(user: User | None, as_of: dt.date) -> dict:
     month = rs.arrivals(user, as_of.replace(day=1), as_of)
     year = rs.arrivals(user, as_of.replace(month=1, day=1), as_of)
+    by_month = {
+        row["month"].month: row["n"]
+        for row in rs.arrivals_by_month(user, as_of.replace(month=1, day=1), as_of)
+    }
     return {
         "year": as_of.year,
+        # January first: what each monthly report of the year printed as its month.
+        "months": [by_month.get(m, 0) for m in range(1, as_of.month + 1)],
         "month": month["total"],
         "month_refugees": month["refugees"],
         "month_family_reunified": month["family_reunified"],
@@ -330,10 +338,12 @@ def _compliance(user: User | None, as_of: dt.date) -> dict:
 def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     """Everything the monthly council follow-up shows, as of the month's last day."""
     as_of = period.as_of
-    year_start = as_of.replace(month=1, day=1)
     blocks = _programme_blocks(rs.programme_counts(user, as_of))
     absence = rs.danish_absence_by_month(user, period.month_start, as_of)
-    delays = rs.placement_delays(user, year_start, as_of, today=as_of)
+    # The 96-hour share over a rolling 12 months: the action plan's headline
+    # figure rests on enough arrivals to be shown.
+    placement_start = dates.add_months(period.month_start, -(MONTHLY_TREND_MONTHS - 1))
+    delays = rs.placement_delays(user, placement_start, as_of, today=as_of)
     steps = {step.value: str(step.label) for step in LadderStep}
     return {
         **_heading(period),
@@ -344,7 +354,7 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         ),
         "ladder_months": _ladder_months(user, dates.month_ends_back(as_of, MONTHLY_TREND_MONTHS)),
         "placement_96h": {
-            "from": year_start.isoformat(),
+            "from": placement_start.isoformat(),
             "to": as_of.isoformat(),
             **metrics.placement_summary(delays),
         },
