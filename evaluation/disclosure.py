@@ -214,7 +214,7 @@ def share_cell(numerator: int, denominator: int, *, min_cell: int) -> ShareCell:
     if denominator == 0:
         return ShareCell(numerator, denominator, None, "–", False)
     percent = round_half_up(Fraction(100 * numerator, denominator))
-    return ShareCell(numerator, denominator, percent, f"{percent} %", False)
+    return ShareCell(numerator, denominator, percent, str(percent), False)
 
 
 def bounded_share(numerator: int, denominator: int, *, min_cell: int) -> ShareCell:

@@ -76,7 +76,8 @@ class Marks:
             return self.dash()
         if cell.bound:
             self.used.add("bound")
-        return Shown(cell.shown, suppressed=cell.suppressed, percent=cell.percent, bound=cell.bound)
+        text = cell.shown if cell.bound else f"{cell.percent} %"
+        return Shown(text, suppressed=cell.suppressed, percent=cell.percent, bound=cell.bound)
 
     def _share_range(self, numerator: int, denominator: int, shown_with) -> Shown:
         """The share of a numerator printed as a range over a base printed exactly:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -115,8 +116,10 @@ def html_flat(html: str) -> str:
     return " ".join("".join(parser.parts).split())
 
 
-# One printed value: a count, "<5", "–*", "–", "#", a share "40 %" or a mean "3,45".
-TOKEN = r"(<\d+|–\*?|#|\d+(?:,\d+)?(?: %)?)"
+# One printed value: a count, "<5", "..", "–", "#", a range "49–53", a share
+# "40 %", a bounded share "mindst 66 %", a range of shares "39–49 %" or a mean "3,45".
+TOKEN = r"(<\d+|\.\.|–|#|(?:mindst |højst )?\d+(?:,\d+)?(?:–\d+)?(?: %)?)"
+RANGE = re.compile(r"(\d+)–(\d+)")
 
 
 def table_rows(
@@ -164,6 +167,8 @@ class Reading:
     true: dict[str, int]
     lines: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     shares: list[tuple[str, str, int]] = field(default_factory=list)
+    # share bounds: numerator / denominator lies in [low, high] percent
+    limits: list[tuple[str, str, Fraction, Fraction]] = field(default_factory=list)
     known: dict[str, tuple[int, int]] = field(default_factory=dict)
     shown: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
@@ -188,16 +193,40 @@ class Reading:
                 self.problems.append(f"{name} = {value} is printed as <{MIN}")
             self._narrow(name, 0, MIN - 1)
             self.hidden.add(name)
-        elif token == "–*":
-            # The footnote says a "–*" is a cell a total would reveal: at least
+        elif token == "..":
+            # The footnote says a ".." is a number a total would reveal: at least
             # the minimum. A small count printed so is read as 0 or more.
             self._narrow(name, MIN if value >= MIN else 0, CAP)
+            self.hidden.add(name)
+        elif RANGE.fullmatch(token):
+            lo, hi = (int(x) for x in RANGE.fullmatch(token).groups())
+            if not lo <= value <= hi:
+                self.problems.append(f"{name} = {value} is printed as {token}")
+            if lo < MIN:
+                self.problems.append(f"{name}: the range {token} reaches below {MIN}")
+            self._narrow(name, lo, hi)
             self.hidden.add(name)
         else:
             self.problems.append(f"{name}: {token!r} is not a count")
 
     def share(self, numerator: str, denominator: str, token: str) -> None:
-        if token in ("–*", "–", "#"):
+        if token in ("..", "–", "#"):
+            return
+        n, d = self.true[numerator], self.true[denominator]
+        bound = re.fullmatch(r"(mindst|højst) (\d+) %", token)
+        spread = re.fullmatch(r"(\d+)–(\d+) %", token)
+        if bound or spread:
+            if bound and bound.group(1) == "mindst":
+                low, high = Fraction(int(bound.group(2))), Fraction(100)
+            elif bound:
+                low, high = Fraction(0), Fraction(int(bound.group(2)))
+            else:
+                # whole percentages rounded half up: a-½ <= share < b+½
+                low = int(spread.group(1)) - Fraction(1, 2)
+                high = int(spread.group(2)) + Fraction(1, 2)
+            if d == 0 or not low <= Fraction(100 * n, d) <= high:
+                self.problems.append(f"{numerator} / {denominator}: printed {token}")
+            self.limits.append((numerator, denominator, low, high))
             return
         match = re.fullmatch(r"(\d+) %", token)
         if not match:
@@ -230,6 +259,7 @@ def _propagate(
     bounds: dict[str, list[int]],
     lines: list[tuple[tuple[str, ...], str]],
     shares: list[tuple[str, str, int]],
+    limits: list[tuple[str, str, Fraction, Fraction]] = (),
 ) -> bool:
     """Narrow every number's bounds along the sums and shares to a fixpoint;
     False when they contradict each other."""
@@ -268,6 +298,20 @@ def _propagate(
             new = [max(d[0], d_lo, 1), min(d[1], d_hi)]
             if new != d:
                 bounds[denominator], changed = new, True
+        for numerator, denominator, low, high in limits:
+            # low <= 100 n / d <= high
+            n, d = bounds[numerator], bounds[denominator]
+            n_lo = math.ceil(low * d[0] / 100)
+            n_hi = math.floor(high * d[1] / 100) if d[1] < CAP else n[1]
+            new = [max(n[0], n_lo), min(n[1], n_hi)]
+            if new != n:
+                bounds[numerator], changed = new, True
+                n = new
+            d_hi = math.floor(100 * n[1] / low) if low > 0 and n[1] < CAP else d[1]
+            d_lo = math.ceil(100 * n[0] / high) if high > 0 else d[0]
+            new = [max(d[0], d_lo), min(d[1], d_hi)]
+            if new != d:
+                bounds[denominator], changed = new, True
         if any(lo > hi for lo, hi in bounds.values()):
             return False
     return True
@@ -289,6 +333,7 @@ class _Search:
         names = {name}
         lines = []
         shares = []
+        limits = []
         grew = True
         while grew:
             grew = False
@@ -304,7 +349,13 @@ class _Search:
                     shares.append(share)
                     names |= members
                     grew = True
-        return sorted(names), lines, shares
+            for limit in self.reading.limits:
+                members = {limit[0], limit[1]}
+                if members & names and limit not in limits:
+                    limits.append(limit)
+                    names |= members
+                    grew = True
+        return sorted(names), lines, (shares, limits)
 
     def can_differ(self, name: str) -> bool | None:
         """True when another value fits everything published, False when none
@@ -328,7 +379,7 @@ class _Search:
         return None if gave_up else False
 
     def _solve(self, bounds, names, lines, shares) -> bool:
-        if not _propagate(bounds, lines, shares):
+        if not _propagate(bounds, lines, *shares):
             return False
         free = [n for n in names if bounds[n][0] < bounds[n][1]]
         if not free:
@@ -356,7 +407,9 @@ def disclosures(reading: Reading) -> list[str]:
     """Everything the reader can work out that the rule says they may not."""
     problems = list(reading.problems)
     bounds = {name: list(reading.known.get(name, (0, CAP))) for name in reading.true}
-    assert _propagate(bounds, reading.lines, reading.shares), "the true counts contradict the PDF"
+    assert _propagate(bounds, reading.lines, reading.shares, reading.limits), (
+        "the true counts contradict the PDF"
+    )
     search = _Search(reading, bounds)
     hidden = reading.hidden - reading.shown
     for name in sorted(reading.protected | hidden):
@@ -436,6 +489,10 @@ def _read_repatriations(
     for row, tokens in zip([*names, totals], printed, strict=True):
         for c, token in zip(columns, tokens, strict=True):
             reading.count(row[c], token)
+    for row in names:
+        # A listed row holds at least one household of at least one person.
+        reading._narrow(row["households"], 1, CAP)
+        reading._narrow(row["persons"], 1, CAP)
     for row in [*names, totals]:
         reading.line([row["adults"], row["children"]], row["persons"])
     for c in columns:
@@ -472,21 +529,16 @@ def read_monthly(text: str, figures: dict) -> Reading:
             "refugees arrived in the month": a["month_refugees"],
             "family arrived in the month": a["month_family_reunified"],
             "arrived in the month": a["month"],
-            "arrived in the year": a["year_to_date"],
             "placed within 96 hours": pl["within"],
             "placed later": pl["arrivals"] - pl["within"] - pl["not_placed"],
             "not placed": pl["not_placed"],
-            "adults arrived in the year": pl["arrivals"],
-            "children arrived in the year": a["year_to_date"] - pl["arrivals"],
+            "adults arrived in 12 months": pl["arrivals"],
             "health offers due": ho["due"],
             "health offers on time": ho["on_time"],
             "health offers late": ho["due"] - ho["on_time"],
             "measurements in the month": pr["month_caseworker_measurements"],
-            "measurements in the year": pr["year_caseworker_measurements"],
         }
     )
-    if not january:
-        reading.true["arrived earlier in the year"] = a["year_to_date"] - a["month"]
     assert fu["open_cases"] == p["total"] and e["of"] == d["of"] == p["adults"]
     reading.protected |= set(reading.true)
     as_of = formatting.da_date(figures["as_of"])
@@ -514,6 +566,15 @@ def read_monthly(text: str, figures: dict) -> Reading:
     ]:
         reading.count(name, token)
 
+    # The year so far is printed through a month the report names.
+    through = re.search(rf"I alt i {year} til og med (\d\d)-(\d\d)-{year}", text)
+    assert through, "table 2 names no date for the year so far"
+    through_date = f"{through.group(1)}-{through.group(2)}-{year}"
+    covered = int(through.group(2))
+    reading.true["arrived in the year"] = sum(a["months"][:covered])
+    reading.protected.add("arrived in the year")
+    if covered == len(a["months"]) and not january:
+        reading.true["arrived earlier in the year"] = sum(a["months"][: covered - 1])
     [[m_ref], [m_fam], [m_all], [y_all], [quota], [of_quota]] = table_rows(
         text,
         "Tabel 2.",
@@ -522,7 +583,7 @@ def read_monthly(text: str, figures: dict) -> Reading:
             (f"Flygtninge i {month_label}", 1),
             (f"Familiesammenførte i {month_label}", 1),
             (f"I alt i {month_label}", 1),
-            (f"I alt i {year} til og med {as_of}", 1),
+            (f"I alt i {year} til og med {through_date}", 1),
             (f"Forventet antal i {year} (kvote)", 1),
             ("Ankomne i forhold til kvoten", 1),
         ],
@@ -584,8 +645,8 @@ def read_monthly(text: str, figures: dict) -> Reading:
     reading.count("placed within 96 hours", within)
     reading.count("placed later", later)
     reading.count("not placed", not_placed)
-    reading.count("adults arrived in the year", arrived)
-    reading.share("placed within 96 hours", "adults arrived in the year", share_within)
+    reading.count("adults arrived in 12 months", arrived)
+    reading.share("placed within 96 hours", "adults arrived in 12 months", share_within)
 
     [[of], [employed, employed_share], [course, course_share], [both, both_share], _absence] = (
         table_rows(
@@ -609,11 +670,25 @@ def read_monthly(text: str, figures: dict) -> Reading:
     reading.count("course and work", both)
     reading.share("course and work", "adults", both_share)
 
+    through = re.search(
+        rf"{year} til og med (\d\d)-(\d\d)-{year} ", text[text.find("Tabel 6.1.") :]
+    )
+    assert through, "table 6.1 names no date for the year"
+    measured_through = f"{year}-{through.group(2)}"
+    reading.true["measurements in the year"] = sum(
+        m["caseworker_measurements"]
+        for m in pr["trend"]
+        if f"{year}-01" <= m["month"] <= measured_through
+    )
+    reading.protected.add("measurements in the year")
     [[in_month], [in_year]] = table_rows(
         text,
         "Tabel 6.1.",
         "Periode Målinger",
-        [(month_label[:1].upper() + month_label[1:], 1), (f"{year} til og med {as_of}", 1)],
+        [
+            (month_label[:1].upper() + month_label[1:], 1),
+            (f"{year} til og med {through.group(1)}-{through.group(2)}-{year}", 1),
+        ],
     )
     reading.count("measurements in the month", in_month)
     reading.count("measurements in the year", in_year)
@@ -639,7 +714,11 @@ def read_monthly(text: str, figures: dict) -> Reading:
         reading.count(name, tokens[0])
     # The year's measurements are its months' (a month without any is not
     # listed: the table says so, and that no one was measured is no one's count).
-    of_year = [n for n, m in zip(trend_names, trend, strict=True) if m["month"][:4] == str(year)]
+    of_year = [
+        n
+        for n, m in zip(trend_names, trend, strict=True)
+        if f"{year}-01" <= m["month"] <= measured_through
+    ]
     if (
         of_year
         and sum(reading.true[n] for n in of_year) == reading.true["measurements in the year"]
@@ -684,15 +763,17 @@ def read_monthly(text: str, figures: dict) -> Reading:
         (["course and work", "course only"], "in a course"),
         (["follow-up up to date", "follow-up overdue"], "in the programme"),
         (["refugees arrived in the month", "family arrived in the month"], "arrived in the month"),
-        (["placed within 96 hours", "placed later", "not placed"], "adults arrived in the year"),
-        (["adults arrived in the year", "children arrived in the year"], "arrived in the year"),
+        (["placed within 96 hours", "placed later", "not placed"], "adults arrived in 12 months"),
         (["health offers on time", "health offers late"], "health offers due"),
     ]:
         reading.line(cells, total)
-    if january:
-        reading.line(["arrived in the month"], "arrived in the year")
-    else:
-        reading.line(["arrived in the month", "arrived earlier in the year"], "arrived in the year")
+    if covered == len(a["months"]):
+        if january:
+            reading.line(["arrived in the month"], "arrived in the year")
+        else:
+            reading.line(
+                ["arrived in the month", "arrived earlier in the year"], "arrived in the year"
+            )
     return reading
 
 
@@ -1017,10 +1098,11 @@ def monthly_figures(draw) -> dict:
     employed = draw(st.integers(0, adults))
     in_course = draw(st.integers(0, adults))
     with_work = draw(st.integers(0, in_course))
-    within, later, not_placed, child_arrivals = (draw(small) for _ in range(4))
+    within, later, not_placed = (draw(small) for _ in range(3))
     adult_arrivals = within + later + not_placed
-    year_to_date = adult_arrivals + child_arrivals
-    arrived = year_to_date if month == 1 else draw(st.integers(0, year_to_date))
+    arrived = draw(small)
+    earlier_months = [draw(st.integers(0, 12)) for _ in range(month - 1)]
+    year_to_date = sum(earlier_months) + arrived
     month_refugees = draw(st.integers(0, arrived))
     due = draw(small)
     months = [
@@ -1076,6 +1158,7 @@ def monthly_figures(draw) -> dict:
             "month_refugees": month_refugees,
             "month_family_reunified": arrived - month_refugees,
             "year_to_date": year_to_date,
+            "months": [*earlier_months, arrived],
             "quota": draw(st.one_of(st.none(), st.integers(1, 80))),
         },
         "ladder_now": [
