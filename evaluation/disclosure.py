@@ -387,7 +387,7 @@ def suppress_linked(
 # --- the published series: running totals and pooled groups ---------------------------
 
 
-def series_anchor(months: Sequence[int], *, min_cell: int) -> int:
+def series_anchor(months: Sequence[int], *others: Sequence[int], min_cell: int) -> int:
     """The last month (index into ``months``) through which a running total may
     be printed exactly, so that no month's cell follows from two reports.
 
@@ -402,20 +402,29 @@ def series_anchor(months: Sequence[int], *, min_cell: int) -> int:
     depends only on that month and the ones before it, so every report of the
     year makes the same decisions for the months it shares with the others.
 
+    ``others`` are further counts of the same months printed beside the first
+    (the citizens' answers beside the caseworkers' measurements, whose means a
+    reader could subtract the same way): a month is closed only when every
+    series may be closed there.
+
     Returns −1 when no month can be closed yet. A year's months start a new
     series: the year before ends at December's report.
     """
     _check_min_cell(min_cell)
+    series = [list(months), *(list(o) for o in others)]
+    if any(len(s) != len(series[0]) for s in series):
+        raise ValueError("Every series must have a count for each month.")
     through = -1
-    hidden_sum = hidden_count = 0
-    for i, value in enumerate(months):
-        _check_count(value)
-        if is_small(value, min_cell=min_cell):
-            hidden_sum += value
-            hidden_count += 1
-        if hidden_count == 0 or min_cell <= hidden_sum < hidden_count * (min_cell - 1):
+    pools = [[0, 0] for _s in series]  # per series: the small months' sum and number
+    for i in range(len(series[0])):
+        for pool, counts in zip(pools, series, strict=True):
+            _check_count(counts[i])
+            if is_small(counts[i], min_cell=min_cell):
+                pool[0] += counts[i]
+                pool[1] += 1
+        if all(k == 0 or min_cell <= h < k * (min_cell - 1) for h, k in pools):
             through = i
-            hidden_sum = hidden_count = 0
+            pools = [[0, 0] for _s in series]
     return through
 
 

@@ -383,8 +383,11 @@ def _item_labels() -> dict[str, str]:
         return {}
 
 
-def progression_figures(user: User | None, start: dt.date, end: dt.date) -> dict:
-    """Section 5.1 of the service review: measurements, index, self-assessment, items."""
+def progression_figures(
+    user: User | None, start: dt.date, end: dt.date, *, trend_end: dt.date | None = None
+) -> dict:
+    """Section 5.1 of the service review: measurements, index, self-assessment, items
+    from ``start`` to ``end``; the trend's months run to ``trend_end`` (``end``)."""
     summary = progression_selectors.progression_summary(user, start, end)
     means = summary["caseworker_item_means"]
     highest, lowest = metrics.item_extremes(means)
@@ -401,8 +404,31 @@ def progression_figures(user: User | None, start: dt.date, end: dt.date) -> dict
         "highest_item": highest,
         "lowest_item": lowest,
         "item_labels": _item_labels(),
-        "trend": _trend_back(user, end, REVIEW_TREND_MONTHS),
+        "trend": _trend_back(user, trend_end or end, REVIEW_TREND_MONTHS),
     }
+
+
+def progression_end(user: User | None, start: dt.date, as_of: dt.date) -> dt.date:
+    """The last day the review's key progression figures may cover.
+
+    Two reviews a month apart would otherwise give the last month's count and
+    the sum of its scores (the difference of two means over known counts); the
+    figures run through the last month ``disclosure.series_anchor`` closes, for
+    the caseworkers' measurements and the citizens' answers together.
+    """
+    from evaluation import disclosure
+
+    by_month = {row["month"]: row for row in _trend(user, start, as_of)}
+    months = dates.month_starts(start.replace(day=1), as_of)
+    rows = [by_month.get(m.strftime("%Y-%m"), {}) for m in months]
+    through = disclosure.series_anchor(
+        [int(r.get("caseworker_measurements") or 0) for r in rows],
+        [int(r.get("citizen_measurements") or 0) for r in rows],
+        min_cell=settings.REPORT_MIN_CELL,
+    )
+    if through < 0 or through == len(months) - 1:
+        return as_of
+    return dates.month_end(months[through])
 
 
 def _benchmark_employment() -> dict:
@@ -470,7 +496,10 @@ def service_review_figures(
             for r in repatriations
         ],
         "progression": progression_figures(
-            user, progression_from or REVIEW_PROGRESSION_FROM, as_of
+            user,
+            progression_from or REVIEW_PROGRESSION_FROM,
+            progression_end(user, progression_from or REVIEW_PROGRESSION_FROM, as_of),
+            trend_end=as_of,
         ),
         "danish_absence": _danish_absence(user, as_of),
         "narratives": {

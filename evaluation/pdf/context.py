@@ -474,6 +474,7 @@ def _review_progression(figures: Mapping, marks: Marks) -> dict:
         total=n,
         since=str(pr.get("from") or "")[:7],
         first=months_ago(figures["as_of"][:7], REVIEW_TREND_MONTHS - 1),
+        until=str(pr.get("to") or figures["as_of"])[:7],
     )
     chart = None
     if items and enough:
