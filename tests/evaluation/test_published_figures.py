@@ -5,7 +5,7 @@ The property tests make the monthly follow-up and the service review from
 generated data, read every table back from the report's text, and play a
 reader who knows
 
-- every number shown, that "<5" is 0–4, and that "–*" is at least 5 (the
+- every number shown, that "<5" is 0–4, and that ".." is at least 5 (the
   footnote says it hides a cell a total would reveal; one that stands for a
   small count is read as 0 or more);
 - the shares shown beside their base (a whole percentage narrows the count);
@@ -783,8 +783,28 @@ def read_monthly(text: str, figures: dict) -> Reading:
 def read_service_review(text: str, figures: dict) -> Reading:
     reading = Reading({})
     as_of = formatting.da_date(figures["as_of"])
-    cohorts = figures["cohorts"]
-    years = [str(c["year"]) for c in cohorts]
+    # The columns are arrival years, or runs of them pooled ("2013–14"): read
+    # from the header, and the true counts summed here for each column.
+    header = re.search(r"Ankomstår((?: \d{4}(?:–\d{2})?)*) Antal personer", text)
+    assert header, "table 2.1 has no header"
+    years = header.group(1).split()
+    cohorts = []
+    for label in years:
+        first = int(label[:4])
+        last = int(label[:2] + label[5:]) if "–" in label else first
+        members = [c for c in figures["cohorts"] if first <= int(c["year"]) <= last]
+        assert members, label
+        pooled = {"year": label}
+        for key in ("persons", "count_as_of"):
+            pooled[key] = sum(int(c[key] or 0) for c in members)
+        for horizon in ("6m", "12m"):
+            reached = all(c.get(f"employed_{horizon}") is not None for c in members)
+            pooled[f"employed_{horizon}"] = (
+                sum(c[f"employed_{horizon}"] for c in members) if reached else None
+            )
+            pooled[f"share_{horizon}"] = 0 if reached else None
+        cohorts.append(pooled)
+    assert sum(c["persons"] for c in cohorts) == sum(c["persons"] for c in figures["cohorts"])
     printed = table_rows(
         text,
         "Tabel 2.1.",
@@ -1072,7 +1092,7 @@ def test_no_small_count_can_be_read_from_a_report_pdf(spec, report_settings):
         text = pdf_flat(bytes(archive.pdf))
         # What the example exercised (--hypothesis-show-statistics).
         event(f"{archive.kind}: {'some' if '<5' in text else 'no'} small counts")
-        event(f"{archive.kind}: {'some' if '–*' in text else 'no'} cells hidden for a total")
+        event(f"{archive.kind}: {'some' if '..' in text else 'no'} cells hidden for a total")
         problems = disclosures(read(text, archive.figures))
         assert not problems, f"{archive.kind}: " + "\n".join(problems)
         assert guards.cpr_numbers(text) == []
@@ -1324,15 +1344,17 @@ def test_small_cells_beside_a_shown_cell_do_not_add_up_to_a_small_group(plain_ch
     row = context.monthly_context(figures, min_cell=MIN)["ladder_months"]["rows"][0]
 
     assert row["month"] == "nov. 2025"
-    assert [str(c) for c in row["cells"]] == ["<5"] * 6 + ["–*"]
+    # The 6 is 7 less six cells of 0–4, and at least 5: printed as 5–7.
+    assert [str(c) for c in row["cells"]] == ["<5"] * 6 + ["5–7"]
     assert str(row["total"]) == "7"
 
 
 def test_a_small_month_cannot_be_worked_out_from_the_years_measurements(plain_charts):
     """January to September 2026 had 14 caseworker measurements each, October 3:
-    the year's 129 less the nine months shown gave October's 3. January (the
-    first of the smallest months shown) is hidden with it: 129 - 8 x 14 = 17 is
-    January and October together, October 0–4 and January 13–17."""
+    the year's 129 less the nine months shown gave October's 3. The old rule
+    hid January with it in October's report, but September's report showed
+    January's 14. Now the year is printed through September (9 x 14 = 126),
+    the last month that closes the series, and every month of 14 is shown."""
     figures = monthly_by_hand()
     trend = [t for t in figures["progression"]["trend"] if t["month"] >= "2026-01"]
     trend[-1] = {**trend[-1], "caseworker_measurements": 3}
@@ -1343,8 +1365,9 @@ def test_a_small_month_cannot_be_worked_out_from_the_years_measurements(plain_ch
     progression = context.monthly_context(figures, min_cell=MIN)["progression"]
 
     shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
-    assert shown == ["–*"] + ["14"] * 8 + ["<5"]
-    assert (str(progression["month"]), str(progression["year"])) == ("<5", "129")
+    assert shown == ["14"] * 9 + ["<5"]
+    assert (str(progression["month"]), str(progression["year"])) == ("<5", "126")
+    assert progression["through"] == "30-09-2026"
 
 
 def test_a_small_month_cannot_be_worked_out_from_the_review_periods_measurements(
@@ -1370,7 +1393,8 @@ def test_a_small_month_cannot_be_worked_out_from_the_review_periods_measurements
     progression = context.service_review_context(figures, min_cell=MIN)["progression"]
 
     shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
-    assert shown == ["–*"] + ["6"] * 16 + ["<5"]
+    # January 2017 is 104 less 16 x 6 less June's 0–4, and at least 5.
+    assert shown == ["5–8"] + ["6"] * 16 + ["<5"]
     assert str(progression["measurements"]) == "104"
 
 
@@ -1413,7 +1437,7 @@ def test_reader_finds_a_count_through_a_sum_in_another_table():
     # The adults (45) are hidden in one table and shown in another; 45 - 43 = 2.
     reading = _reading(
         {"adults": 45, "employed": 43, "rest": 2, "children": 3, "total": 48},
-        {"adults": "45", "employed": "43", "children": "<5", "total": "–*"},
+        {"adults": "45", "employed": "43", "children": "<5", "total": ".."},
         [(["employed", "rest"], "adults"), (["adults", "children"], "total")],
     )
     problems = disclosures(reading)
@@ -1431,7 +1455,7 @@ def test_reader_cannot_pin_a_cycle_of_four_hidden_cells():
     # A 2 x 2 table with every margin shown: each hidden cell can move by one
     # around the cycle, so nothing is pinned and no line's hidden cells are small.
     true = {"a": 1, "b": 10, "c": 10, "d": 10, "r1": 11, "r2": 20, "c1": 11, "c2": 20}
-    printed = {n: "<5" if n == "a" else "–*" for n in "abcd"}
+    printed = {n: "<5" if n == "a" else ".." for n in "abcd"}
     printed |= {n: str(true[n]) for n in ("r1", "r2", "c1", "c2")}
     lines = [
         (["a", "b"], "r1"),
@@ -1443,10 +1467,10 @@ def test_reader_cannot_pin_a_cycle_of_four_hidden_cells():
 
 
 def test_reader_reads_bounds_off_hidden_cells():
-    # a + c = 5 with a "<5" and c "–*" (at least 5): c = 5 and a = 0, and then
+    # a + c = 5 with a "<5" and c ".." (at least 5): c = 5 and a = 0, and then
     # b = 11 - 0 and d = 20 - 11 follow, though every cell is hidden.
     true = {"a": 0, "b": 11, "c": 5, "d": 9, "r1": 11, "r2": 14, "c1": 5, "c2": 20}
-    printed = {"a": "<5", "b": "–*", "c": "–*", "d": "–*"}
+    printed = {"a": "<5", "b": "..", "c": "..", "d": ".."}
     printed |= {n: str(true[n]) for n in ("r1", "r2", "c1", "c2")}
     lines = [
         (["a", "b"], "r1"),
