@@ -282,3 +282,38 @@ def test_every_preview_date_of_a_month_gives_at_most_one_page(
             allowed.append(text)
 
     assert allowed == [texts[-1]]
+
+
+# --- the secretariat's figures page -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_figures_page_counts_this_year_through_the_month_the_reports_print(
+    client_as, secretariat, team_a, caseworker_a, monkeypatch
+):
+    """Six refugees and five family-reunified arrived in January, two refugees
+    in October and one on 3 November. Read on 22 November, the old page printed
+    9 refugees (and would print 10 the day after the next arrival). October's 2
+    cannot close a month of the series, so the page prints the year through
+    January, as the monthly reports do."""
+    from integration.models import ResidenceBasis
+    from tests.factories import make_case
+
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 11, 22))
+    for day in [dt.date(2026, 1, 5)] * 6 + [dt.date(2026, 10, 9)] * 2 + [dt.date(2026, 11, 3)]:
+        make_case(team=team_a, caseworker=caseworker_a, arrival=day)
+    for _ in range(5):
+        make_case(
+            team=team_a,
+            caseworker=caseworker_a,
+            arrival=dt.date(2026, 1, 6),
+            residence_basis=ResidenceBasis.FAMILY_REUNIFIED,
+        )
+
+    body = client_as(secretariat).get(reverse("evaluation:secretariat_home")).content.decode()
+    row = re.search(r"<th scope=\"row\">2026(.*?)</tr>", body, re.S)
+
+    assert row, body
+    cells = re.findall(r'<td class="text-end">([^<]*)</td>', row.group(1))
+    assert "31-01-2026" in row.group(1) or "31.01.2026" in row.group(1), row.group(1)
+    assert cells[:2] == ["6", "5"]
