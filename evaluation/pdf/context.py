@@ -390,12 +390,18 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
         "chart": None,
         "has_hash": any(column[k].text == "#" for column in columns for k in ("m6", "m12")),
         "pooled": any("–" in str(column["year"]) for column in columns),
+        "chart_marks": any(
+            column[k].suppressed for column in columns for k in ("m6", "m12", "as_of")
+        ),
         "pool_target": 2 * marks.min_cell,
     }
     if cohorts:
 
         def series(key: str) -> list[int | None]:
-            return [None if c[key].missing else c[key].percent for c in columns]
+            # A bound or a hidden share draws no bar: its label stands alone.
+            return [
+                None if c[key].missing or c[key].suppressed else c[key].percent for c in columns
+            ]
 
         def labels(key: str) -> list[str | None]:
             # A hidden share keeps its mark (".."), a bound its words; "#" is
