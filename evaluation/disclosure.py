@@ -433,10 +433,9 @@ def pool_runs(sizes: Sequence[int], *, min_cell: int, target: int | None = None)
     each holds at least ``target`` people (``2 × min_cell`` unless given), so
     that a share of the group can be shown or bounded rather than hidden.
 
-    The last, still growing, group is kept on its own when it reaches
-    ``min_cell``; otherwise it joins the group before it. Groups of closed years
-    keep their pooling from one report to the next, since the decision for a
-    group depends only on the groups before it.
+    The last groups, still growing, are a run of their own however small. A
+    closed run keeps its pooling from one report to the next, since the
+    decision for a group depends only on the groups before it.
     """
     _check_min_cell(min_cell)
     want = 2 * min_cell if target is None else target
@@ -451,10 +450,10 @@ def pool_runs(sizes: Sequence[int], *, min_cell: int, target: int | None = None)
             runs.append(range(start, i + 1))
             start, total = i + 1, 0
     if start < len(sizes):
-        if total >= min_cell or not runs:
-            runs.append(range(start, len(sizes)))
-        else:
-            runs[-1] = range(runs[-1].start, len(sizes))
+        # The last groups stay a run of their own even when small (their counts
+        # print as "<5"): joined to a closed run now and apart later, the two
+        # reports would give the small part away.
+        runs.append(range(start, len(sizes)))
     return runs
 
 

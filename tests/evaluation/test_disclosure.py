@@ -14,8 +14,10 @@ from evaluation.disclosure import (
     HIDDEN,
     count_cell,
     page_count,
+    pool_runs,
     round_half_up,
     rule_text,
+    series_anchor,
     share_cell,
     suppress_group,
     suppress_table,
@@ -486,3 +488,87 @@ def test_page_count_shows_zero_but_hides_one_to_four():
 
 def test_page_count_with_a_minimum_of_one_shows_everything():
     assert [page_count(n, min_cell=1) for n in (0, 1, 2)] == ["0", "1", "2"]
+
+
+# --- the series: running totals and pooled groups -------------------------------------------
+
+
+def test_running_total_stops_before_a_month_it_would_give_away():
+    # 10 by September, October 4: printing 14 gives October's 4 away (the demo's
+    # leak). March–September (0, 1, 1, 0, 1, 1, 1) are seven small months of 5
+    # together, fewer than 7 x 4: September closes; October alone never does.
+    months = [3, 2, 0, 1, 1, 0, 1, 1, 1, 4]
+    assert series_anchor(months[:9], min_cell=5) == 8
+    assert series_anchor(months, min_cell=5) == 8
+    # November's 6 is shown, and October's 4 is still alone among the small months.
+    assert series_anchor([*months, 6], min_cell=5) == 8
+
+
+def test_running_total_closes_on_months_shown_whole():
+    assert series_anchor([7, 9, 12], min_cell=5) == 2
+    assert series_anchor([], min_cell=5) == -1
+    assert series_anchor([3], min_cell=5) == -1
+
+
+def test_two_small_months_at_their_maximum_do_not_close_the_pool():
+    # 4 + 4 = 8 can only be 4 and 4; a third month of 0 makes 8 of 0–12.
+    assert series_anchor([4, 4], min_cell=5) == -1
+    assert series_anchor([4, 4, 0], min_cell=5) == 2
+
+
+def test_running_total_of_several_series_closes_where_all_may():
+    # Total 6 (shown), refugees 6, family 0: the family's 0 cannot close alone.
+    assert series_anchor([6], [6], [0], min_cell=5) == -1
+    assert series_anchor([6, 6], [6, 1], [0, 5], min_cell=5) == -1
+    # The family's 0, 3, 2 and the refugees' 2, 3 are pools of 5: all close in March.
+    assert series_anchor([6, 5, 5], [6, 2, 3], [0, 3, 2], min_cell=5) == 2
+
+
+def test_running_total_with_minimum_one_is_always_current():
+    assert series_anchor([0, 1, 0], min_cell=1) == 2
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(months=st.lists(st.integers(min_value=0, max_value=9), max_size=12))
+def test_no_small_month_follows_from_the_printed_running_totals(months):
+    """A reader holding every report of the year: each month's cell ("<5" or
+    its count) and each report's running total, through ``series_anchor``."""
+    anchors = sorted({series_anchor(months[: m + 1], min_cell=5) for m in range(len(months))})
+    anchors = [a for a in anchors if a >= 0]
+    edges = [-1, *anchors]
+    for low, high in itertools.pairwise(edges):
+        pool = months[low + 1 : high + 1]
+        small = [v for v in pool if v < 5]
+        if not small:
+            continue
+        # The pool's sum is known; each small month is 0–4: none may be pinned.
+        others = sum(small)
+        for v in small:
+            possible = [x for x in range(5) if 0 <= others - x <= 4 * (len(small) - 1)]
+            assert len(possible) >= 2, (months, pool, v)
+        assert others >= 5
+
+
+def test_small_cohorts_are_pooled_until_a_share_can_be_shown():
+    # The demo's cohorts 2012–2026 (persons): pooled to at least 10 each, oldest first.
+    sizes = [11, 9, 15, 35, 19, 14, 8, 6, 3, 5, 24, 13, 9, 7, 6]
+    runs = pool_runs(sizes, min_cell=5)
+    assert [(r.start + 2012, r.stop - 1 + 2012) for r in runs] == [
+        (2012, 2012),
+        (2013, 2014),
+        (2015, 2015),
+        (2016, 2016),
+        (2017, 2017),
+        (2018, 2019),
+        (2020, 2022),
+        (2023, 2023),
+        (2024, 2025),
+        (2026, 2026),
+    ]
+
+
+def test_a_closed_pool_does_not_change_when_later_groups_arrive():
+    before = pool_runs([3, 4, 6, 2], min_cell=5)
+    after = pool_runs([3, 4, 6, 2, 1, 12], min_cell=5)
+    assert before == [range(0, 3), range(3, 4)]
+    assert after[:1] == before[:1]
