@@ -117,8 +117,9 @@ def html_flat(html: str) -> str:
 
 
 # One printed value: a count, "<5", "..", "–", "#", a range "49–53", a share
-# "40 %", a bounded share "mindst 66 %", a range of shares "39–49 %" or a mean "3,45".
-TOKEN = r"(<\d+|\.\.|–|#|(?:mindst |højst )?\d+(?:,\d+)?(?:–\d+)?(?: %)?)"
+# "40 %", a bounded share "mindst 66 %", a range of shares "39–49 %", a mean "3,45"
+# or a median of hours "2.184".
+TOKEN = r"(<\d+|\.\.|–|#|(?:mindst |højst )?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?(?:–\d+)?(?: %)?)"
 RANGE = re.compile(r"(\d+)–(\d+)")
 
 
