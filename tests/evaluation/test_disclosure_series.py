@@ -317,3 +317,141 @@ def test_figures_page_counts_this_year_through_the_month_the_reports_print(
     cells = re.findall(r'<td class="text-end">([^<]*)</td>', row.group(1))
     assert "31-01-2026" in row.group(1) or "31.01.2026" in row.group(1), row.group(1)
     assert cells[:2] == ["6", "5"]
+
+
+# --- key figures: pooled, bounded, or a range, rather than hidden ------------------------------
+
+
+def test_the_96_hour_share_is_shown_as_a_bound_with_its_count(plain_charts):
+    """28 of 30 adults placed within 96 hours, 2 later: the old rule hid the
+    share (2 are fewer than 5). "<5" later allows 26 of 30 = 86.7 %: at least 86 %."""
+    figures = monthly_by_hand()
+    figures["placement_96h"].update(arrivals=30, within=28, not_placed=0)
+
+    text = html_flat(render.render_html(figures, min_cell=MIN))
+
+    assert "Ankomne voksne i alt 30" in text
+    assert "Andel placeret inden for 96 timer mindst 86 %" in text
+    assert "Placeret senere end 96 timer <5" in text
+
+
+@pytest.mark.django_db
+def test_the_96_hour_table_covers_the_12_months_up_to_the_report(team_a, caseworker_a):
+    """An adult who arrived 10-12-2025 and was placed the next day is in
+    November 2026's table 4 (12 months back), not only in 2025's reports."""
+    from evaluation.figures import monthly_figures
+    from evaluation.period import ReportPeriod
+    from tests.factories import make_case, place
+
+    for day in (dt.date(2025, 11, 20), dt.date(2025, 12, 10), dt.date(2026, 3, 2)):
+        case = make_case(team=team_a, caseworker=caseworker_a, arrival=day)
+        place(case, start=day + dt.timedelta(days=1))
+
+    pl = monthly_figures(ReportPeriod.parse("monthly", "2026-11"))["placement_96h"]
+
+    assert (pl["from"], pl["to"]) == ("2025-12-01", "2026-11-30")
+    assert (pl["arrivals"], pl["within"], pl["not_placed"]) == (2, 2, 0)
+
+
+def review_figures(**changes) -> dict:
+    from tests.evaluation.test_reports import review_by_hand
+
+    figures = review_by_hand()
+    figures.update(changes)
+    return figures
+
+
+def cohort(year: int, persons: int, employed_now: int, e6: int, e12: int) -> dict:
+    return {
+        "year": year,
+        "persons": persons,
+        "count_as_of": employed_now,
+        "share_as_of": 0,
+        "employed_6m": e6,
+        "share_6m": 0,
+        "employed_12m": e12,
+        "share_12m": 0,
+    }
+
+
+def test_small_cohorts_are_pooled_and_their_shares_shown(plain_charts):
+    """The demo's 2013 (6 of 9 employed, 67 %) and 2014 (11 of 15, 73 %) were
+    hidden because fewer than 5 were not employed. Pooled, 17 of 24 are
+    employed (70.8 -> 71 %) and 7 are not: shown. 2012's 11 persons stand alone;
+    its 0 of 11 at 6 months is at most 4 of 11 = 36.4 -> "højst 37 %"."""
+    figures = review_figures(
+        cohorts=[cohort(2012, 11, 6, 0, 0), cohort(2013, 9, 6, 0, 1), cohort(2014, 15, 11, 0, 1)]
+    )
+
+    text = html_flat(render.render_html(figures, min_cell=MIN))
+
+    assert "Ankomstår 2012 2013–14 Antal personer* 11 24" in text
+    row = re.search(r"Andel pr\. [\d-]+ (\S+ %) (\S+ %)", text)
+    assert row and row.groups() == ("55 %", "71 %")
+    assert "Andel 6 måneder efter ankomst højst 37 % højst 17 %" in text
+    assert "lagt sammen" in text
+
+
+def test_a_total_that_would_give_its_rows_away_is_hidden_not_the_rows(plain_charts):
+    """Six repatriated households, one in each of six rows: every listed row
+    holds at least one, so a printed total of 6 made every "<5" a 1."""
+    rows = [
+        {"year": 2019 + i, "country": "SY", "name": "Syrien", "households": 1, "adults": 1,
+         "children": 0}
+        for i in range(6)
+    ]  # fmt: skip
+    text = html_flat(render.render_html(review_figures(repatriations=rows), min_cell=MIN))
+
+    start = text.find("Tabel 4.1.")
+    total = re.search(r"I alt (\S+) (\S+) (\S+) (\S+)", text[start:])
+    assert total, text[start : start + 400]
+    assert total.group(1) not in ("6", "<5")
+    assert total.group(1) == ".." or re.fullmatch(r"\d+–\d+", total.group(1))
+
+
+def test_a_large_count_beside_a_small_one_is_a_range_not_hidden(plain_charts):
+    """Refugees in the programme 50 beside 3 family-reunified, 53 in all: the
+    old rule hid the 50 to protect the 3. "53 less 0–4" is what the reader
+    works out anyway: 49–53."""
+    figures = monthly_by_hand(in_programme={"refugees": 50, "family_reunified": 3, "total": 53,
+                                            "adults": 40, "children": 13})  # fmt: skip
+    figures["compliance"]["follow_up"]["open_cases"] = 53
+    figures["compliance"]["follow_up"]["up_to_date"] = 45
+    figures["employed"]["of"] = figures["danish"]["of"] = 40
+    figures["ladder_now"] = [
+        {"step": s, "label": "", "count": c}
+        for s, c in [(1, 10), (2, 6), (3, 5), (4, 7), (5, 7), (6, 5), (None, 0)]
+    ]
+    figures["ladder_months"][-1]["counts"] = {"1": 10, "2": 6, "3": 5, "4": 7, "5": 7, "6": 5,
+                                              "none": 0}  # fmt: skip
+    figures["ladder_months"][-1]["total"] = 40
+
+    text = html_flat(render.render_html(figures, min_cell=MIN))
+
+    assert "Flygtninge 49–53" in text
+    assert "Familiesammenførte til flygtninge <5" in text
+
+
+def test_hidden_values_have_their_own_mark_in_tables_and_charts():
+    """ ".." is neither "#" (not yet reached), "–" (nothing to count) nor a
+    footnote mark; a chart writes it where a hidden bar would stand."""
+    from evaluation.pdf.context import service_review_context
+
+    figures = review_figures(cohorts=[cohort(2024, 7, 3, 2, 3)])
+    ctx = service_review_context(figures, min_cell=MIN)
+    column = ctx["cohorts"]["columns"][0]
+
+    assert str(column["as_of"]) == ".."
+    assert ".." not in {"#", "–", "*", "**"}
+    import base64
+
+    svg = base64.b64decode(ctx["cohorts"]["chart"].split(",", 1)[1]).decode()
+    labels = re.findall(r">([^<>]*)</text>", svg)
+    # 2 of 7 at 6 months: at most 4 of 7 = 57.1 -> "≤ 58 %"; 3 of 7 at 12
+    # months and now: both sides small, hidden.
+    assert [label for label in labels if "%" in label and label[0] in "≤≥" or label == ".."] == [
+        "≤ 58 %",
+        "..",
+        "..",
+    ]
+    assert "#" not in labels
