@@ -803,9 +803,9 @@ def test_preview_of_an_unknown_kind_is_not_found(client_as, secretariat):
 @pytest.mark.parametrize(
     ("kind", "period", "says"),
     [
-        ("monthly", "2026-13x", "YYYY-MM"),
-        ("monthly", "26-10", "YYYY-MM"),
-        ("service_review", "2026-10-32", "YYYY-MM-DD"),
+        ("monthly", "2026-13x", "ÅÅÅÅ-MM"),
+        ("monthly", "26-10", "ÅÅÅÅ-MM"),
+        ("service_review", "2026-10-32", "ÅÅÅÅ-MM-DD"),
         # not a month's last day: two previews a few days apart would differ by
         # part of a month (20, 26 and 28 October gave one citizen's scores)
         ("service_review", "2026-10-20", "31-10-2026"),
