@@ -387,7 +387,12 @@ def suppress_linked(
 # --- the published series: running totals and pooled groups ---------------------------
 
 
-def series_anchor(months: Sequence[int], *others: Sequence[int], min_cell: int) -> int:
+def series_anchor(
+    months: Sequence[int],
+    *others: Sequence[int],
+    min_cell: int,
+    hidden: Sequence[bool] | None = None,
+) -> int:
     """The last month (index into ``months``) through which a running total may
     be printed exactly, so that no month's cell follows from two reports.
 
@@ -395,12 +400,14 @@ def series_anchor(months: Sequence[int], *others: Sequence[int], min_cell: int) 
     printed in its own monthly report (``<min_cell`` when small). A reader who
     holds every report subtracts one printed running total from the next: the
     months between two printed totals are a pool whose sum is known. A pool may
-    be closed (its running total printed) only when its small months are not
-    pinned by that sum: none (all its months are shown anyway), or together at
-    least ``min_cell`` and less than ``min_cell − 1`` each. Otherwise the total
-    stays at the last closed month and the pool grows. The decision for a month
-    depends only on that month and the ones before it, so every report of the
-    year makes the same decisions for the months it shares with the others.
+    be closed (its running total printed) only when none of its unknown months
+    is pinned by that sum: a small month is 0 to ``min_cell − 1``, a month
+    ``hidden`` in its own report (``..``: a total that would have given its
+    split away) is at least ``min_cell``. Their sum must also reach the minimum.
+    Otherwise the total stays at the last closed month and the pool grows. The
+    decision for a month depends only on that month and the ones before it, so
+    every report of the year makes the same decisions for the months it shares
+    with the others.
 
     ``others`` are further counts of the same months printed beside the first
     (the citizens' answers beside the caseworkers' measurements, whose means a
@@ -414,18 +421,48 @@ def series_anchor(months: Sequence[int], *others: Sequence[int], min_cell: int) 
     series = [list(months), *(list(o) for o in others)]
     if any(len(s) != len(series[0]) for s in series):
         raise ValueError("Every series must have a count for each month.")
+    flags = [list(hidden or [False] * len(series[0]))] + [[False] * len(series[0])] * len(others)
     through = -1
-    pools = [[0, 0] for _s in series]  # per series: the small months' sum and number
+    pools: list[list[int]] = [[] for _s in series]  # per series: the unknown months' indices
     for i in range(len(series[0])):
-        for pool, counts in zip(pools, series, strict=True):
+        for pool, counts, hid in zip(pools, series, flags, strict=True):
             _check_count(counts[i])
-            if is_small(counts[i], min_cell=min_cell):
-                pool[0] += counts[i]
-                pool[1] += 1
-        if all(k == 0 or min_cell <= h < k * (min_cell - 1) for h, k in pools):
+            if is_small(counts[i], min_cell=min_cell) or (min_cell > 1 and hid[i]):
+                pool.append(i)
+        if all(
+            _pool_safe(
+                [counts[j] for j in pool],
+                [hid[j] and not is_small(counts[j], min_cell=min_cell) for j in pool],
+                min_cell,
+            )
+            for pool, counts, hid in zip(pools, series, flags, strict=True)
+        ):
             through = i
-            pools = [[0, 0] for _s in series]
+            pools = [[] for _s in series]
     return through
+
+
+def _pool_safe(values: list[int], large: list[bool], min_cell: int) -> bool:
+    """Whether a reader who learns the sum of these unknown months pins none of
+    them: small ones lie in 0…min−1, ``large`` ones (hidden, not small) in min…∞."""
+    if not values:
+        return True
+    total = sum(values)
+    n_large = sum(large)
+    n_small = len(values) - n_large
+    top = min_cell - 1
+    if total < min_cell:
+        return False
+    if n_large == 0:
+        return total < n_small * top
+    # A small month: at least 0 (a large one takes any excess), at most
+    # min(top, total − min × large). A large one: at most total − min × (other
+    # large); at least min, or total − top × small when it is the only one.
+    if n_small and min(top, total - min_cell * n_large) <= 0:
+        return False
+    large_high = total - min_cell * (n_large - 1)
+    large_low = max(min_cell, total - top * n_small) if n_large == 1 else min_cell
+    return large_low < large_high
 
 
 def pool_runs(sizes: Sequence[int], *, min_cell: int, target: int | None = None) -> list[range]:

@@ -16,7 +16,7 @@ The monthly follow-up's dict::
       "in_programme": {"total", "adults", "children", "refugees", "family_reunified"},
       "arrivals": {"year": 2026, "month": n, "year_to_date": n, "quota": n | None,
                    "month_refugees": n, "month_family_reunified": n,
-                   "months": [n, ...]},  # the year's months so far, January first
+                   "months": [n, ...], "months_refugees": [n, ...]},  # January first
       # placement_96h: adults arrived in the 12 months up to as_of
       "ladder_now": [{"step": 1..6 | None, "label": str, "count": n}, ...],  # None = no placement
       "ladder_months": [{"month": "2025-11", "counts": {"1": n, ..., "6": n, "none": n},
@@ -78,7 +78,7 @@ from evaluation.period import ReportPeriod
 from evaluation.reports import NARRATIVE_KEYS
 from integration import report_selectors as rs
 from integration import selectors as case_selectors
-from integration.models import LadderStep, User
+from integration.models import LadderStep, ResidenceBasis, User
 from progression import selectors as progression_selectors
 
 # Months of the progression trend: the monthly report's year back, the
@@ -284,14 +284,19 @@ def _heading(period: ReportPeriod) -> dict:
 def _arrivals_block(user: User | None, as_of: dt.date) -> dict:
     month = rs.arrivals(user, as_of.replace(day=1), as_of)
     year = rs.arrivals(user, as_of.replace(month=1, day=1), as_of)
-    by_month = {
-        row["month"].month: row["n"]
-        for row in rs.arrivals_by_month(user, as_of.replace(month=1, day=1), as_of)
-    }
+
+    def by_month(basis: str | None) -> list[int]:
+        rows = rs.arrivals_by_month(
+            user, as_of.replace(month=1, day=1), as_of, residence_basis=basis
+        )
+        counts = {row["month"].month: row["n"] for row in rows}
+        return [counts.get(m, 0) for m in range(1, as_of.month + 1)]
+
     return {
         "year": as_of.year,
         # January first: what each monthly report of the year printed as its month.
-        "months": [by_month.get(m, 0) for m in range(1, as_of.month + 1)],
+        "months": by_month(None),
+        "months_refugees": by_month(ResidenceBasis.REFUGEE),
         "month": month["total"],
         "month_refugees": month["refugees"],
         "month_family_reunified": month["family_reunified"],

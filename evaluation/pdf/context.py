@@ -126,13 +126,29 @@ def _share_of_quota(marks: Marks, arrived: int, quota: int | None, arrived_cell:
     return Shown(f"{disclosure.round_half_up(Fraction(100 * int(arrived), int(quota)))} %")
 
 
-def _through(year: int, months: list[int], marks: Marks) -> tuple[int, str | None]:
+def _through(
+    year: int, months: list[int], marks: Marks, hidden: list[bool] | None = None
+) -> tuple[int, str | None]:
     """The months of the year a running total may cover (``series_anchor``), and
     the last day it covers (None: not one month yet)."""
-    through = disclosure.series_anchor(months, min_cell=marks.min_cell)
+    through = disclosure.series_anchor(months, min_cell=marks.min_cell, hidden=hidden)
     if through < 0:
         return 0, None
     return through + 1, da_date(dates.month_end(dt.date(year, through + 1, 1)))
+
+
+def _months_hidden(a: Mapping, marks: Marks) -> list[bool]:
+    """Which months' totals their own reports hid: a total that would give its
+    split into refugees and family-reunified away (5 = 0 + 5). Table 2 ties the
+    month's total to its split only, so this is the month's own group."""
+    refugees = a.get("months_refugees")
+    if refugees is None or len(refugees) != len(a["months"]):
+        # Without the split every month counts as hidden: nothing is assumed known.
+        return [True] * len(a["months"])
+    return [
+        disclosure.suppress_group([r, t - r], total=t, min_cell=marks.min_cell).total.hidden
+        for t, r in zip(a["months"], refugees, strict=True)
+    ]
 
 
 def _year_to_date(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[Shown, str, int]:
@@ -142,7 +158,7 @@ def _year_to_date(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[Shown
     if months is None or len(months) != period.as_of.month or sum(months) != a["year_to_date"]:
         # Figures without their months (archived before): nothing safe to print.
         return marks.hidden(), da_date(period.as_of), 0
-    covered, through = _through(a["year"], list(months), marks)
+    covered, through = _through(a["year"], list(months), marks, _months_hidden(a, marks))
     if through is None:
         return marks.hidden(), da_date(period.as_of), 0
     arrived = sum(months[:covered])

@@ -572,3 +572,15 @@ def test_a_closed_pool_does_not_change_when_later_groups_arrive():
     after = pool_runs([3, 4, 6, 2, 1, 12], min_cell=5)
     assert before == [range(0, 3), range(3, 4)]
     assert after[:1] == before[:1]
+
+
+def test_a_month_hidden_in_its_own_report_is_not_given_away_by_the_running_total():
+    # January: 0 refugees and 5 family-reunified, 5 in all. The 5 would give the
+    # 0 away, so the month's total is hidden (".."); a running total through
+    # January would print it. With February's 3 ("<5") beside it, the pool is
+    # 8: January 5–8 and February 0–3, neither pinned.
+    assert series_anchor([5], min_cell=5, hidden=[True]) == -1
+    assert series_anchor([5, 3], min_cell=5, hidden=[True, False]) == 1
+    # Two hidden months of 5 under a pool of 10 are 5 and 5.
+    assert series_anchor([5, 5], min_cell=5, hidden=[True, True]) == -1
+    assert series_anchor([5, 6], min_cell=5, hidden=[True, True]) == 1

@@ -77,6 +77,7 @@ def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
         "month_family_reunified": 0,
         "year_to_date": sum(arrivals[:month]),
         "months": list(arrivals[:month]),
+        "months_refugees": list(arrivals[:month]),
         "quota": 30,
     }
     window = [(YEAR - 1, m) for m in range(month + 1, 13)] + [

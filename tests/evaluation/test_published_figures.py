@@ -8,6 +8,8 @@ reader who knows
 - every number shown, that "<5" is 0–4, and that ".." is at least 5 (the
   footnote says it hides a cell a total would reveal; one that stands for a
   small count is read as 0 or more);
+- each printed range ("49–53") and each bounded share ("mindst 66 %"), and
+  that a listed row holds at least one household;
 - the shares shown beside their base (a whole percentage narrows the count);
 - every sum that ties the numbers: a table's total, the same count printed in
   two tables (the adults of tables 1, 3.1 and 5), a count and the rest of its
@@ -1180,6 +1182,7 @@ def monthly_figures(draw) -> dict:
             "month_family_reunified": arrived - month_refugees,
             "year_to_date": year_to_date,
             "months": [*earlier_months, arrived],
+            "months_refugees": [*(draw(st.integers(0, m)) for m in earlier_months), month_refugees],
             "quota": draw(st.one_of(st.none(), st.integers(1, 80))),
         },
         "ladder_now": [

@@ -95,6 +95,8 @@ def monthly_by_hand(**changes) -> dict:
             "year_to_date": 47,
             # July to September (0, 2, 3) are a pool of 5: the year may be printed.
             "months": [5, 6, 5, 5, 5, 7, 0, 2, 3, 9],
+            # no month's split gives its total away (5 = 3 + 2, 6 = 6 + 0 is 5–6)
+            "months_refugees": [3, 6, 3, 3, 3, 7, 0, 2, 3, 6],
             "quota": 60,
             "month_refugees": 6,
             "month_family_reunified": 3,
