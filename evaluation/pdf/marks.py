@@ -131,8 +131,8 @@ class Marks:
             notes.append(f"<{n}: Færre end {n} personer (også ingen), så ingen kan genkendes.")
         if "hidden" in self.used:
             notes.append(
-                f"{disclosure.HIDDEN}: Skjult (mindst {n}, hvis det er et antal), fordi tallet "
-                "ellers kunne regnes ud fra en total, en andel eller en anden rapport, "
+                f"{disclosure.HIDDEN}: Skjult, fordi tallet ellers kunne regnes ud fra en "
+                "total, en andel eller en anden rapport, "
                 f"eller fordi færre end {n} personer står bag andelen og bag resten."
             )
         if "range" in self.used:
