@@ -204,9 +204,12 @@ def grouped_bars_svg(
     percent: bool = True,
     missing_label: str = "#",
     value_places: int = 0,
+    labels: Sequence[Sequence[str | None]] | None = None,
 ) -> str:
     """Bars side by side per group (a cohort year, a period); a ``None`` value
-    draws no bar and writes ``missing_label`` where it would stand."""
+    draws no bar and writes ``missing_label`` where it would stand. ``labels``
+    (per series and group) replace a bar's printed value: a hidden share's
+    ``..``, a bound's "mindst 66 %" (its bar drawn to the bound)."""
     with _figure(FULL_WIDTH, 2.6) as (fig, ax):
         n = max(len(series), 1)
         width = 0.8 / n
@@ -216,9 +219,12 @@ def grouped_bars_svg(
             xs = [g + (i - (n - 1) / 2) * width for g in range(len(groups))]
             heights = [v or 0 for v in values]
             ax.bar(xs, heights, width=width * 0.95, label=label, color=SERIES_COLOURS[i % 7])
-            for x, value in zip(xs, values, strict=True):
+            series_labels = labels[i] if labels is not None else [None] * len(values)
+            for x, value, label in zip(xs, values, series_labels, strict=True):
                 text = (
-                    missing_label
+                    label
+                    if label is not None
+                    else missing_label
                     if value is None
                     else (_comma(value, value_places) + (" %" if percent else ""))
                 )

@@ -1,28 +1,47 @@
 """Disclosure control: what a published count or share may show.
 
-Every count printed in a report or shown to the secretariat passes through
-here (the minimum is ``settings.REPORT_MIN_CELL``; ``min_cell`` is always
-passed in, so this module stays pure and testable):
+Every count printed in a report, on the secretariat's figures page or in a
+preview passes through here (the minimum is ``settings.REPORT_MIN_CELL``;
+``min_cell`` is always passed in, so this module stays pure and testable).
+The rule holds for the whole published series, not one PDF: Statistics
+Denmark's practice is the reference (pool rather than blank, protect a sum of
+months and its running total as one set, prefer ranges and bounds to hiding).
 
-- a count below the minimum prints as ``<5`` (zero included: "no one" is
-  also a fact about a person);
-- when cells are published with their total, a suppressed cell must not be
-  derivable from the total and the cells shown, so further cells are hidden
-  (printed ``–`` with a footnote marker) until none is;
-- a share is hidden when fewer than ``min_cell`` people stand behind it, behind
-  its complement, or behind its denominator.
+The central functions, through which any new count or share should go:
 
-A minimum of 1 turns the rule off: every count and share is shown.
+- :func:`count_cell`: a count on its own; below the minimum it prints as
+  ``<5`` (zero included: "no one" is also a fact about a person).
+- :func:`suppress_group`, :func:`suppress_table`, :func:`suppress_linked`:
+  counts published with the totals that tie them (also across tables of one
+  report). A small cell that a total and the cells shown would give away is
+  protected by hiding a second cell (the least informative one; a total only
+  when a line has no cell left). A cell hidden so prints as the range a reader
+  works out anyway (``49–53``) when that range is finite and not below the
+  minimum, otherwise as :data:`HIDDEN` (``..``). ``floors`` say what a reader
+  knows without the number (a listed row holds at least one household).
+- :func:`share_cell`: a share, exact when at least the minimum stand behind
+  it and behind the rest; bounded ("mindst 66 %", "højst 34 %") when one side
+  is small (:func:`bounded_share`); hidden only when both are or the bound is
+  empty.
+- :func:`series_anchor`: a running total (the year to date) is printed only
+  through the last month that closes a safe pool of months, so that no month's
+  cell follows from two monthly reports (or two previews).
+- :func:`pool_runs`: consecutive groups (cohorts by arrival year) pooled until
+  each holds enough people for its shares to be shown.
+- :func:`rule_text`: the rule as printed in every report.
+
+Means and medians are shown only when at least the minimum stand behind them
+(``evaluation.pdf.marks.Marks.mean``). A minimum of 1 turns the rule off.
 
 How "derivable" is judged: a reader knows each shown number, that a ``<5``
-cell lies in 0–4, and that a ``–`` cell is at least 5 (it would read ``<5``
-otherwise). A hidden number counts as revealed when the published totals pin
-it to one value, either by linear algebra (it is a combination of published
-figures) or by those bounds along the table's lines. The hidden cells of a
-line with a shown total must also add up to at least the minimum: the total
-less the shown cells gives their sum away, and together they are a group of
-people too. Cells are added to the hidden set, smallest first, until no hidden
-number is pinned and no such group is small.
+cell lies in 0–4, that a ``..`` cell is at least 5 (it would read ``<5``
+otherwise), and each printed range. A hidden number counts as revealed when
+the published totals pin it to one value, either by linear algebra (it is a
+combination of published figures) or by those bounds along the table's lines.
+The hidden cells of a line with a shown total must also add up to at least
+the minimum: the total less the shown cells gives their sum away, and
+together they are a group of people too. Cells are added to the hidden set,
+smallest first, until no hidden number is pinned and no such group is small.
 """
 
 from __future__ import annotations
@@ -34,8 +53,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-HIDDEN = "–"  # a cell hidden because a total would reveal it, or a hidden share
-FOOTNOTE_MARKER = "*"  # printed after HIDDEN; the report's footnote gives the rule
+from evaluation.suppression import Problem, is_small
+
+# A value hidden because a total, a share or another report would reveal it.
+# Statistics Denmark's mark for a confidential figure; it is neither "#" (not
+# yet reached), nor "–" (nothing to count), nor a footnote mark ("*", "**").
+HIDDEN = ".."
+FOOTNOTE_MARKER = ""  # kept for callers that append it; the mark needs no footnote sign
+RANGE_DASH = "–"
 
 
 def min_cell_setting() -> int:
@@ -57,10 +82,16 @@ class Cell:
     def __str__(self) -> str:
         return self.shown + self.marker
 
+    @property
+    def hidden(self) -> bool:
+        """Hidden for a total or another report (``..`` or a range), not small."""
+        return self.suppressed and not self.shown.startswith("<")
+
 
 @dataclass(frozen=True)
 class ShareCell:
-    """One published share; ``percent`` is None when the share is hidden."""
+    """One published share; ``percent`` is None when the share is hidden, and a
+    bound (``bound`` says which) when only a bound is published."""
 
     numerator: int
     denominator: int
@@ -68,6 +99,7 @@ class ShareCell:
     shown: str
     suppressed: bool
     marker: str = ""
+    bound: str = ""  # "at_least" or "at_most" when ``percent`` is a bound
 
     def __str__(self) -> str:
         return self.shown + self.marker
@@ -103,17 +135,30 @@ def _check_count(value: int) -> None:
         raise ValueError(f"A count must be a whole number of 0 or more, not {value!r}.")
 
 
-def is_small(value: int, *, min_cell: int) -> bool:
-    """Whether a count must print as ``<min_cell``; never with a minimum of 1."""
-    return min_cell > 1 and value < min_cell
-
-
-def _shown(value: int, *, primary: bool, hidden: bool, min_cell: int) -> Cell:
+def _shown(
+    value: int,
+    *,
+    primary: bool,
+    hidden: bool,
+    min_cell: int,
+    bounds: tuple[float, float] | None = None,
+) -> Cell:
     if primary:
         return Cell(value, f"<{min_cell}", True)
     if hidden:
-        return Cell(value, HIDDEN, True, FOOTNOTE_MARKER)
+        # A range the reader works out anyway from what is printed (finite and
+        # not below the minimum) tells more than ".." and gives away nothing.
+        if bounds is not None and bounds[1] != math.inf and bounds[0] >= min_cell:
+            lo, hi = int(bounds[0]), int(bounds[1])
+            if lo < hi:
+                return Cell(value, range_text(lo, hi), True)
+        return Cell(value, HIDDEN, True)
     return Cell(value, str(value), False)
+
+
+def range_text(lo: int, hi: int) -> str:
+    """A range as printed: ``46–50``."""
+    return f"{lo}{RANGE_DASH}{hi}"
 
 
 def count_cell(value: int, *, min_cell: int) -> Cell:
@@ -146,234 +191,119 @@ def round_half_up(x: int | float | Decimal | Fraction) -> int:
 
 
 def share_cell(numerator: int, denominator: int, *, min_cell: int) -> ShareCell:
-    """The share numerator/denominator as a whole percentage, or hidden.
+    """The share numerator/denominator as a whole percentage, bounded, or hidden.
 
-    Hidden when fewer than ``min_cell`` people are behind the numerator, behind
-    the rest (denominator − numerator, which the published denominator would
-    reveal), or behind the denominator. A share of nobody (denominator 0) has
-    no value and prints as ``–`` without a marker when nothing is suppressed.
+    Shown exactly when at least ``min_cell`` people are behind the numerator
+    and behind the rest (denominator − numerator, which the published
+    denominator would reveal). When one side is small, the share is printed
+    as the bound that side's ``<min_cell`` allows anyway ("mindst 66 %",
+    "højst 34 %", :func:`bounded_share`); hidden only when both sides are
+    small, when fewer than ``min_cell`` are behind the denominator, or when
+    the bound says nothing. A share of nobody (denominator 0) has no value
+    and prints as ``–`` without being suppressed.
     """
     _check_min_cell(min_cell)
     _check_count(numerator)
     _check_count(denominator)
     if numerator > denominator:
         raise ValueError(f"The numerator {numerator} exceeds the denominator {denominator}.")
-    small = min_cell > 1 and (
+    if min_cell > 1 and (
         numerator < min_cell or denominator - numerator < min_cell or denominator < min_cell
-    )
-    if small:
-        return ShareCell(numerator, denominator, None, HIDDEN, True, FOOTNOTE_MARKER)
+    ):
+        return bounded_share(numerator, denominator, min_cell=min_cell)
     if denominator == 0:
-        return ShareCell(numerator, denominator, None, HIDDEN, False)
+        return ShareCell(numerator, denominator, None, "–", False)
     percent = round_half_up(Fraction(100 * numerator, denominator))
     return ShareCell(numerator, denominator, percent, str(percent), False)
+
+
+def bounded_share(numerator: int, denominator: int, *, min_cell: int) -> ShareCell:
+    """The share as a bound that tells no more than ``<min_cell`` for its small side.
+
+    Fewer than ``min_cell`` behind the rest: "mindst p %" with p the share if
+    the rest were ``min_cell − 1`` (rounded down, so the bound holds); fewer
+    behind the numerator: "højst p %", the share if the numerator were
+    ``min_cell − 1`` (rounded up). Hidden (``..``) when both sides are small,
+    when the denominator is, or when the bound is empty (at least 0 %, at most
+    100 %). Also used for a share whose exact value would give away a count
+    hidden beside it.
+    """
+    rest = denominator - numerator
+    hidden = ShareCell(numerator, denominator, None, HIDDEN, True)
+    if denominator < min_cell or (numerator < min_cell and rest < min_cell):
+        return hidden
+    if rest < min_cell:
+        low = (100 * (denominator - (min_cell - 1))) // denominator
+        if low <= 0:
+            return hidden
+        return ShareCell(numerator, denominator, low, f"mindst {low} %", True, bound="at_least")
+    if numerator < min_cell:
+        high = -((-100 * (min_cell - 1)) // denominator)
+        if high >= 100:
+            return hidden
+        return ShareCell(numerator, denominator, high, f"højst {high} %", True, bound="at_most")
+    return hidden
 
 
 # --- complementary suppression ------------------------------------------------------
 
 
-def _sum(bounds: list[float], indices: list[int]) -> float:
-    total = 0
-    for i in indices:
-        if bounds[i] == math.inf:
-            return math.inf
-        total += bounds[i]
-    return total
+def _cell(problem: Problem, i: int) -> Cell:
+    primary, hidden, bounds = problem.state(i)
+    return _shown(
+        problem.values[i],
+        primary=primary,
+        hidden=hidden,
+        min_cell=problem.min_cell,
+        bounds=bounds,
+    )
 
 
-class _Problem:
-    """Published numbers tied by equations ``sum(cells) - total == 0``.
-
-    ``values`` are the exact counts; ``lines`` list, for each equation, the
-    indices of its cells and of its total.
-    """
-
-    def __init__(self, values: list[int], lines: list[tuple[list[int], int]], min_cell: int):
-        self.values = values
-        self.lines = lines
-        self.min_cell = min_cell
-        self.primary = [is_small(v, min_cell=min_cell) for v in values]
-        self.hidden = list(self.primary)
-        self.blind = False
-        self.totals = {total for _cells, total in lines}
-
-    def protect(self) -> None:
-        if self.min_cell <= 1 or not self.lines:
-            return
-        while True:
-            pinned = self._pinned()
-            if not pinned:
-                partner = self._small_group_partner()
-                if partner is None:
-                    return
-                self.hidden[partner] = True
-                continue
-            extra = self._next_to_hide(pinned)
-            if extra is None:
-                shown = [i for i, hidden in enumerate(self.hidden) if not hidden]
-                if shown:
-                    extra = min(shown, key=lambda j: (j in self.totals, self.values[j], j))
-            if extra is not None:
-                self.hidden[extra] = True
-            elif not self.blind:
-                # Everything is hidden and the bounds a reader reads off "<5" and
-                # "–" still pin a number (cells "<2" under a total of 2): print
-                # every hidden number as "–", which tells nothing.
-                self.blind = True
-            else:
-                return
-
-    def _bounds(self) -> list[tuple[float, float]]:
-        """What a reader knows of each number, narrowed along the lines to a fixpoint."""
-        lo: list[float] = []
-        hi: list[float] = []
-        for value, hidden, primary in zip(self.values, self.hidden, self.primary, strict=True):
-            if not hidden:
-                lo.append(value)
-                hi.append(value)
-            elif primary and not self.blind:
-                lo.append(0)
-                hi.append(self.min_cell - 1)
-            else:
-                lo.append(0 if self.blind else self.min_cell)
-                hi.append(math.inf)
-        # Each pass can only narrow; a pass limit keeps a slow creep finite (the
-        # bounds stay correct, just possibly wider than they could be).
-        for _pass in range(100):
-            changed = False
-            for cells, total in self.lines:
-                # total = sum(cells)
-                new = (max(lo[total], _sum(lo, cells)), min(hi[total], _sum(hi, cells)))
-                if new != (lo[total], hi[total]):
-                    (lo[total], hi[total]), changed = new, True
-                # cell = total - sum(other cells)
-                for i in cells:
-                    others = [j for j in cells if j != i]
-                    others_hi = _sum(hi, others)
-                    cand_lo = lo[total] - others_hi if others_hi != math.inf else -math.inf
-                    cand_hi = hi[total] - _sum(lo, others)
-                    new = (max(lo[i], cand_lo), min(hi[i], cand_hi))
-                    if new != (lo[i], hi[i]):
-                        (lo[i], hi[i]), changed = new, True
-            if not changed:
-                break
-        return list(zip(lo, hi, strict=True))
-
-    def _linearly_determined(self) -> set[int]:
-        """Hidden numbers that are a linear combination of the published ones."""
-        hidden = [i for i, h in enumerate(self.hidden) if h]
-        column = {v: k for k, v in enumerate(hidden)}
-        matrix: list[list[Fraction]] = []
-        for cells, total in self.lines:
-            row = [Fraction(0)] * len(hidden)
-            for i in cells:
-                if i in column:
-                    row[column[i]] += 1
-            if total in column:
-                row[column[total]] -= 1
-            if any(row):
-                matrix.append(row)
-        # Reduced row echelon form; a pivot variable is fixed when its row has
-        # nothing in the free columns.
-        pivots: list[int] = []
-        r = 0
-        for c in range(len(hidden)):
-            pivot = next((k for k in range(r, len(matrix)) if matrix[k][c] != 0), None)
-            if pivot is None:
-                continue
-            matrix[r], matrix[pivot] = matrix[pivot], matrix[r]
-            lead = matrix[r][c]
-            matrix[r] = [x / lead for x in matrix[r]]
-            for k in range(len(matrix)):
-                if k != r and matrix[k][c] != 0:
-                    factor = matrix[k][c]
-                    matrix[k] = [a - factor * b for a, b in zip(matrix[k], matrix[r], strict=True)]
-            pivots.append(c)
-            r += 1
-        free = set(range(len(hidden))) - set(pivots)
-        fixed = set()
-        for k, c in enumerate(pivots):
-            if not any(matrix[k][f] != 0 for f in free):
-                fixed.add(hidden[c])
-        return fixed
-
-    def _pinned(self) -> list[int]:
-        fixed = self._linearly_determined()
-        bounds = self._bounds()
-        for i, hidden in enumerate(self.hidden):
-            if hidden and bounds[i][0] == bounds[i][1]:
-                fixed.add(i)
-        return sorted(fixed)
-
-    def _small_group_partner(self) -> int | None:
-        """A shown cell to hide on a line whose hidden cells add up to fewer than
-        the minimum: its shown total less its shown cells gives that sum away,
-        and those cells together are then a small group of people (seven cells
-        "<5" beside a 6 under a total of 7 say that one person is on them)."""
-        for cells, total in self.lines:
-            if self.hidden[total]:
-                continue
-            hidden = [i for i in cells if self.hidden[i]]
-            if hidden and sum(self.values[i] for i in hidden) < self.min_cell:
-                shown = [i for i in cells if not self.hidden[i]]
-                # A shown cell is at least the minimum, and the total is more than
-                # the hidden cells, so there is one.
-                return min(shown, key=lambda j: (self.values[j], j))
-        return None
-
-    def _next_to_hide(self, pinned: list[int]) -> int | None:
-        """The smallest shown cell on a line through a pinned number; a total only
-        when a line has no shown cell left."""
-        for want_total in (False, True):
-            candidates = set()
-            for i in pinned:
-                for cells, total in self.lines:
-                    if i not in cells and i != total:
-                        continue
-                    members = [total] if want_total else cells
-                    candidates.update(j for j in members if not self.hidden[j])
-            if candidates:
-                return min(candidates, key=lambda j: (self.values[j], j))
-        return None
-
-    def cell(self, i: int) -> Cell:
-        primary = self.primary[i] and not self.blind
-        return _shown(
-            self.values[i], primary=primary, hidden=self.hidden[i], min_cell=self.min_cell
-        )
-
-
-def suppress_group(counts: Sequence[int], *, total: int | None, min_cell: int) -> Group:
+def suppress_group(
+    counts: Sequence[int],
+    *,
+    total: int | None,
+    min_cell: int,
+    floors: Sequence[int] | None = None,
+) -> Group:
     """The cells of one group and its total's cell, with complementary suppression.
 
     ``total`` must be the sum of ``counts`` (publish an "other" cell for a partial
     breakdown), or None when the group is published without a total. With a
-    total below the minimum, the total and every cell are hidden.
+    total below the minimum, the total and every cell are hidden. ``floors``
+    are what a reader knows of each cell without it (a listed row has at least
+    one household): six rows under a total of 6 give every ``<5`` away.
     """
     _check_min_cell(min_cell)
     values = list(counts)
     for value in values:
         _check_count(value)
     if total is None:
-        problem = _Problem(values, [], min_cell)
+        problem = Problem(values, [], min_cell)
         problem.protect()
-        return Group([problem.cell(i) for i in range(len(values))], None)
+        return Group([_cell(problem, i) for i in range(len(values))], None)
     _check_count(total)
     if total != sum(values):
         raise ValueError(f"The total {total} is not the sum of the cells ({sum(values)}).")
     n = len(values)
-    problem = _Problem([*values, total], [(list(range(n)), n)], min_cell)
+    problem = Problem([*values, total], [(list(range(n)), n)], min_cell, [*(floors or [0] * n), 0])
     problem.protect()
-    return Group([problem.cell(i) for i in range(n)], problem.cell(n))
+    return Group([_cell(problem, i) for i in range(n)], _cell(problem, n))
 
 
 def suppress_table(
-    rows: list[list[int]], *, row_totals: bool, col_totals: bool, min_cell: int
+    rows: list[list[int]],
+    *,
+    row_totals: bool,
+    col_totals: bool,
+    min_cell: int,
+    row_floor: int = 0,
 ) -> Table:
     """A cross table's cells and margins, suppressed along rows and columns until stable.
 
     With ``row_totals`` each row is published with its sum, with ``col_totals``
-    each column; the grand total is then treated as published too.
+    each column; the grand total is then treated as published too. A row's
+    total is known to be at least ``row_floor`` (a listed row is not empty).
     """
     _check_min_cell(min_cell)
     n_rows = len(rows)
@@ -407,13 +337,16 @@ def suppress_table(
             lines.append(([at(r, c) for r in range(n_rows)], col_index[-1]))
         lines.append((col_index, grand))
 
-    problem = _Problem(values, lines, min_cell)
+    floors = [0] * len(values)
+    for i in row_index:
+        floors[i] = row_floor
+    problem = Problem(values, lines, min_cell, floors)
     problem.protect()
     return Table(
-        cells=[[problem.cell(at(r, c)) for c in range(n_cols)] for r in range(n_rows)],
-        row_totals=[problem.cell(i) for i in row_index] if row_totals else None,
-        col_totals=[problem.cell(i) for i in col_index] if col_totals else None,
-        grand_total=problem.cell(grand) if grand is not None else None,
+        cells=[[_cell(problem, at(r, c)) for c in range(n_cols)] for r in range(n_rows)],
+        row_totals=[_cell(problem, i) for i in row_index] if row_totals else None,
+        col_totals=[_cell(problem, i) for i in col_index] if col_totals else None,
+        grand_total=_cell(problem, grand) if grand is not None else None,
     )
 
 
@@ -442,13 +375,123 @@ def suppress_linked(
             raise ValueError(f"{total} is not the sum of {', '.join(cells)}")
     names = list(values)
     index = {name: i for i, name in enumerate(names)}
-    problem = _Problem(
+    problem = Problem(
         [int(values[name]) for name in names],
         [([index[c] for c in cells], index[total]) for cells, total in lines],
         min_cell,
     )
     problem.protect()
-    return {name: problem.cell(index[name]) for name in names}
+    return {name: _cell(problem, index[name]) for name in names}
+
+
+# --- the published series: running totals and pooled groups ---------------------------
+
+
+def series_anchor(
+    months: Sequence[int],
+    *others: Sequence[int],
+    min_cell: int,
+    hidden: Sequence[bool] | None = None,
+) -> int:
+    """The last month (index into ``months``) through which a running total may
+    be printed exactly, so that no month's cell follows from two reports.
+
+    ``months`` are the counts of a year's months so far, January first, each
+    printed in its own monthly report (``<min_cell`` when small). A reader who
+    holds every report subtracts one printed running total from the next: the
+    months between two printed totals are a pool whose sum is known. A pool may
+    be closed (its running total printed) only when none of its unknown months
+    is pinned by that sum: a small month is 0 to ``min_cell − 1``, a month
+    ``hidden`` in its own report (``..``: a total that would have given its
+    split away) is at least ``min_cell``. Their sum must also reach the minimum.
+    Otherwise the total stays at the last closed month and the pool grows. The
+    decision for a month depends only on that month and the ones before it, so
+    every report of the year makes the same decisions for the months it shares
+    with the others.
+
+    ``others`` are further counts of the same months printed beside the first
+    (the citizens' answers beside the caseworkers' measurements, whose means a
+    reader could subtract the same way): a month is closed only when every
+    series may be closed there.
+
+    Returns −1 when no month can be closed yet. A year's months start a new
+    series: the year before ends at December's report.
+    """
+    _check_min_cell(min_cell)
+    series = [list(months), *(list(o) for o in others)]
+    if any(len(s) != len(series[0]) for s in series):
+        raise ValueError("Every series must have a count for each month.")
+    flags = [list(hidden or [False] * len(series[0]))] + [[False] * len(series[0])] * len(others)
+    through = -1
+    pools: list[list[int]] = [[] for _s in series]  # per series: the unknown months' indices
+    for i in range(len(series[0])):
+        for pool, counts, hid in zip(pools, series, flags, strict=True):
+            _check_count(counts[i])
+            if is_small(counts[i], min_cell=min_cell) or (min_cell > 1 and hid[i]):
+                pool.append(i)
+        if all(
+            _pool_safe(
+                [counts[j] for j in pool],
+                [hid[j] and not is_small(counts[j], min_cell=min_cell) for j in pool],
+                min_cell,
+            )
+            for pool, counts, hid in zip(pools, series, flags, strict=True)
+        ):
+            through = i
+            pools = [[] for _s in series]
+    return through
+
+
+def _pool_safe(values: list[int], large: list[bool], min_cell: int) -> bool:
+    """Whether a reader who learns the sum of these unknown months pins none of
+    them: small ones lie in 0…min−1, ``large`` ones (hidden, not small) in min…∞."""
+    if not values:
+        return True
+    total = sum(values)
+    n_large = sum(large)
+    n_small = len(values) - n_large
+    top = min_cell - 1
+    if total < min_cell:
+        return False
+    if n_large == 0:
+        return total < n_small * top
+    # A small month: at least 0 (a large one takes any excess), at most
+    # min(top, total − min × large). A large one: at most total − min × (other
+    # large); at least min, or total − top × small when it is the only one.
+    if n_small and min(top, total - min_cell * n_large) <= 0:
+        return False
+    large_high = total - min_cell * (n_large - 1)
+    large_low = max(min_cell, total - top * n_small) if n_large == 1 else min_cell
+    return large_low < large_high
+
+
+def pool_runs(sizes: Sequence[int], *, min_cell: int, target: int | None = None) -> list[range]:
+    """Consecutive groups (cohorts by arrival year) pooled, oldest first, until
+    each holds at least ``target`` people (``2 × min_cell`` unless given), so
+    that a share of the group can be shown or bounded rather than hidden.
+
+    The last groups, still growing, are a run of their own however small. A
+    closed run keeps its pooling from one report to the next, since the
+    decision for a group depends only on the groups before it.
+    """
+    _check_min_cell(min_cell)
+    want = 2 * min_cell if target is None else target
+    if min_cell <= 1:
+        return [range(i, i + 1) for i in range(len(sizes))]
+    runs: list[range] = []
+    start = 0
+    total = 0
+    for i, size in enumerate(sizes):
+        total += size
+        if total >= want:
+            runs.append(range(start, i + 1))
+            start, total = i + 1, 0
+    if start < len(sizes):
+        # The last groups stay a run of their own even when small (their counts
+        # print as "<5"): joined to a closed run now and apart later, the two
+        # reports would give the small part away.
+        runs.append(range(start, len(sizes)))
+    return runs
 
 
 def page_count(value: int, *, min_cell: int) -> str:
@@ -475,14 +518,20 @@ def rule_text(min_cell: int, language: str = "da") -> str:
         if n <= 1:
             return "All counts and shares are shown; none are suppressed."
         return (
-            f"Counts below {n} are shown as <{n}, and a cell that a total would reveal "
-            f"is also hidden ({HIDDEN}). Shares are not shown ({HIDDEN}) when fewer than "
-            f"{n} people are behind the share or behind the rest."
+            f"Counts below {n} are shown as <{n}. A number that a total, a share or "
+            f"another report would reveal is shown as a range or hidden ({HIDDEN}). "
+            f"A share with fewer than {n} people behind it or behind the rest is shown "
+            f"as a bound (at least / at most) or hidden. Means rest on at least {n} "
+            "people. Small groups are pooled, and a running total is given through "
+            "the last month that does not reveal a month's small count."
         )
     if n <= 1:
         return "Alle antal og andele vises; intet er skjult."
     return (
-        f"Antal under {n} vises som <{n}, og et felt, som en total ville afsløre, "
-        f"er også skjult ({HIDDEN}). Andele vises ikke ({HIDDEN}), når færre end "
-        f"{n} personer står bag andelen eller bag resten."
+        f"Antal under {n} vises som <{n}. Et tal, som en total, en andel eller en "
+        f"anden rapport ville afsløre, vises som et interval eller skjules ({HIDDEN}). "
+        f"En andel med færre end {n} personer bag sig eller bag resten vises som "
+        f"»mindst« eller »højst« eller skjules. Gennemsnit bygger på mindst {n} "
+        "personer. Små grupper lægges sammen, og et løbende tal for året opgøres til "
+        "og med den seneste måned, der ikke afslører en anden måneds lille tal."
     )

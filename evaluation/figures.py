@@ -18,7 +18,9 @@ The monthly follow-up's dict::
       # year_to_date_refugees, never with year_to_date (family reunified too).
       "arrivals": {"year": 2026, "month": n, "year_to_date": n, "quota": n | None,
                    "month_refugees": n, "month_family_reunified": n,
-                   "year_to_date_refugees": n, "year_to_date_family_reunified": n},
+                   "year_to_date_refugees": n, "year_to_date_family_reunified": n,
+                   "months": [n, ...], "months_refugees": [n, ...]},  # January first
+      # placement_96h: adults arrived in the 12 months up to as_of
       "ladder_now": [{"step": 1..6 | None, "label": str, "count": n}, ...],  # None = no placement
       "ladder_months": [{"month": "2025-11", "counts": {"1": n, ..., "6": n, "none": n},
                          "total": n}, ...12 months, oldest first],
@@ -128,7 +130,7 @@ from evaluation.reports import NARRATIVE_KEYS
 from integration import follow_up_selectors as fs
 from integration import report_selectors as rs
 from integration import selectors as case_selectors
-from integration.models import LadderStep, User
+from integration.models import LadderStep, ResidenceBasis, User
 from progression import selectors as progression_selectors
 
 # Months of the progression trend: the monthly report's year back, the
@@ -313,8 +315,19 @@ def _heading(period: ReportPeriod) -> dict:
 def _arrivals_block(user: User | None, as_of: dt.date) -> dict:
     month = rs.arrivals(user, as_of.replace(day=1), as_of)
     year = rs.arrivals(user, as_of.replace(month=1, day=1), as_of)
+
+    def by_month(basis: str | None) -> list[int]:
+        rows = rs.arrivals_by_month(
+            user, as_of.replace(month=1, day=1), as_of, residence_basis=basis
+        )
+        counts = {row["month"].month: row["n"] for row in rows}
+        return [counts.get(m, 0) for m in range(1, as_of.month + 1)]
+
     return {
         "year": as_of.year,
+        # January first: what each monthly report of the year printed as its month.
+        "months": by_month(None),
+        "months_refugees": by_month(ResidenceBasis.REFUGEE),
         "month": month["total"],
         "month_refugees": month["refugees"],
         "month_family_reunified": month["family_reunified"],
@@ -363,12 +376,14 @@ def _compliance(user: User | None, as_of: dt.date) -> dict:
 def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     """Everything the monthly council follow-up shows, as of the month's last day."""
     as_of = period.as_of
-    year_start = as_of.replace(month=1, day=1)
     blocks = metrics.programme_blocks(rs.programme_counts(user, as_of))
     arrivals = _arrivals_block(user, as_of)
     additions = monthly_additions.monthly_additions(user, as_of, blocks, arrivals)
     absence = rs.danish_absence_by_month(user, period.month_start, as_of)
-    delays = rs.placement_delays(user, year_start, as_of, today=as_of)
+    # The 96-hour share over a rolling 12 months: the action plan's headline
+    # figure rests on enough arrivals to be shown.
+    placement_start = dates.add_months(period.month_start, -(MONTHLY_TREND_MONTHS - 1))
+    delays = rs.placement_delays(user, placement_start, as_of, today=as_of)
     steps = {step.value: str(step.label) for step in LadderStep}
     return {
         **_heading(period),
@@ -379,7 +394,7 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         ),
         "ladder_months": _ladder_months(user, dates.month_ends_back(as_of, MONTHLY_TREND_MONTHS)),
         "placement_96h": {
-            "from": year_start.isoformat(),
+            "from": placement_start.isoformat(),
             "to": as_of.isoformat(),
             **metrics.placement_summary(delays),
         },
@@ -412,8 +427,11 @@ def _item_labels() -> dict[str, str]:
         return {}
 
 
-def progression_figures(user: User | None, start: dt.date, end: dt.date) -> dict:
-    """Section 5.1 of the service review: measurements, index, self-assessment, items."""
+def progression_figures(
+    user: User | None, start: dt.date, end: dt.date, *, trend_end: dt.date | None = None
+) -> dict:
+    """Section 5.1 of the service review: measurements, index, self-assessment, items
+    from ``start`` to ``end``; the trend's months run to ``trend_end`` (``end``)."""
     summary = progression_selectors.progression_summary(user, start, end)
     means = summary["caseworker_item_means"]
     highest, lowest = metrics.item_extremes(means)
@@ -430,8 +448,31 @@ def progression_figures(user: User | None, start: dt.date, end: dt.date) -> dict
         "highest_item": highest,
         "lowest_item": lowest,
         "item_labels": _item_labels(),
-        "trend": _trend_back(user, end, REVIEW_TREND_MONTHS),
+        "trend": _trend_back(user, trend_end or end, REVIEW_TREND_MONTHS),
     }
+
+
+def progression_end(user: User | None, start: dt.date, as_of: dt.date) -> dt.date:
+    """The last day the review's key progression figures may cover.
+
+    Two reviews a month apart would otherwise give the last month's count and
+    the sum of its scores (the difference of two means over known counts); the
+    figures run through the last month ``disclosure.series_anchor`` closes, for
+    the caseworkers' measurements and the citizens' answers together.
+    """
+    from evaluation import disclosure
+
+    by_month = {row["month"]: row for row in _trend(user, start, as_of)}
+    months = dates.month_starts(start.replace(day=1), as_of)
+    rows = [by_month.get(m.strftime("%Y-%m"), {}) for m in months]
+    through = disclosure.series_anchor(
+        [int(r.get("caseworker_measurements") or 0) for r in rows],
+        [int(r.get("citizen_measurements") or 0) for r in rows],
+        min_cell=settings.REPORT_MIN_CELL,
+    )
+    if through < 0 or through == len(months) - 1:
+        return as_of
+    return dates.month_end(months[through])
 
 
 def _questionnaire_annex(user: User | None, start: dt.date, end: dt.date) -> dict:
@@ -493,7 +534,10 @@ def service_review_figures(
         ],
         "repatriation_guidance": fs.follow_ups_by_year(user, REVIEW_REPATRIATIONS_FROM, as_of),
         "progression": progression_figures(
-            user, progression_from or REVIEW_PROGRESSION_FROM, as_of
+            user,
+            progression_from or REVIEW_PROGRESSION_FROM,
+            progression_end(user, progression_from or REVIEW_PROGRESSION_FROM, as_of),
+            trend_end=as_of,
         ),
         "narratives": {
             key: narratives.get(key, {"text": "", "status": "draft"}) for key in NARRATIVE_KEYS

@@ -60,9 +60,27 @@ def _headline_on(user: User | None, day: dt.date) -> dict:
     return _headline(blocks, day, arrived)
 
 
+def _months_of_year(as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """January to the report's month, each as (first day, last day counted)."""
+    starts = [dt.date(as_of.year, m, 1) for m in range(1, as_of.month + 1)]
+    return [(s, min(dates.month_end(s), as_of)) for s in starts]
+
+
+def _by_month(count, user: User | None, as_of: dt.date) -> dict:
+    """A count for each month of the year so far (January first), the month's,
+    and the year's: a year to date is printed only through a month the series
+    allows (``evaluation.disclosure.series_anchor``), so its months are kept."""
+    months = [count(user, start, end) for start, end in _months_of_year(as_of)]
+    if isinstance(months[0], Mapping):
+        year = {key: sum(int(m[key]) for m in months) for key in months[0]}
+    else:
+        year = sum(months)
+    return {"month": months[-1], "year_to_date": year, "months": months}
+
+
 def monthly_additions(user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping):
     """The follow-up's counts beyond the original eight tables (seeds 000, 002, 004)."""
-    month_start, year_start = as_of.replace(day=1), as_of.replace(month=1, day=1)
+    month_start = as_of.replace(day=1)
     by_step = fs.employed_by_step(user, as_of)
     last_month = dates.month_end(dates.add_months(month_start, -1))
     last_year = dates.month_end(dates.add_months(month_start, -12))
@@ -71,18 +89,9 @@ def monthly_additions(user: User | None, as_of: dt.date, blocks: Mapping, arriva
             **{str(s): by_step.get(s, 0) for s in range(1, 7)},
             "none": by_step.get(None, 0),
         },
-        "follow_ups": {
-            "month": _follow_ups(user, month_start, as_of),
-            "year_to_date": _follow_ups(user, year_start, as_of),
-        },
-        "moved_away": {
-            "month": fs.moved_away(user, month_start, as_of),
-            "year_to_date": fs.moved_away(user, year_start, as_of),
-        },
-        "reception": {
-            "month": fs.reception(user, month_start, as_of),
-            "year_to_date": fs.reception(user, year_start, as_of),
-        },
+        "follow_ups": _by_month(_follow_ups, user, as_of),
+        "moved_away": _by_month(fs.moved_away, user, as_of),
+        "reception": _by_month(fs.reception, user, as_of),
         "headline": {
             "now": _headline(blocks, as_of, arrivals["year_to_date"]),
             "last_month": _headline_on(user, last_month),

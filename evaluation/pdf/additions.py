@@ -15,31 +15,16 @@ the tables it shares numbers with, through the report's one ``Marks``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
+from common import dates
 from evaluation import disclosure
 from evaluation.pdf.formatting import da_date, month_short
 from evaluation.pdf.marks import Marks, Shown
 from evaluation.period import ReportPeriod
 
 OTHER_STEPS = ["2", "3", "4", "5", "6"]
-
-
-def month_in_year(values: dict, lines: list, month: str, year: str, *, january: bool) -> None:
-    """The month's count is part of the year's: month + earlier = year (in
-    January they are one number). The earlier months are never printed."""
-    if january:
-        lines.append(([month], year))
-        return
-    earlier = f"{year}_earlier"
-    values[earlier] = int(values[year]) - int(values[month])
-    lines.append(([month, earlier], year))
-
-
-def _month_and_year(values: dict, lines: list, name: str, pair: Mapping, january: bool) -> None:
-    values[f"{name}_month"] = int(pair["month"])
-    values[f"{name}_ytd"] = int(pair["year_to_date"])
-    month_in_year(values, lines, f"{name}_month", f"{name}_ytd", january=january)
 
 
 def _split(values: dict, lines: list, part: str, rest: str, whole: str) -> None:
@@ -50,7 +35,6 @@ def _split(values: dict, lines: list, part: str, rest: str, whole: str) -> None:
 
 def link(figures: Mapping, period: ReportPeriod, values: dict, lines: list) -> None:
     """Add this module's counts to the report's linked numbers."""
-    january = period.as_of.month == 1
     by_step = figures["employed"]["by_step"]
     if sum(int(v) for v in by_step.values()) != int(figures["employed"]["count"]):
         raise ValueError("The employed by ladder step do not add up to the employed.")
@@ -62,27 +46,21 @@ def link(figures: Mapping, period: ReportPeriod, values: dict, lines: list) -> N
     lines.append((["emp_other_step", "emp_no_step"], "emp_not_step1"))
     _split(values, lines, "emp_step1", "step1_not_emp", "ladder_1")
 
-    follow_ups = figures["follow_ups"]
-    for when in ("month", "ytd"):
-        key = "month" if when == "month" else "year_to_date"
-        values[f"fu_held_{when}"] = int(follow_ups[key]["held"])
-        values[f"fu_guided_{when}"] = int(follow_ups[key]["guided"])
-        _split(values, lines, f"fu_guided_{when}", f"fu_unguided_{when}", f"fu_held_{when}")
-    month_in_year(values, lines, "fu_held_month", "fu_held_ytd", january=january)
-    month_in_year(values, lines, "fu_guided_month", "fu_guided_ytd", january=january)
+    # The month's counts are tied to the month's other cells here; the years to
+    # date are printed apart, through a month the series allows (``_year_so_far``).
+    follow_ups = figures["follow_ups"]["month"]
+    values["fu_held_month"] = int(follow_ups["held"])
+    values["fu_guided_month"] = int(follow_ups["guided"])
+    _split(values, lines, "fu_guided_month", "fu_unguided_month", "fu_held_month")
 
-    _month_and_year(values, lines, "moved", figures["moved_away"], january)
+    values["moved_month"] = int(figures["moved_away"]["month"])
 
-    reception = figures["reception"]
-    for when, refugees in (("month", "month_refugees"), ("ytd", "ytd_refugees")):
-        counts = reception["month" if when == "month" else "year_to_date"]
-        if int(counts["refugees"]) != int(values[refugees]):
-            raise ValueError("The reception counts other refugees than table 2.")
-        for name in ("screened", "near_job"):
-            values[f"rec_{name}_{when}"] = int(counts[name])
-            _split(values, lines, f"rec_{name}_{when}", f"rec_not_{name}_{when}", refugees)
+    counts = figures["reception"]["month"]
+    if int(counts["refugees"]) != int(values["month_refugees"]):
+        raise ValueError("The reception counts other refugees than table 2.")
     for name in ("screened", "near_job"):
-        month_in_year(values, lines, f"rec_{name}_month", f"rec_{name}_ytd", january=january)
+        values[f"rec_{name}_month"] = int(counts[name])
+        _split(values, lines, f"rec_{name}_month", f"rec_not_{name}_month", "month_refugees")
 
 
 def _hidden(marks: Marks) -> Shown:
@@ -111,7 +89,6 @@ def _change(marks: Marks, now: int, now_cell: Shown, before: int) -> Shown:
 
 HEADLINE_ROWS = [
     ("in_programme", "total", "Borgere i integrationsprogrammet"),
-    ("arrivals_year_to_date", "year_to_date", "Ankomne i året til og med måneden"),
     ("employed", "employed", "Voksne i beskæftigelse eller selvforsørgende"),
     ("danish_in_course", "in_course", "Voksne i danskuddannelse"),
     ("danish_with_work", "with_work", "Voksne i danskuddannelse og i arbejde eller praktik"),
@@ -126,12 +103,6 @@ def headline(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mappin
     for key, cell, label in HEADLINE_ROWS:
         now = h["now"][key]
         since_month = _change(marks, now, cells[cell], h["last_month"][key])
-        if key == "arrivals_year_to_date":
-            # The year so far starts over in January; in other months the
-            # change is the month's arrivals, printed (or hidden) in table 2.
-            since_month = marks.dash() if period.as_of.month == 1 else cells["month"]
-            if not since_month.suppressed and not since_month.missing:
-                since_month = Shown(_signed(int(figures["arrivals"]["month"])))
         rows.append(
             {
                 "label": label,
@@ -167,48 +138,91 @@ def _guidance_row(label: str, held: Shown, guided: Shown, share: Shown) -> dict:
     return {"label": label, "held": held, "guided": guided, "share": share}
 
 
-def context(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapping) -> dict:
-    """The template values of the additions to the monthly follow-up."""
+def _year_so_far(
+    marks: Marks, period: ReportPeriod, series: dict[str, list[int]]
+) -> tuple[dict[str, int], str | None]:
+    """The year's sums of ``series`` through the last month every one of them
+    allows (``disclosure.series_anchor``), and that month's last day (None: no
+    month yet). Two reports' years to date then never give a small month away."""
+    names = list(series)
+    last = disclosure.series_anchor(*(list(series[n]) for n in names), min_cell=marks.min_cell)
+    if last < 0:
+        return {}, None
+    through = da_date(dates.month_end(dt.date(period.as_of.year, last + 1, 1)))
+    return {n: sum(series[n][: last + 1]) for n in names}, through
+
+
+def _year_label(period: ReportPeriod, through: str | None) -> str:
+    return f"{period.as_of.year} til og med {through}" if through else str(period.as_of.year)
+
+
+def _follow_ups_rows(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapping):
     fu = figures["follow_ups"]
-    as_of = da_date(period.as_of)
-    year_label = f"{period.as_of.year} til og med {as_of}"
-    follow_ups = [
-        _guidance_row(
-            label,
-            cells[f"fu_held_{when}"],
-            cells[f"fu_guided_{when}"],
-            marks.share(
-                fu[key]["guided"],
-                fu[key]["held"],
-                cells[f"fu_guided_{when}"],
-                cells[f"fu_held_{when}"],
-            ),
-        )
-        for label, when, key in [
-            (period.label[:1].upper() + period.label[1:], "month", "month"),
-            (year_label, "ytd", "year_to_date"),
-        ]
-    ]
-    reception = {
-        "columns": [period.label, year_label],
+    month = _guidance_row(
+        period.label[:1].upper() + period.label[1:],
+        cells["fu_held_month"],
+        cells["fu_guided_month"],
+        marks.share(
+            fu["month"]["guided"], fu["month"]["held"],
+            cells["fu_guided_month"], cells["fu_held_month"],
+        ),
+    )  # fmt: skip
+    held = [int(m["held"]) for m in fu["months"]]
+    guided = [int(m["guided"]) for m in fu["months"]]
+    unguided = [h - g for h, g in zip(held, guided, strict=True)]
+    sums, through = _year_so_far(
+        marks, period, {"held": held, "guided": guided, "unguided": unguided}
+    )
+    if through is None:
+        hidden = marks.hidden()
+        return [month, _guidance_row(_year_label(period, None), hidden, hidden, hidden)]
+    (guided_cell, _rest), held_cell = marks.group([sums["guided"], sums["unguided"]], sums["held"])
+    share = marks.share(sums["guided"], sums["held"], guided_cell, held_cell)
+    return [month, _guidance_row(_year_label(period, through), held_cell, guided_cell, share)]
+
+
+def _reception(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapping) -> dict:
+    months = figures["reception"]["months"]
+    refugees = [int(m["refugees"]) for m in months]
+    series = {"refugees": refugees}
+    for name in ("screened", "near_job"):
+        series[name] = [int(m[name]) for m in months]
+        series[f"not_{name}"] = [r - x for r, x in zip(refugees, series[name], strict=True)]
+    series["moved"] = [int(n) for n in figures["moved_away"]["months"]]
+    sums, through = _year_so_far(marks, period, series)
+    if through is None:
+        year = [marks.hidden()] * 4
+    else:
+        parts, totals = {}, []
+        for name in ("screened", "near_job"):
+            (parts[name], _rest), group_total = marks.group(
+                [sums[name], sums[f"not_{name}"]], sums["refugees"]
+            )
+            totals.append(group_total)
+        # One total for both groups: hidden if either group needs it hidden.
+        total = next((t for t in totals if t.suppressed), totals[0])
+        year = [total, parts["screened"], parts["near_job"], marks.count(sums["moved"])]
+    return {
+        "columns": [period.label, _year_label(period, through)],
         "rows": [
-            ("Ankomne flygtninge", [cells["month_refugees"], cells["ytd_refugees"]]),
+            ("Ankomne flygtninge", [cells["month_refugees"], year[0]]),
             (
                 "heraf med forbesøg på asylcenter før ankomst",
-                [cells["rec_screened_month"], cells["rec_screened_ytd"]],
+                [cells["rec_screened_month"], year[1]],
             ),
-            (
-                "heraf boligplaceret nær et kendt job",
-                [cells["rec_near_job_month"], cells["rec_near_job_ytd"]],
-            ),
+            ("heraf boligplaceret nær et kendt job", [cells["rec_near_job_month"], year[2]]),
         ],
-        "moved_away": [cells["moved_month"], cells["moved_ytd"]],
+        "moved_away": [cells["moved_month"], year[3]],
     }
+
+
+def context(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapping) -> dict:
+    """The template values of the additions to the monthly follow-up."""
     return {
         "headline": headline(figures, period, marks, cells),
         "employed_note": employed_note(figures, period, cells),
-        "follow_ups": follow_ups,
-        "reception": reception,
+        "follow_ups": _follow_ups_rows(figures, period, marks, cells),
+        "reception": _reception(figures, period, marks, cells),
     }
 
 

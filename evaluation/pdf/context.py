@@ -9,11 +9,13 @@ from it. The PDF is always Danish.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from fractions import Fraction
 
 from django.conf import settings
 
+from common import dates
 from evaluation import charts, disclosure
 from evaluation.figures import MONTHLY_TREND_MONTHS, REVIEW_TREND_MONTHS
 from evaluation.pdf import additions, review_sections, sources
@@ -98,15 +100,10 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         "month_refugees": a["month_refugees"],
         "month_family": a["month_family_reunified"],
         "month": a["month"],
-        "earlier": a["year_to_date"] - a["month"],
-        "year_to_date": a["year_to_date"],
-        "ytd_refugees": a["year_to_date_refugees"],
-        "ytd_family": a["year_to_date_family_reunified"],
         "within": pl["within"],
         "late": int(pl["arrivals"]) - int(pl["within"]) - int(pl["not_placed"]),
         "not_placed": pl["not_placed"],
         "adult_arrivals": pl["arrivals"],
-        "child_arrivals": a["year_to_date"] - pl["arrivals"],
     }
     lines = [
         (["adults", "children"], "total"),
@@ -117,19 +114,12 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         (["with_work", "course_only"], "in_course"),
         (["fu_ok", "fu_not"], "adults"),
         (["month_refugees", "month_family"], "month"),
-        (["ytd_refugees", "ytd_family"], "year_to_date"),
         (["within", "late", "not_placed"], "adult_arrivals"),
-        (["adult_arrivals", "child_arrivals"], "year_to_date"),
     ]
-    if period.as_of.month == 1:
-        # In January the month is the year so far: one number printed twice.
-        lines.append((["month"], "year_to_date"))
-        values.pop("earlier")
-    else:
-        lines.append((["month", "earlier"], "year_to_date"))
-    for month, year in [("month_refugees", "ytd_refugees"), ("month_family", "ytd_family")]:
-        additions.month_in_year(values, lines, month, year, january=period.as_of.month == 1)
     additions.link(figures, period, values, lines)
+    # The year to date is not tied in here: it is printed only through a month
+    # that the series allows (``_year_to_date``); the 96-hour table covers a
+    # rolling 12 months, not the year.
     return values, lines
 
 
@@ -140,29 +130,84 @@ def _share_of_quota(marks: Marks, arrived: int, quota: int | None, arrived_cell:
     if not quota:
         return marks.dash()
     if arrived_cell.suppressed:
-        marks.used.add("hidden")
-        return Shown(disclosure.HIDDEN + disclosure.FOOTNOTE_MARKER, suppressed=True)
+        return marks.hidden()
     return Shown(f"{disclosure.round_half_up(Fraction(100 * int(arrived), int(quota)))} %")
+
+
+def _through(
+    year: int, months: list[int], marks: Marks, hidden: list[bool] | None = None
+) -> tuple[int, str | None]:
+    """The months of the year a running total may cover (``series_anchor``), and
+    the last day it covers (None: not one month yet)."""
+    through = disclosure.series_anchor(months, min_cell=marks.min_cell, hidden=hidden)
+    if through < 0:
+        return 0, None
+    return through + 1, da_date(dates.month_end(dt.date(year, through + 1, 1)))
+
+
+def _months_hidden(a: Mapping, marks: Marks) -> list[bool]:
+    """Which months' totals their own reports hid: a total that would give its
+    split into refugees and family-reunified away (5 = 0 + 5). Table 2 ties the
+    month's total to its split only, so this is the month's own group."""
+    refugees = a.get("months_refugees")
+    if refugees is None or len(refugees) != len(a["months"]):
+        # Without the split every month counts as hidden: nothing is assumed known.
+        return [True] * len(a["months"])
+    return [
+        disclosure.suppress_group([r, t - r], total=t, min_cell=marks.min_cell).total.hidden
+        for t, r in zip(a["months"], refugees, strict=True)
+    ]
+
+
+def _year_to_date(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[dict, str, int]:
+    """The year's arrivals, split into refugees and family reunified, through the
+    last month the series allows: a month's small count must not follow from
+    this report's and last month's totals, for the total or for either part."""
+    months, refugees = a.get("months"), a.get("months_refugees")
+    hidden_all = {"total": marks.hidden(), "refugees": marks.hidden(), "family": marks.hidden()}
+    whole = (
+        months is not None
+        and refugees is not None
+        and len(months) == len(refugees) == period.as_of.month
+        and sum(months) == a["year_to_date"]
+    )
+    if not whole:
+        # Figures without their months (archived before): nothing safe to print.
+        return hidden_all, da_date(period.as_of), 0
+    family = [t - r for t, r in zip(months, refugees, strict=True)]
+    last = disclosure.series_anchor(
+        list(months), list(refugees), family,
+        min_cell=marks.min_cell, hidden=_months_hidden(a, marks),
+    )  # fmt: skip
+    if last < 0:
+        return hidden_all, da_date(period.as_of), 0
+    covered = last + 1
+    through = da_date(dates.month_end(dt.date(a["year"], covered, 1)))
+    parts, total = marks.group(
+        [sum(refugees[:covered]), sum(family[:covered])], sum(months[:covered])
+    )
+    cells = {"total": total, "refugees": parts[0], "family": parts[1]}
+    return cells, through, sum(refugees[:covered])
 
 
 def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict) -> dict:
     a = figures["arrivals"]
     quota = a.get("quota")
+    ytd, through, refugees_arrived = _year_to_date(a, period, marks)
     return {
         "year": a["year"],
         "month_label": period.label,
         "month_refugees": cells["month_refugees"],
         "month_family": cells["month_family"],
         "month": cells["month"],
-        "year_to_date": cells["year_to_date"],
-        "ytd_refugees": cells["ytd_refugees"],
-        "ytd_family": cells["ytd_family"],
+        "year_to_date": ytd["total"],
+        "ytd_refugees": ytd["refugees"],
+        "ytd_family": ytd["family"],
+        "through": through,
         # The quota is a published expectation, not a count of people. It is
         # the year's refugees: family reunified are not set against it.
         "quota": Shown(str(quota)) if quota is not None else marks.dash(),
-        "share_of_quota": _share_of_quota(
-            marks, a["year_to_date_refugees"], quota, cells["ytd_refugees"]
-        ),
+        "share_of_quota": _share_of_quota(marks, refugees_arrived, quota, ytd["refugees"]),
     }
 
 
@@ -234,17 +279,25 @@ def _work_and_danish(figures: Mapping, marks: Marks, cells: dict) -> dict:
 
 
 def _monthly_progression(figures: Mapping, period: ReportPeriod, marks: Marks) -> dict:
-    """Table 6.1's year is the sum of table 6.2's months of the year, and its
-    month is the table's last row."""
+    """Table 6.1's year is the sum of table 6.2's months of the year through the
+    last month the series allows (``series_anchor``), and its month is the
+    table's last row."""
     pr = figures["progression"]
     trend = pr.get("trend") or []
+    year = period.as_of.year
+    counts = {m["month"]: int(m.get("caseworker_measurements") or 0) for m in trend}
+    months = [counts.get(f"{year:04d}-{i:02d}", 0) for i in range(1, period.as_of.month + 1)]
+    covered, through = _through(year, months, marks)
     progression_trend, year_cell = trend_with_total(
         trend,
         marks,
-        total=pr["year_caseworker_measurements"],
-        since=f"{period.as_of.year:04d}-01",
+        total=sum(months[:covered]),
+        since=f"{year:04d}-01",
         first=months_ago(period.text, MONTHLY_TREND_MONTHS - 1),
+        until=f"{year:04d}-{covered:02d}",
     )
+    if through is None:
+        year_cell = marks.hidden()
     month_cell = None
     if (
         trend
@@ -255,6 +308,7 @@ def _monthly_progression(figures: Mapping, period: ReportPeriod, marks: Marks) -
     return {
         "month": month_cell or marks.count(pr["month_caseworker_measurements"]),
         "year": year_cell,
+        "through": through or da_date(period.as_of),
         "trend": progression_trend,
     }
 
@@ -338,19 +392,64 @@ def _cohort_column(cohort: Mapping, marks: Marks) -> dict:
     return column
 
 
+def _pooled_cohorts(cohorts: list[Mapping], min_cell: int) -> list[dict]:
+    """Consecutive arrival years pooled (``disclosure.pool_runs``) until each
+    column holds enough people for its shares to be shown: "2013–14". A
+    horizon not yet reached by every year of a pool is not reached by the pool."""
+    runs = disclosure.pool_runs([int(c["persons"]) for c in cohorts], min_cell=min_cell)
+    pooled = []
+    for run in runs:
+        members = [cohorts[i] for i in run]
+        first, last = str(members[0]["year"]), str(members[-1]["year"])
+        entry: dict = {
+            "year": first if first == last else f"{first}–{last[-2:]}",
+            "persons": sum(int(c["persons"]) for c in members),
+            "count_as_of": sum(int(c.get("count_as_of") or 0) for c in members),
+        }
+        for horizon in ("6m", "12m"):
+            reached = all(
+                c.get(f"share_{horizon}") is not None and c.get(f"employed_{horizon}") is not None
+                for c in members
+            )
+            total = sum(int(c.get(f"employed_{horizon}") or 0) for c in members)
+            entry[f"employed_{horizon}"] = total if reached else None
+            entry[f"share_{horizon}"] = 0 if reached else None  # a flag; the share is printed
+        pooled.append(entry)
+    return pooled
+
+
 def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
-    cohorts = figures.get("cohorts") or []
+    cohorts = _pooled_cohorts(list(figures.get("cohorts") or []), marks.min_cell)
     columns = [_cohort_column(c, marks) for c in cohorts]
     out = {
         "columns": columns,
         "chart": None,
         "has_hash": any(column[k].text == "#" for column in columns for k in ("m6", "m12")),
+        "pooled": any("–" in str(column["year"]) for column in columns),
+        "chart_marks": any(
+            column[k].suppressed for column in columns for k in ("m6", "m12", "as_of")
+        ),
+        "pool_target": 2 * marks.min_cell,
     }
     if cohorts:
 
         def series(key: str) -> list[int | None]:
+            # A bound or a hidden share draws no bar: its label stands alone.
             return [
                 None if c[key].missing or c[key].suppressed else c[key].percent for c in columns
+            ]
+
+        def labels(key: str) -> list[str | None]:
+            # A hidden share keeps its mark (".."), a bound its words; "#" is
+            # only "not yet reached".
+            signs = {"at_least": "≥ ", "at_most": "≤ "}
+            return [
+                f"{signs[c[key].bound]}{c[key].percent} %"
+                if c[key].bound
+                else c[key].text
+                if c[key].suppressed or c[key].missing
+                else None
+                for c in columns
             ]
 
         svg = charts.grouped_bars_svg(
@@ -360,6 +459,7 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
                 ("12 måneder efter ankomst", series("m12")),
                 (f"Pr. {as_of_text}", series("as_of")),
             ],
+            labels=[labels("m6"), labels("m12"), labels("as_of")],
         )
         out["chart"] = charts.data_uri(svg)
     return out
@@ -436,6 +536,7 @@ def _review_progression(figures: Mapping, marks: Marks) -> dict:
         total=n,
         since=str(pr.get("from") or "")[:7],
         first=months_ago(figures["as_of"][:7], REVIEW_TREND_MONTHS - 1),
+        until=str(pr.get("to") or figures["as_of"])[:7],
     )
     chart = None
     if items and enough:

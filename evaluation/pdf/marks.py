@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from evaluation import disclosure
 from evaluation.pdf.formatting import MEAN_PLACES, decimal_da
@@ -16,7 +17,9 @@ class Shown:
     text: str
     suppressed: bool = False
     missing: bool = False  # "#" or "–": no figure, for a reason a footnote gives
-    percent: int | None = None  # a share's value, for its chart
+    percent: int | None = None  # a share's value (or its bound), for its chart
+    bound: str = ""  # "at_least" / "at_most": ``percent`` is a bound
+    span: tuple[int, int] | None = None  # a count printed as a range: its ends
 
     def __str__(self) -> str:
         return self.text
@@ -31,12 +34,17 @@ class Marks:
     min_cell: int
     used: set[str] = field(default_factory=set)
 
-    def group(self, counts: Iterable[int], total: int | None) -> tuple[list[Shown], Shown]:
-        """Cells published with their total (``None``: the total is their sum)."""
+    def group(
+        self, counts: Iterable[int], total: int | None, *, floor: int = 0
+    ) -> tuple[list[Shown], Shown]:
+        """Cells published with their total (``None``: the total is their sum);
+        ``floor``: each cell is known to hold at least that many (a listed row)."""
         counts = [int(c or 0) for c in counts]
         if total is None:
             total = sum(counts)
-        group = disclosure.suppress_group(counts, total=int(total), min_cell=self.min_cell)
+        group = disclosure.suppress_group(
+            counts, total=int(total), min_cell=self.min_cell, floors=[floor] * len(counts)
+        )
         return [self.cell(c) for c in group.cells], self.cell(group.total)
 
     def count(self, value: int | None) -> Shown:
@@ -51,17 +59,43 @@ class Marks:
         denominator: int | None,
         *shown_with: Shown,
     ) -> Shown:
-        """A share; hidden as well when a count printed with it (``shown_with``,
-        its numerator or base) is hidden, since the share would give it away."""
+        """A share: exact, bounded ("mindst 66 %") or hidden (``disclosure.share_cell``).
+        An exact share would give away a count printed with it (``shown_with``,
+        its numerator or base) that is hidden, so it is then bounded or hidden."""
         if numerator is None or denominator is None:
             return self.dash()
-        cell = disclosure.share_cell(int(numerator), int(denominator), min_cell=self.min_cell)
-        if cell.suppressed or any(s.suppressed for s in shown_with):
-            self.used.add("hidden")
-            return Shown(disclosure.HIDDEN + disclosure.FOOTNOTE_MARKER, suppressed=True)
+        n, d = int(numerator), int(denominator)
+        cell = disclosure.share_cell(n, d, min_cell=self.min_cell)
+        if not cell.suppressed and any(s.suppressed for s in shown_with):
+            cell = disclosure.bounded_share(n, d, min_cell=self.min_cell)
+            if cell.percent is None:
+                return self._share_range(n, d, shown_with)
+        if cell.percent is None and cell.suppressed:
+            return self.hidden()
         if cell.percent is None:
             return self.dash()
-        return Shown(f"{cell.percent} %", percent=cell.percent)
+        if cell.bound:
+            self.used.add("bound")
+        text = cell.shown if cell.bound else f"{cell.percent} %"
+        return Shown(text, suppressed=cell.suppressed, percent=cell.percent, bound=cell.bound)
+
+    def _share_range(self, numerator: int, denominator: int, shown_with) -> Shown:
+        """The share of a numerator printed as a range over a base printed exactly:
+        the range of shares the reader works out anyway; hidden otherwise."""
+        spans = [s.span for s in shown_with if s.suppressed]
+        if len(spans) != 1 or spans[0] is None or denominator <= 0:
+            return self.hidden()
+        (lo, hi), base = spans[0], str(denominator)
+        if not lo <= numerator <= hi or not any(s.text == base for s in shown_with):
+            return self.hidden()
+        low = disclosure.round_half_up(Fraction(100 * lo, denominator))
+        high = disclosure.round_half_up(Fraction(100 * min(hi, denominator), denominator))
+        self.used.add("range")
+        return Shown(f"{low}{disclosure.RANGE_DASH}{high} %", suppressed=True)
+
+    def hidden(self) -> Shown:
+        self.used.add("hidden")
+        return Shown(disclosure.HIDDEN, suppressed=True)
 
     def mean(self, value: float | None, based_on: int | None, places: int = MEAN_PLACES) -> Shown:
         """A mean or median, shown only when enough people or measurements
@@ -80,7 +114,14 @@ class Marks:
 
     def cell(self, cell: disclosure.Cell) -> Shown:
         if cell.suppressed:
-            self.used.add("hidden" if cell.marker else "small")
+            if not cell.hidden:
+                self.used.add("small")
+            elif cell.shown == disclosure.HIDDEN:
+                self.used.add("hidden")
+            else:
+                self.used.add("range")
+                lo, hi = (int(end) for end in cell.shown.split(disclosure.RANGE_DASH))
+                return Shown(str(cell), suppressed=True, span=(lo, hi))
         return Shown(str(cell), suppressed=bool(cell.suppressed))
 
     def footnotes(self) -> list[str]:
@@ -90,9 +131,19 @@ class Marks:
             notes.append(f"<{n}: Færre end {n} personer (også ingen), så ingen kan genkendes.")
         if "hidden" in self.used:
             notes.append(
-                f"{disclosure.HIDDEN}{disclosure.FOOTNOTE_MARKER}: Skjult, fordi tallet ellers "
-                f"kunne regnes ud fra en total og de viste tal, eller fordi færre end {n} "
-                "personer står bag andelen eller bag resten."
+                f"{disclosure.HIDDEN}: Skjult, fordi tallet ellers kunne regnes ud fra en "
+                "total, en andel eller en anden rapport, "
+                f"eller fordi færre end {n} personer står bag andelen og bag resten."
+            )
+        if "range" in self.used:
+            notes.append(
+                "Interval (f.eks. 49–53): Det præcise tal er skjult, fordi det sammen med "
+                "totalen ville afsløre et lille tal; intervallet kan regnes ud af de viste tal."
+            )
+        if "bound" in self.used:
+            notes.append(
+                f"Mindst / højst: Færre end {n} personer står bag andelen eller bag resten, "
+                f"så andelen vises som den grænse, <{n} giver."
             )
         if "hash" in self.used:
             notes.append(
@@ -101,7 +152,7 @@ class Marks:
             )
         if "dash" in self.used:
             notes.append(
-                f"{disclosure.HIDDEN}: Intet at opgøre, eller gennemsnittet bygger på færre end "
+                "–: Intet at opgøre, eller gennemsnittet bygger på færre end "
                 f"{n} personer eller målinger og vises derfor ikke."
             )
         return notes

@@ -53,10 +53,17 @@ def ladder_months_table(
 
 
 def trend_with_total(
-    trend: list[Mapping], marks: Marks, *, total: int, since: str, first: str
+    trend: list[Mapping],
+    marks: Marks,
+    *,
+    total: int,
+    since: str,
+    first: str,
+    until: str = "9999-12",
 ) -> tuple[dict, Shown]:
     """The month-by-month table and a count printed beside it that is the sum of
-    its months from ``since`` on (the year's measurements; the review period's).
+    its months from ``since`` through ``until`` (the year's measurements through
+    the last month the series allows; the review period's).
 
     Printed on their own, the total less the months shown would give a hidden
     month away, so they are protected as one sum. When the period starts before
@@ -67,7 +74,7 @@ def trend_with_total(
     worked out from it exactly and each is protected on its own.
     """
     counts = {m["month"]: int(m.get("caseworker_measurements") or 0) for m in trend}
-    members = [month for month in counts if month >= since]
+    members = [month for month in counts if since <= month <= until]
     earlier = int(total) - sum(counts[m] for m in members)
     unseen = since < first
     if not members or earlier < 0 or (earlier and not unseen):
@@ -156,8 +163,11 @@ def country_rows(rows: list[Mapping], marks: Marks, *, with_year: bool) -> dict:
         row_totals=True,
         col_totals=True,
         min_cell=marks.min_cell,
+        row_floor=1,
     )
-    households, households_total = marks.group([e["households"] for e in entries], None)
+    # A listed row has at least one household and one person: six rows under
+    # a total of 6 would give every "<5" away.
+    households, households_total = marks.group([e["households"] for e in entries], None, floor=1)
     out = []
     for i, entry in enumerate(entries):
         out.append(

@@ -18,7 +18,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.dates import month_end
 from evaluation import selectors, services
 from evaluation.figures import report_figures
 from evaluation.forms import SECTION_LABELS, NarrativeForm, ReportRequestForm
@@ -108,12 +109,44 @@ def report_download(request: HttpRequest, archive_uuid) -> HttpResponse:
     return response
 
 
+def preview_refusal(kind: str, text: str, today: dt.date) -> str | None:
+    """Why a preview of this period may not be made, or None when it may.
+
+    Previews are made only for closed periods, so that two previews never
+    differ by a part of a month: a monthly follow-up for a month that has
+    ended, a service review as of a month's last day that has passed. What a
+    preview shows is then what the published PDF of that period shows.
+    """
+    try:
+        period = ReportPeriod.parse(kind, text)
+    except ValueError:
+        if kind == ReportKind.MONTHLY:
+            return _("A month is written YYYY-MM, for example 2026-10.")
+        return _("A date is written YYYY-MM-DD, for example 2026-10-31.")
+    if kind == ReportKind.SERVICE_REVIEW and period.as_of != month_end(period.as_of):
+        return _(
+            "A service review is previewed only as of a month's last day, for example %(date)s."
+        ) % {"date": f"{month_end(period.as_of):%d-%m-%Y}"}
+    if period.as_of >= today:
+        return _(
+            "The period ends %(date)s and is not closed yet; previews are made only "
+            "for closed periods."
+        ) % {"date": f"{period.as_of:%d-%m-%Y}"}
+    return None
+
+
 @login_required
 @permission_required("evaluation.view_reportarchive", raise_exception=True)
 def report_preview(request: HttpRequest, kind: str, period: str) -> HttpResponse:
-    """The report as a page, computed now and not archived (the PDF's template)."""
+    """The report as a page, computed now and not archived (the PDF's template),
+    for a closed period only (``preview_refusal``)."""
+    if kind not in ReportKind.values:
+        raise Http404
+    refusal = preview_refusal(kind, period, timezone.localdate())
+    if refusal is not None:
+        return HttpResponseBadRequest(refusal, content_type="text/plain; charset=utf-8")
     html = render_html(
-        report_figures(_period_or_404(kind, period)),
+        report_figures(ReportPeriod.parse(kind, period)),
         stylesheet_url=static("css/report.css"),
         preview=True,
         back_url=reverse("evaluation:report_list"),
@@ -277,6 +310,9 @@ def _narratives_page(request, form, as_of: dt.date, stored: dict, status: int) -
         "can_make": request.user.has_perm("evaluation.add_reportarchive"),
         "report_date_passed": as_of <= timezone.localdate(),
         "copy_from": selectors.narrative_date_before(as_of),
+        "preview_refusal": preview_refusal(
+            ReportKind.SERVICE_REVIEW, as_of.isoformat(), timezone.localdate()
+        ),
     }
     return render(request, "evaluation/report_narratives.html", context, status=status)
 

@@ -2,6 +2,7 @@
 brute-force reader who tries every value a hidden cell could take."""
 
 import itertools
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -10,18 +11,26 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.disclosure import (
-    FOOTNOTE_MARKER,
     HIDDEN,
     count_cell,
     page_count,
+    pool_runs,
     round_half_up,
     rule_text,
+    series_anchor,
     share_cell,
     suppress_group,
     suppress_table,
 )
 
 # --- what a reader can work out ---------------------------------------------------------
+
+RANGE = re.compile(r"(\d+)–(\d+)")
+
+
+def _hidden_form(shown: str) -> bool:
+    """``..`` or a range: a number hidden because a total would reveal it."""
+    return shown == HIDDEN or RANGE.fullmatch(shown) is not None
 
 
 def _known_range(cell, *, min_cell: int, upper: int, blind: bool) -> range:
@@ -32,6 +41,10 @@ def _known_range(cell, *, min_cell: int, upper: int, blind: bool) -> range:
         return range(cell.value, cell.value + 1)
     if cell.shown == f"<{min_cell}":
         return range(0, min_cell)
+    if RANGE.fullmatch(cell.shown):
+        lo, hi = (int(x) for x in RANGE.fullmatch(cell.shown).groups())
+        assert lo >= min_cell, cell
+        return range(lo, hi + 1)
     assert cell.shown == HIDDEN
     return range(0 if blind else min_cell, upper + 1)
 
@@ -176,10 +189,10 @@ def test_negative_count_is_refused():
 
 
 def test_small_cell_and_the_smallest_other_cell_are_hidden():
-    # 23 - 12 - 8 = 3 would give the small cell away; hiding 8 leaves 3 + 8 = 11 unknown.
+    # 23 - 12 - 8 = 3 would give the small cell away; hiding 8 leaves 3 + 8 = 11
+    # unknown: the 8 is 11 less 0–4, printed as the range 7–11 a reader works out anyway.
     cells, total = suppress_group([12, 3, 8], total=23, min_cell=5)
-    assert [c.shown for c in cells] == ["12", "<5", HIDDEN]
-    assert cells[2].marker == FOOTNOTE_MARKER
+    assert [c.shown for c in cells] == ["12", "<5", "7–11"]
     assert [c.suppressed for c in cells] == [False, True, True]
     assert total.shown == "23"
 
@@ -197,15 +210,27 @@ def test_small_total_hides_total_and_every_cell():
 
 
 def test_two_small_cells_that_add_up_to_their_maximum_are_protected():
-    # 38 - 30 = 8, and two cells below 5 adding to 8 can only be 4 and 4.
+    # 38 - 30 = 8, and two cells below 5 adding to 8 can only be 4 and 4;
+    # the 30 is 38 less 0–8.
     cells, _total = suppress_group([4, 4, 30], total=38, min_cell=5)
-    assert [c.shown for c in cells] == ["<5", "<5", HIDDEN]
+    assert [c.shown for c in cells] == ["<5", "<5", "30–38"]
 
 
 def test_hidden_partner_exactly_at_the_minimum_is_not_enough():
-    # Hiding 0 and 5 leaves 5 for a "<5" cell and a cell of at least 5: 0 and 5 exactly.
+    # Hiding 0 and 5 leaves 5 for a "<5" cell and a cell of at least 5: 0 and 5
+    # exactly. The 12 is hidden too: 17 less 0–4 for two cells of at least 5 each.
     cells, _total = suppress_group([12, 0, 5], total=17, min_cell=5)
-    assert [c.shown for c in cells] == [HIDDEN, "<5", HIDDEN]
+    assert [c.shown for c in cells] == ["5–12", "<5", "5–12"]
+
+
+def test_rows_known_to_hold_someone_do_not_give_their_small_cells_away():
+    # Six listed rows of repatriated households under a total of 6: each row holds
+    # at least one, so every "<5" is exactly 1. The total is hidden instead.
+    cells, total = suppress_group([1] * 6, total=6, min_cell=5, floors=[1] * 6)
+    assert [c.shown for c in cells] == ["<5"] * 6
+    assert total.suppressed
+    # Without the floors a reader allows 0 for a row, and the old rule printed 6.
+    assert suppress_group([1] * 6, total=6, min_cell=5).total.shown == "6"
 
 
 def test_group_without_total_only_hides_small_cells():
@@ -230,9 +255,9 @@ def test_no_hidden_cell_of_a_group_can_be_worked_out(counts, min_cell):
         assert cell.value == count
         if min_cell > 1 and count < min_cell:
             assert cell.suppressed
-            assert cell.shown in {f"<{min_cell}", HIDDEN}
+            assert cell.shown == f"<{min_cell}" or _hidden_form(cell.shown)
         else:
-            assert cell.shown in {str(count), HIDDEN}
+            assert cell.shown == str(count) or _hidden_form(cell.shown)
     shown = [c.value for c in cells if not c.suppressed]
     hidden = [c for c in cells if c.suppressed]
     if not total.suppressed and len(hidden) == 1:
@@ -263,7 +288,8 @@ def test_table_with_small_row_total_hides_another_row_total():
     # Row 0 totals 3: hidden with its cells; the grand total 3 + 17 would give it
     # away, so row 1's total is hidden too, and then its cells around it.
     table = suppress_table([[1, 2], [9, 8]], row_totals=True, col_totals=True, min_cell=5)
-    assert [t.shown for t in table.row_totals] == ["<5", HIDDEN]
+    assert table.row_totals[0].shown == "<5"
+    assert table.row_totals[1].suppressed
     _assert_nothing_derivable(table, min_cell=5)
 
 
@@ -304,7 +330,7 @@ def test_no_hidden_cell_of_a_table_can_be_worked_out(rows, row_totals, col_total
     for row, cells in zip(rows, table.cells, strict=True):
         for value, cell in zip(row, cells, strict=True):
             if value < min_cell:
-                assert cell.shown in {f"<{min_cell}", HIDDEN}
+                assert cell.shown == f"<{min_cell}" or _hidden_form(cell.shown)
                 assert cell.suppressed
     _assert_nothing_derivable(table, min_cell=min_cell)
 
@@ -312,10 +338,52 @@ def test_no_hidden_cell_of_a_table_can_be_worked_out(rows, row_totals, col_total
 # --- shares ----------------------------------------------------------------------------
 
 
-def test_share_of_one_person_is_hidden():
+def test_share_of_one_person_is_bounded_not_hidden():
+    # 1 of 45: "<5" allows up to 4 of 45 = 8.9 %, so "at most 9 %" says no more.
     cell = share_cell(1, 45, min_cell=5)
-    assert (cell.shown, cell.marker, cell.percent, cell.suppressed) == ("–", "*", None, True)
-    assert str(cell) == "–*"
+    assert (cell.shown, cell.percent, cell.suppressed, cell.bound) == (
+        "højst 9 %",
+        9,
+        True,
+        "at_most",
+    )
+
+
+def test_share_whose_complement_is_small_is_a_lower_bound():
+    # 24 of 25 within 96 hours: the 1 late is "<5", so at least (25 - 4) / 25 = 84 %.
+    cell = share_cell(24, 25, min_cell=5)
+    assert (cell.shown, cell.percent, cell.bound) == ("mindst 84 %", 84, "at_least")
+    # 12 of 12 health offers on time: at least 8 / 12 = 66.7 %, rounded down.
+    assert share_cell(12, 12, min_cell=5).shown == "mindst 66 %"
+
+
+def test_share_with_both_sides_small_is_hidden_with_its_own_mark():
+    cell = share_cell(3, 7, min_cell=5)
+    assert (cell.shown, cell.percent, cell.suppressed) == (HIDDEN, None, True)
+    assert HIDDEN not in {"#", "–", "*", "**"}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    denominator=st.integers(min_value=0, max_value=60),
+    data=st.data(),
+    min_cell=st.integers(min_value=2, max_value=6),
+)
+def test_a_bounded_share_tells_no_more_than_less_than_the_minimum(denominator, data, min_cell):
+    numerator = data.draw(st.integers(min_value=0, max_value=denominator))
+    cell = share_cell(numerator, denominator, min_cell=min_cell)
+    if not cell.bound:
+        return
+    # Every numerator the reader allows from "<min" on the small side fits the bound.
+    small_side = range(0, min_cell)
+    fits = [
+        n
+        for n in range(denominator + 1)
+        if (denominator - n if cell.bound == "at_least" else n) in small_side
+    ]
+    for n in fits:
+        share = Fraction(100 * n, denominator)
+        assert share >= cell.percent if cell.bound == "at_least" else share <= cell.percent
 
 
 def test_share_is_whole_percentage_rounded_half_up():
@@ -390,10 +458,12 @@ def test_round_half_up_refuses_nan():
 
 
 def test_rule_text_in_danish_states_the_minimum():
-    assert rule_text(5) == (
-        "Antal under 5 vises som <5, og et felt, som en total ville afsløre, er også skjult (–). "
-        "Andele vises ikke (–), når færre end 5 personer står bag andelen eller bag resten."
-    )
+    text = rule_text(5)
+    assert text.startswith("Antal under 5 vises som <5.")
+    assert "skjules (..)" in text
+    assert "»mindst« eller »højst«" in text
+    assert "Gennemsnit bygger på mindst 5 personer" in text
+    assert "til og med den seneste måned" in text
 
 
 def test_rule_text_in_english_states_the_minimum():
@@ -418,3 +488,99 @@ def test_page_count_shows_zero_but_hides_one_to_four():
 
 def test_page_count_with_a_minimum_of_one_shows_everything():
     assert [page_count(n, min_cell=1) for n in (0, 1, 2)] == ["0", "1", "2"]
+
+
+# --- the series: running totals and pooled groups -------------------------------------------
+
+
+def test_running_total_stops_before_a_month_it_would_give_away():
+    # 10 by September, October 4: printing 14 gives October's 4 away (the demo's
+    # leak). March–September (0, 1, 1, 0, 1, 1, 1) are seven small months of 5
+    # together, fewer than 7 x 4: September closes; October alone never does.
+    months = [3, 2, 0, 1, 1, 0, 1, 1, 1, 4]
+    assert series_anchor(months[:9], min_cell=5) == 8
+    assert series_anchor(months, min_cell=5) == 8
+    # November's 6 is shown, and October's 4 is still alone among the small months.
+    assert series_anchor([*months, 6], min_cell=5) == 8
+
+
+def test_running_total_closes_on_months_shown_whole():
+    assert series_anchor([7, 9, 12], min_cell=5) == 2
+    assert series_anchor([], min_cell=5) == -1
+    assert series_anchor([3], min_cell=5) == -1
+
+
+def test_two_small_months_at_their_maximum_do_not_close_the_pool():
+    # 4 + 4 = 8 can only be 4 and 4; a third month of 0 makes 8 of 0–12.
+    assert series_anchor([4, 4], min_cell=5) == -1
+    assert series_anchor([4, 4, 0], min_cell=5) == 2
+
+
+def test_running_total_of_several_series_closes_where_all_may():
+    # Total 6 (shown), refugees 6, family 0: the family's 0 cannot close alone.
+    assert series_anchor([6], [6], [0], min_cell=5) == -1
+    assert series_anchor([6, 6], [6, 1], [0, 5], min_cell=5) == -1
+    # The family's 0, 3, 2 and the refugees' 2, 3 are pools of 5: all close in March.
+    assert series_anchor([6, 5, 5], [6, 2, 3], [0, 3, 2], min_cell=5) == 2
+
+
+def test_running_total_with_minimum_one_is_always_current():
+    assert series_anchor([0, 1, 0], min_cell=1) == 2
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(months=st.lists(st.integers(min_value=0, max_value=9), max_size=12))
+def test_no_small_month_follows_from_the_printed_running_totals(months):
+    """A reader holding every report of the year: each month's cell ("<5" or
+    its count) and each report's running total, through ``series_anchor``."""
+    anchors = sorted({series_anchor(months[: m + 1], min_cell=5) for m in range(len(months))})
+    anchors = [a for a in anchors if a >= 0]
+    edges = [-1, *anchors]
+    for low, high in itertools.pairwise(edges):
+        pool = months[low + 1 : high + 1]
+        small = [v for v in pool if v < 5]
+        if not small:
+            continue
+        # The pool's sum is known; each small month is 0–4: none may be pinned.
+        others = sum(small)
+        for v in small:
+            possible = [x for x in range(5) if 0 <= others - x <= 4 * (len(small) - 1)]
+            assert len(possible) >= 2, (months, pool, v)
+        assert others >= 5
+
+
+def test_small_cohorts_are_pooled_until_a_share_can_be_shown():
+    # The demo's cohorts 2012–2026 (persons): pooled to at least 10 each, oldest first.
+    sizes = [11, 9, 15, 35, 19, 14, 8, 6, 3, 5, 24, 13, 9, 7, 6]
+    runs = pool_runs(sizes, min_cell=5)
+    assert [(r.start + 2012, r.stop - 1 + 2012) for r in runs] == [
+        (2012, 2012),
+        (2013, 2014),
+        (2015, 2015),
+        (2016, 2016),
+        (2017, 2017),
+        (2018, 2019),
+        (2020, 2022),
+        (2023, 2023),
+        (2024, 2025),
+        (2026, 2026),
+    ]
+
+
+def test_a_closed_pool_does_not_change_when_later_groups_arrive():
+    before = pool_runs([3, 4, 6, 2], min_cell=5)
+    after = pool_runs([3, 4, 6, 2, 1, 12], min_cell=5)
+    assert before == [range(0, 3), range(3, 4)]
+    assert after[:1] == before[:1]
+
+
+def test_a_month_hidden_in_its_own_report_is_not_given_away_by_the_running_total():
+    # January: 0 refugees and 5 family-reunified, 5 in all. The 5 would give the
+    # 0 away, so the month's total is hidden (".."); a running total through
+    # January would print it. With February's 3 ("<5") beside it, the pool is
+    # 8: January 5–8 and February 0–3, neither pinned.
+    assert series_anchor([5], min_cell=5, hidden=[True]) == -1
+    assert series_anchor([5, 3], min_cell=5, hidden=[True, False]) == 1
+    # Two hidden months of 5 under a pool of 10 are 5 and 5.
+    assert series_anchor([5, 5], min_cell=5, hidden=[True, True]) == -1
+    assert series_anchor([5, 6], min_cell=5, hidden=[True, True]) == 1

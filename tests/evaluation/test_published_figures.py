@@ -5,9 +5,11 @@ The property tests make the monthly follow-up and the service review from
 generated data, read every table back from the report's text, and play a
 reader who knows
 
-- every number shown, that "<5" is 0–4, and that "–*" is at least 5 (the
+- every number shown, that "<5" is 0–4, and that ".." is at least 5 (the
   footnote says it hides a cell a total would reveal; one that stands for a
   small count is read as 0 or more);
+- each printed range ("49–53") and each bounded share ("mindst 66 %"), and
+  that a listed row holds at least one household;
 - the shares shown beside their base (a whole percentage narrows the count);
 - every sum that ties the numbers: a table's total, the same count printed in
   two tables (the adults of tables 1, 3.1 and 5), a count and the rest of its
@@ -29,6 +31,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -115,8 +118,11 @@ def html_flat(html: str) -> str:
     return " ".join("".join(parser.parts).split())
 
 
-# One printed value: a count, "<5", "–*", "–", "#", a share "40 %" or a mean "3,45".
-TOKEN = r"(<\d+|–\*?|#|\d+(?:,\d+)?(?: %)?)"
+# One printed value: a count, "<5", "..", "–", "#", a range "49–53", a share
+# "40 %", a bounded share "mindst 66 %", a range of shares "39–49 %", a mean "3,45"
+# or a median of hours "2.184".
+TOKEN = r"(<\d+|\.\.|–|#|(?:mindst |højst )?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?(?:–\d+)?(?: %)?)"
+RANGE = re.compile(r"(\d+)–(\d+)")
 
 
 def table_rows(
@@ -165,6 +171,8 @@ class Reading:
     true: dict[str, int]
     lines: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     shares: list[tuple[str, str, int]] = field(default_factory=list)
+    # share bounds: numerator / denominator lies in [low, high] percent
+    limits: list[tuple[str, str, Fraction, Fraction]] = field(default_factory=list)
     known: dict[str, tuple[int, int]] = field(default_factory=dict)
     shown: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
@@ -189,16 +197,40 @@ class Reading:
                 self.problems.append(f"{name} = {value} is printed as <{MIN}")
             self._narrow(name, 0, MIN - 1)
             self.hidden.add(name)
-        elif token == "–*":
-            # The footnote says a "–*" is a cell a total would reveal: at least
+        elif token == "..":
+            # The footnote says a ".." is a number a total would reveal: at least
             # the minimum. A small count printed so is read as 0 or more.
             self._narrow(name, MIN if value >= MIN else 0, CAP)
+            self.hidden.add(name)
+        elif RANGE.fullmatch(token):
+            lo, hi = (int(x) for x in RANGE.fullmatch(token).groups())
+            if not lo <= value <= hi:
+                self.problems.append(f"{name} = {value} is printed as {token}")
+            if lo < MIN:
+                self.problems.append(f"{name}: the range {token} reaches below {MIN}")
+            self._narrow(name, lo, hi)
             self.hidden.add(name)
         else:
             self.problems.append(f"{name}: {token!r} is not a count")
 
     def share(self, numerator: str, denominator: str, token: str) -> None:
-        if token in ("–*", "–", "#"):
+        if token in ("..", "–", "#"):
+            return
+        n, d = self.true[numerator], self.true[denominator]
+        bound = re.fullmatch(r"(mindst|højst) (\d+) %", token)
+        spread = re.fullmatch(r"(\d+)–(\d+) %", token)
+        if bound or spread:
+            if bound and bound.group(1) == "mindst":
+                low, high = Fraction(int(bound.group(2))), Fraction(100)
+            elif bound:
+                low, high = Fraction(0), Fraction(int(bound.group(2)))
+            else:
+                # whole percentages rounded half up: a-½ <= share < b+½
+                low = int(spread.group(1)) - Fraction(1, 2)
+                high = int(spread.group(2)) + Fraction(1, 2)
+            if d == 0 or not low <= Fraction(100 * n, d) <= high:
+                self.problems.append(f"{numerator} / {denominator}: printed {token}")
+            self.limits.append((numerator, denominator, low, high))
             return
         match = re.fullmatch(r"(\d+) %", token)
         if not match:
@@ -231,6 +263,7 @@ def _propagate(
     bounds: dict[str, list[int]],
     lines: list[tuple[tuple[str, ...], str]],
     shares: list[tuple[str, str, int]],
+    limits: list[tuple[str, str, Fraction, Fraction]] = (),
 ) -> bool:
     """Narrow every number's bounds along the sums and shares to a fixpoint;
     False when they contradict each other."""
@@ -269,6 +302,20 @@ def _propagate(
             new = [max(d[0], d_lo, 1), min(d[1], d_hi)]
             if new != d:
                 bounds[denominator], changed = new, True
+        for numerator, denominator, low, high in limits:
+            # low <= 100 n / d <= high
+            n, d = bounds[numerator], bounds[denominator]
+            n_lo = math.ceil(low * d[0] / 100)
+            n_hi = math.floor(high * d[1] / 100) if d[1] < CAP else n[1]
+            new = [max(n[0], n_lo), min(n[1], n_hi)]
+            if new != n:
+                bounds[numerator], changed = new, True
+                n = new
+            d_hi = math.floor(100 * n[1] / low) if low > 0 and n[1] < CAP else d[1]
+            d_lo = math.ceil(100 * n[0] / high) if high > 0 else d[0]
+            new = [max(d[0], d_lo), min(d[1], d_hi)]
+            if new != d:
+                bounds[denominator], changed = new, True
         if any(lo > hi for lo, hi in bounds.values()):
             return False
     return True
@@ -290,6 +337,7 @@ class _Search:
         names = {name}
         lines = []
         shares = []
+        limits = []
         grew = True
         while grew:
             grew = False
@@ -305,7 +353,13 @@ class _Search:
                     shares.append(share)
                     names |= members
                     grew = True
-        return sorted(names), lines, shares
+            for limit in self.reading.limits:
+                members = {limit[0], limit[1]}
+                if members & names and limit not in limits:
+                    limits.append(limit)
+                    names |= members
+                    grew = True
+        return sorted(names), lines, (shares, limits)
 
     def can_differ(self, name: str) -> bool | None:
         """True when another value fits everything published, False when none
@@ -329,7 +383,7 @@ class _Search:
         return None if gave_up else False
 
     def _solve(self, bounds, names, lines, shares) -> bool:
-        if not _propagate(bounds, lines, shares):
+        if not _propagate(bounds, lines, *shares):
             return False
         free = [n for n in names if bounds[n][0] < bounds[n][1]]
         if not free:
@@ -357,7 +411,9 @@ def disclosures(reading: Reading) -> list[str]:
     """Everything the reader can work out that the rule says they may not."""
     problems = list(reading.problems)
     bounds = {name: list(reading.known.get(name, (0, CAP))) for name in reading.true}
-    assert _propagate(bounds, reading.lines, reading.shares), "the true counts contradict the PDF"
+    assert _propagate(bounds, reading.lines, reading.shares, reading.limits), (
+        "the true counts contradict the PDF"
+    )
     search = _Search(reading, bounds)
     hidden = reading.hidden - reading.shown
     for name in sorted(reading.protected | hidden):
@@ -437,6 +493,10 @@ def _read_repatriations(
     for row, tokens in zip([*names, totals], printed, strict=True):
         for c, token in zip(columns, tokens, strict=True):
             reading.count(row[c], token)
+    for row in names:
+        # A listed row holds at least one household of at least one person.
+        reading._narrow(row["households"], 1, CAP)
+        reading._narrow(row["persons"], 1, CAP)
     for row in [*names, totals]:
         reading.line([row["adults"], row["children"]], row["persons"])
     for c in columns:
@@ -666,17 +726,14 @@ def read_monthly(text: str, figures: dict) -> Reading:
             "refugees arrived in the month": a["month_refugees"],
             "family arrived in the month": a["month_family_reunified"],
             "arrived in the month": a["month"],
-            "arrived in the year": a["year_to_date"],
             "placed within 96 hours": pl["within"],
             "placed later": pl["arrivals"] - pl["within"] - pl["not_placed"],
             "not placed": pl["not_placed"],
-            "adults arrived in the year": pl["arrivals"],
-            "children arrived in the year": a["year_to_date"] - pl["arrivals"],
+            "adults arrived in 12 months": pl["arrivals"],
             "health offers due": ho["due"],
             "health offers on time": ho["on_time"],
             "health offers late": ho["due"] - ho["on_time"],
             "measurements in the month": pr["month_caseworker_measurements"],
-            "measurements in the year": pr["year_caseworker_measurements"],
         }
     )
     if not january:
@@ -781,8 +838,8 @@ def read_monthly(text: str, figures: dict) -> Reading:
     reading.count("placed within 96 hours", within)
     reading.count("placed later", later)
     reading.count("not placed", not_placed)
-    reading.count("adults arrived in the year", arrived)
-    reading.share("placed within 96 hours", "adults arrived in the year", share_within)
+    reading.count("adults arrived in 12 months", arrived)
+    reading.share("placed within 96 hours", "adults arrived in 12 months", share_within)
 
     [[of], [employed, employed_share], [course, course_share], [both, both_share], _absence] = (
         table_rows(
@@ -806,11 +863,25 @@ def read_monthly(text: str, figures: dict) -> Reading:
     reading.count("course and work", both)
     reading.share("course and work", "adults", both_share)
 
+    through = re.search(
+        rf"{year} til og med (\d\d)-(\d\d)-{year} ", text[text.find("Tabel 6.1.") :]
+    )
+    assert through, "table 6.1 names no date for the year"
+    measured_through = f"{year}-{through.group(2)}"
+    reading.true["measurements in the year"] = sum(
+        m["caseworker_measurements"]
+        for m in pr["trend"]
+        if f"{year}-01" <= m["month"] <= measured_through
+    )
+    reading.protected.add("measurements in the year")
     [[in_month], [in_year]] = table_rows(
         text,
         "Tabel 6.1.",
         "Periode Målinger",
-        [(month_label[:1].upper() + month_label[1:], 1), (f"{year} til og med {as_of}", 1)],
+        [
+            (month_label[:1].upper() + month_label[1:], 1),
+            (f"{year} til og med {through.group(1)}-{through.group(2)}-{year}", 1),
+        ],
     )
     reading.count("measurements in the month", in_month)
     reading.count("measurements in the year", in_year)
@@ -836,7 +907,11 @@ def read_monthly(text: str, figures: dict) -> Reading:
         reading.count(name, tokens[0])
     # The year's measurements are its months' (a month without any is not
     # listed: the table says so, and that no one was measured is no one's count).
-    of_year = [n for n, m in zip(trend_names, trend, strict=True) if m["month"][:4] == str(year)]
+    of_year = [
+        n
+        for n, m in zip(trend_names, trend, strict=True)
+        if f"{year}-01" <= m["month"] <= measured_through
+    ]
     if (
         of_year
         and sum(reading.true[n] for n in of_year) == reading.true["measurements in the year"]
@@ -907,15 +982,17 @@ def read_monthly(text: str, figures: dict) -> Reading:
         (["follow-up up to date", "follow-up overdue"], "adults"),
         (["refugees arrived in the year", "family arrived in the year"], "arrived in the year"),
         (["refugees arrived in the month", "family arrived in the month"], "arrived in the month"),
-        (["placed within 96 hours", "placed later", "not placed"], "adults arrived in the year"),
-        (["adults arrived in the year", "children arrived in the year"], "arrived in the year"),
+        (["placed within 96 hours", "placed later", "not placed"], "adults arrived in 12 months"),
         (["health offers on time", "health offers late"], "health offers due"),
     ]:
         reading.line(cells, total)
-    if january:
-        reading.line(["arrived in the month"], "arrived in the year")
-    else:
-        reading.line(["arrived in the month", "arrived earlier in the year"], "arrived in the year")
+    if covered == len(a["months"]):
+        if january:
+            reading.line(["arrived in the month"], "arrived in the year")
+        else:
+            reading.line(
+                ["arrived in the month", "arrived earlier in the year"], "arrived in the year"
+            )
     return reading
 
 
@@ -925,8 +1002,28 @@ def read_monthly(text: str, figures: dict) -> Reading:
 def read_service_review(text: str, figures: dict) -> Reading:
     reading = Reading({})
     as_of = formatting.da_date(figures["as_of"])
-    cohorts = figures["cohorts"]
-    years = [str(c["year"]) for c in cohorts]
+    # The columns are arrival years, or runs of them pooled ("2013–14"): read
+    # from the header, and the true counts summed here for each column.
+    header = re.search(r"Ankomstår((?: \d{4}(?:–\d{2})?)*) Antal personer", text)
+    assert header, "table 2.1 has no header"
+    years = header.group(1).split()
+    cohorts = []
+    for label in years:
+        first = int(label[:4])
+        last = int(label[:2] + label[5:]) if "–" in label else first
+        members = [c for c in figures["cohorts"] if first <= int(c["year"]) <= last]
+        assert members, label
+        pooled = {"year": label}
+        for key in ("persons", "count_as_of"):
+            pooled[key] = sum(int(c[key] or 0) for c in members)
+        for horizon in ("6m", "12m"):
+            reached = all(c.get(f"employed_{horizon}") is not None for c in members)
+            pooled[f"employed_{horizon}"] = (
+                sum(c[f"employed_{horizon}"] for c in members) if reached else None
+            )
+            pooled[f"share_{horizon}"] = 0 if reached else None
+        cohorts.append(pooled)
+    assert sum(c["persons"] for c in cohorts) == sum(c["persons"] for c in figures["cohorts"])
     printed = table_rows(
         text,
         "Tabel 2.1.",
@@ -1214,7 +1311,7 @@ def test_no_small_count_can_be_read_from_a_report_pdf(spec, report_settings):
         text = pdf_flat(bytes(archive.pdf))
         # What the example exercised (--hypothesis-show-statistics).
         event(f"{archive.kind}: {'some' if '<5' in text else 'no'} small counts")
-        event(f"{archive.kind}: {'some' if '–*' in text else 'no'} cells hidden for a total")
+        event(f"{archive.kind}: {'some' if '..' in text else 'no'} cells hidden for a total")
         problems = disclosures(read(text, archive.figures))
         assert not problems, f"{archive.kind}: " + "\n".join(problems)
         assert guards.cpr_numbers(text) == []
@@ -1241,10 +1338,11 @@ def monthly_figures(draw) -> dict:
     employed = sum(by_step.values())
     in_course = draw(st.integers(0, adults))
     with_work = draw(st.integers(0, in_course))
-    within, later, not_placed, child_arrivals = (draw(small) for _ in range(4))
+    within, later, not_placed = (draw(small) for _ in range(3))
     adult_arrivals = within + later + not_placed
-    year_to_date = adult_arrivals + child_arrivals
-    arrived = year_to_date if month == 1 else draw(st.integers(0, year_to_date))
+    arrived = draw(small)
+    earlier_months = [draw(st.integers(0, 12)) for _ in range(month - 1)]
+    year_to_date = sum(earlier_months) + arrived
     month_refugees = draw(st.integers(0, arrived))
     january = month == 1
     earlier_refugees = 0 if january else draw(st.integers(0, year_to_date - arrived))
@@ -1525,15 +1623,17 @@ def test_small_cells_beside_a_shown_cell_do_not_add_up_to_a_small_group(plain_ch
     row = context.monthly_context(figures, min_cell=MIN)["ladder_months"]["rows"][0]
 
     assert row["month"] == "nov. 2025"
-    assert [str(c) for c in row["cells"]] == ["<5"] * 6 + ["–*"]
+    # The 6 is 7 less six cells of 0–4, and at least 5: printed as 5–7.
+    assert [str(c) for c in row["cells"]] == ["<5"] * 6 + ["5–7"]
     assert str(row["total"]) == "7"
 
 
 def test_a_small_month_cannot_be_worked_out_from_the_years_measurements(plain_charts):
     """January to September 2026 had 14 caseworker measurements each, October 3:
-    the year's 129 less the nine months shown gave October's 3. January (the
-    first of the smallest months shown) is hidden with it: 129 - 8 x 14 = 17 is
-    January and October together, October 0–4 and January 13–17."""
+    the year's 129 less the nine months shown gave October's 3. The old rule
+    hid January with it in October's report, but September's report showed
+    January's 14. Now the year is printed through September (9 x 14 = 126),
+    the last month that closes the series, and every month of 14 is shown."""
     figures = monthly_by_hand()
     trend = [t for t in figures["progression"]["trend"] if t["month"] >= "2026-01"]
     trend[-1] = {**trend[-1], "caseworker_measurements": 3}
@@ -1544,8 +1644,9 @@ def test_a_small_month_cannot_be_worked_out_from_the_years_measurements(plain_ch
     progression = context.monthly_context(figures, min_cell=MIN)["progression"]
 
     shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
-    assert shown == ["–*"] + ["14"] * 8 + ["<5"]
-    assert (str(progression["month"]), str(progression["year"])) == ("<5", "129")
+    assert shown == ["14"] * 9 + ["<5"]
+    assert (str(progression["month"]), str(progression["year"])) == ("<5", "126")
+    assert progression["through"] == "30-09-2026"
 
 
 def test_a_small_month_cannot_be_worked_out_from_the_review_periods_measurements(
@@ -1571,7 +1672,8 @@ def test_a_small_month_cannot_be_worked_out_from_the_review_periods_measurements
     progression = context.service_review_context(figures, min_cell=MIN)["progression"]
 
     shown = [str(row["measurements"]) for row in progression["trend"]["rows"]]
-    assert shown == ["–*"] + ["6"] * 16 + ["<5"]
+    # January 2017 is 104 less 16 x 6 less June's 0–4, and at least 5.
+    assert shown == ["5–8"] + ["6"] * 16 + ["<5"]
     assert str(progression["measurements"]) == "104"
 
 
@@ -1614,7 +1716,7 @@ def test_reader_finds_a_count_through_a_sum_in_another_table():
     # The adults (45) are hidden in one table and shown in another; 45 - 43 = 2.
     reading = _reading(
         {"adults": 45, "employed": 43, "rest": 2, "children": 3, "total": 48},
-        {"adults": "45", "employed": "43", "children": "<5", "total": "–*"},
+        {"adults": "45", "employed": "43", "children": "<5", "total": ".."},
         [(["employed", "rest"], "adults"), (["adults", "children"], "total")],
     )
     problems = disclosures(reading)
@@ -1632,7 +1734,7 @@ def test_reader_cannot_pin_a_cycle_of_four_hidden_cells():
     # A 2 x 2 table with every margin shown: each hidden cell can move by one
     # around the cycle, so nothing is pinned and no line's hidden cells are small.
     true = {"a": 1, "b": 10, "c": 10, "d": 10, "r1": 11, "r2": 20, "c1": 11, "c2": 20}
-    printed = {n: "<5" if n == "a" else "–*" for n in "abcd"}
+    printed = {n: "<5" if n == "a" else ".." for n in "abcd"}
     printed |= {n: str(true[n]) for n in ("r1", "r2", "c1", "c2")}
     lines = [
         (["a", "b"], "r1"),
@@ -1644,10 +1746,10 @@ def test_reader_cannot_pin_a_cycle_of_four_hidden_cells():
 
 
 def test_reader_reads_bounds_off_hidden_cells():
-    # a + c = 5 with a "<5" and c "–*" (at least 5): c = 5 and a = 0, and then
+    # a + c = 5 with a "<5" and c ".." (at least 5): c = 5 and a = 0, and then
     # b = 11 - 0 and d = 20 - 11 follow, though every cell is hidden.
     true = {"a": 0, "b": 11, "c": 5, "d": 9, "r1": 11, "r2": 14, "c1": 5, "c2": 20}
-    printed = {"a": "<5", "b": "–*", "c": "–*", "d": "–*"}
+    printed = {"a": "<5", "b": "..", "c": "..", "d": ".."}
     printed |= {n: str(true[n]) for n in ("r1", "r2", "c1", "c2")}
     lines = [
         (["a", "b"], "r1"),

@@ -94,6 +94,10 @@ def monthly_by_hand(**changes) -> dict:
             "year": 2026,
             "month": 9,
             "year_to_date": 47,
+            # July to September (0, 2, 3) are a pool of 5: the year may be printed.
+            "months": [5, 6, 5, 5, 5, 7, 0, 2, 3, 9],
+            # no month's split gives its total away (5 = 3 + 2, 6 = 6 + 0 is 5–6)
+            "months_refugees": [3, 6, 3, 3, 3, 7, 0, 2, 3, 6],
             "quota": 60,
             "month_refugees": 6,
             "month_family_reunified": 3,
@@ -332,8 +336,9 @@ def test_a_count_below_the_minimum_prints_as_less_than_never_the_number():
     assert "Flygtninge –* 40" in text
     assert "6. Øvrige udviklingsindsatser <5" in text
     assert "Ingen aktuel placering <5" in text
-    # 2 of 20 late: the on-time count and the share would show the 2.
-    assert "efter ankomst (frist i 2026 til og med 31-10-2026) 20 –* –*" in text
+    # 2 of 20 late: the on-time count and the share would show the 2. The
+    # count is 20 less 0–4, the share at least (20 - 4) / 20 = 80 %.
+    assert "efter ankomst (frist i 2026 til og med 31-10-2026) 20 16–20 mindst 80 %" in text
     # Somalia's one person is pooled, and the pool is small.
     assert "Somalia" not in text
     assert "Øvrige lande <5 <5 <5 <5" in text
@@ -364,12 +369,14 @@ def test_a_hidden_number_is_hidden_everywhere_it_is_printed():
     ctx = context.monthly_context(figures, min_cell=5)
 
     assert str(ctx["in_programme"]["children"]) == "<5"
-    assert str(ctx["in_programme"]["adults"]) == "–*"
+    # 60 less 0–4 children
+    assert str(ctx["in_programme"]["adults"]) == "56–60"
     assert str(ctx["in_programme"]["total"]) == "60"
-    assert str(ctx["ladder_now"]["total"]) == "–*"
-    assert str(ctx["ladder_months"]["rows"][-1]["total"]) == "–*"
-    assert str(ctx["employed"]["of"]) == "–*"
-    assert str(ctx["employed"]["share"]) == "–*"
+    assert str(ctx["ladder_now"]["total"]) == "56–60"
+    assert str(ctx["ladder_months"]["rows"][-1]["total"]) == "56–60"
+    assert str(ctx["employed"]["of"]) == "56–60"
+    # 18 of 56–60 would narrow the base: hidden, with its own mark.
+    assert str(ctx["employed"]["share"]) == ".."
     # The ladder's shown cells must not add up to the hidden adults either.
     shown = [c for c in (r["cell"] for r in ctx["ladder_now"]["rows"]) if not c.suppressed]
     assert len(shown) < 7
@@ -883,11 +890,48 @@ def test_preview_renders_for_the_secretariat_and_archives_nothing(
     assert not ReportArchive.objects.exists()
 
 
-def test_preview_of_an_unknown_kind_or_bad_period_is_not_found(client_as, secretariat):
-    client = client_as(secretariat)
-    for kind, period in [("weekly", "2026-10"), ("monthly", "2026-13x"), ("monthly", "26-10")]:
-        url = reverse("evaluation:report_preview", kwargs={"kind": kind, "period": period})
-        assert client.get(url).status_code == 404
+def test_preview_of_an_unknown_kind_is_not_found(client_as, secretariat):
+    url = reverse("evaluation:report_preview", kwargs={"kind": "weekly", "period": "2026-10"})
+    assert client_as(secretariat).get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "period", "says"),
+    [
+        ("monthly", "2026-13x", "ÅÅÅÅ-MM"),
+        ("monthly", "26-10", "ÅÅÅÅ-MM"),
+        ("service_review", "2026-10-32", "ÅÅÅÅ-MM-DD"),
+        # not a month's last day: two previews a few days apart would differ by
+        # part of a month (20, 26 and 28 October gave one citizen's scores)
+        ("service_review", "2026-10-20", "31-10-2026"),
+        ("service_review", "2026-10-28", "31-10-2026"),
+        # not closed yet on 22-11-2026
+        ("monthly", "2026-11", "30-11-2026"),
+        ("service_review", "2026-11-30", "30-11-2026"),
+        ("monthly", "2027-01", "31-01-2027"),
+    ],
+)
+def test_preview_is_refused_for_a_period_not_closed_with_a_clear_message(
+    client_as, secretariat, kind, period, says, monkeypatch
+):
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 11, 22))
+    url = reverse("evaluation:report_preview", kwargs={"kind": kind, "period": period})
+
+    response = client_as(secretariat).get(url)
+
+    assert response.status_code == 400
+    assert says in response.content.decode()
+    assert not ReportArchive.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "period"), [("monthly", "2026-10"), ("service_review", "2026-10-31")]
+)
+def test_preview_is_made_for_a_closed_period(client_as, secretariat, kind, period, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 11, 22))
+    url = reverse("evaluation:report_preview", kwargs={"kind": kind, "period": period})
+
+    assert client_as(secretariat).get(url).status_code == 200
 
 
 def test_report_pages_show_no_person(client_as, manager, secretariat, team_a, caseworker_a):

@@ -1,0 +1,199 @@
+"""The solver behind complementary suppression (``evaluation.disclosure``):
+which further numbers to hide so that no hidden one is pinned by the totals
+that tie them. Pure; the rule and the printed forms live in ``disclosure``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+
+def is_small(value: int, *, min_cell: int) -> bool:
+    """Whether a count must print as ``<min_cell``; never with a minimum of 1."""
+    return min_cell > 1 and value < min_cell
+
+
+def _sum(bounds: list[float], indices: list[int]) -> float:
+    total = 0
+    for i in indices:
+        if bounds[i] == math.inf:
+            return math.inf
+        total += bounds[i]
+    return total
+
+
+class Problem:
+    """Published numbers tied by equations ``sum(cells) - total == 0``.
+
+    ``values`` are the exact counts; ``lines`` list, for each equation, the
+    indices of its cells and of its total.
+    """
+
+    def __init__(
+        self,
+        values: list[int],
+        lines: list[tuple[list[int], int]],
+        min_cell: int,
+        floors: Sequence[int] | None = None,
+    ):
+        self.values = values
+        self.lines = lines
+        self.min_cell = min_cell
+        # What a reader knows without the number: a listed row holds at least one.
+        self.floors = list(floors) if floors is not None else [0] * len(values)
+        self._final: list[tuple[float, float]] | None = None
+        self.primary = [is_small(v, min_cell=min_cell) for v in values]
+        self.hidden = list(self.primary)
+        self.blind = False
+        self.totals = {total for _cells, total in lines}
+
+    def protect(self) -> None:
+        if self.min_cell <= 1 or not self.lines:
+            return
+        while True:
+            pinned = self._pinned()
+            if not pinned:
+                partner = self._small_group_partner()
+                if partner is None:
+                    return
+                self.hidden[partner] = True
+                continue
+            extra = self._next_to_hide(pinned)
+            if extra is None:
+                shown = [i for i, hidden in enumerate(self.hidden) if not hidden]
+                if shown:
+                    extra = min(shown, key=lambda j: (j in self.totals, self.values[j], j))
+            if extra is not None:
+                self.hidden[extra] = True
+            elif not self.blind:
+                # Everything is hidden and the bounds a reader reads off "<5" and
+                # "–" still pin a number (cells "<2" under a total of 2): print
+                # every hidden number as "–", which tells nothing.
+                self.blind = True
+            else:
+                return
+
+    def _bounds(self) -> list[tuple[float, float]]:
+        """What a reader knows of each number, narrowed along the lines to a fixpoint."""
+        lo: list[float] = []
+        hi: list[float] = []
+        for value, hidden, primary, floor in zip(
+            self.values, self.hidden, self.primary, self.floors, strict=True
+        ):
+            if not hidden:
+                lo.append(value)
+                hi.append(value)
+            elif primary and not self.blind:
+                lo.append(floor)
+                hi.append(self.min_cell - 1)
+            else:
+                lo.append(floor if self.blind else max(floor, self.min_cell))
+                hi.append(math.inf)
+        # Each pass can only narrow; a pass limit keeps a slow creep finite (the
+        # bounds stay correct, just possibly wider than they could be).
+        for _pass in range(100):
+            changed = False
+            for cells, total in self.lines:
+                # total = sum(cells)
+                new = (max(lo[total], _sum(lo, cells)), min(hi[total], _sum(hi, cells)))
+                if new != (lo[total], hi[total]):
+                    (lo[total], hi[total]), changed = new, True
+                # cell = total - sum(other cells)
+                for i in cells:
+                    others = [j for j in cells if j != i]
+                    others_hi = _sum(hi, others)
+                    cand_lo = lo[total] - others_hi if others_hi != math.inf else -math.inf
+                    cand_hi = hi[total] - _sum(lo, others)
+                    new = (max(lo[i], cand_lo), min(hi[i], cand_hi))
+                    if new != (lo[i], hi[i]):
+                        (lo[i], hi[i]), changed = new, True
+            if not changed:
+                break
+        return list(zip(lo, hi, strict=True))
+
+    def _linearly_determined(self) -> set[int]:
+        """Hidden numbers that are a linear combination of the published ones."""
+        hidden = [i for i, h in enumerate(self.hidden) if h]
+        column = {v: k for k, v in enumerate(hidden)}
+        matrix: list[list[Fraction]] = []
+        for cells, total in self.lines:
+            row = [Fraction(0)] * len(hidden)
+            for i in cells:
+                if i in column:
+                    row[column[i]] += 1
+            if total in column:
+                row[column[total]] -= 1
+            if any(row):
+                matrix.append(row)
+        # Reduced row echelon form; a pivot variable is fixed when its row has
+        # nothing in the free columns.
+        pivots: list[int] = []
+        r = 0
+        for c in range(len(hidden)):
+            pivot = next((k for k in range(r, len(matrix)) if matrix[k][c] != 0), None)
+            if pivot is None:
+                continue
+            matrix[r], matrix[pivot] = matrix[pivot], matrix[r]
+            lead = matrix[r][c]
+            matrix[r] = [x / lead for x in matrix[r]]
+            for k in range(len(matrix)):
+                if k != r and matrix[k][c] != 0:
+                    factor = matrix[k][c]
+                    matrix[k] = [a - factor * b for a, b in zip(matrix[k], matrix[r], strict=True)]
+            pivots.append(c)
+            r += 1
+        free = set(range(len(hidden))) - set(pivots)
+        fixed = set()
+        for k, c in enumerate(pivots):
+            if not any(matrix[k][f] != 0 for f in free):
+                fixed.add(hidden[c])
+        return fixed
+
+    def _pinned(self) -> list[int]:
+        fixed = self._linearly_determined()
+        bounds = self._bounds()
+        for i, hidden in enumerate(self.hidden):
+            if hidden and bounds[i][0] == bounds[i][1]:
+                fixed.add(i)
+        return sorted(fixed)
+
+    def _small_group_partner(self) -> int | None:
+        """A shown cell to hide on a line whose hidden cells add up to fewer than
+        the minimum: its shown total less its shown cells gives that sum away,
+        and those cells together are then a small group of people (seven cells
+        "<5" beside a 6 under a total of 7 say that one person is on them)."""
+        for cells, total in self.lines:
+            if self.hidden[total]:
+                continue
+            hidden = [i for i in cells if self.hidden[i]]
+            if hidden and sum(self.values[i] for i in hidden) < self.min_cell:
+                shown = [i for i in cells if not self.hidden[i]]
+                # A shown cell is at least the minimum, and the total is more than
+                # the hidden cells, so there is one.
+                return min(shown, key=lambda j: (self.values[j], j))
+        return None
+
+    def _next_to_hide(self, pinned: list[int]) -> int | None:
+        """The smallest shown cell on a line through a pinned number; a total only
+        when a line has no shown cell left."""
+        for want_total in (False, True):
+            candidates = set()
+            for i in pinned:
+                for cells, total in self.lines:
+                    if i not in cells and i != total:
+                        continue
+                    members = [total] if want_total else cells
+                    candidates.update(j for j in members if not self.hidden[j])
+            if candidates:
+                return min(candidates, key=lambda j: (self.values[j], j))
+        return None
+
+    def state(self, i: int) -> tuple[bool, bool, tuple[float, float] | None]:
+        """How number ``i`` is printed: small (``<min``), hidden, and the bounds
+        a reader works out for a hidden number (None when there are none)."""
+        primary = self.primary[i] and not self.blind
+        if self._final is None:
+            self._final = self._bounds() if any(self.hidden) else []
+        bounds = None if self.blind or not self.hidden[i] else self._final[i]
+        return primary, self.hidden[i], bounds

@@ -1,0 +1,458 @@
+"""The published series read together: twelve monthly reports of one year, and
+every preview a month allows.
+
+An independent reader: nothing here imports ``evaluation.disclosure``. The
+reports are rendered to the HTML the PDF is made from (the same template and
+text; ``test_reports`` reads the PDF of the same figures back with pypdf),
+the printed numbers are parsed from the page text, and the reader of
+``test_published_figures`` (bounds along every sum plus an exhaustive search)
+tries to pin a hidden count by differencing: a month's arrivals from this
+month's and last month's year to date, a month's measurements from two
+years' totals, a count hidden in one report from the same count shown in
+another.
+
+The old rule (main before this change, 756d97a) printed the year to date as
+of every report's own date; ``old_printing`` re-creates what it printed for
+the two rows concerned, and the reader finds October's 4 from it, as the
+council secretariat did (10 in September, 14 in October, October "<5").
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from evaluation import charts
+from evaluation.pdf import render
+from tests.evaluation.test_published_figures import (
+    Reading,
+    disclosures,
+    html_flat,
+)
+from tests.evaluation.test_reports import LADDER_OCTOBER, monthly_by_hand
+
+MIN = 5
+YEAR = 2026
+MONTHS_DA = [
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+]  # fmt: skip
+MONTHS_SHORT = [
+    "jan.", "feb.", "mar.", "apr.", "maj", "jun.",
+    "jul.", "aug.", "sep.", "okt.", "nov.", "dec.",
+]  # fmt: skip
+# The demo's year as the secretariat met it: 10 arrived by September, 14 by
+# October, so October's "<5" was 4.
+ARRIVALS = [3, 2, 0, 1, 1, 0, 1, 1, 1, 4, 6, 0]
+# Caseworker measurements per month: October's 3 and December's 2 are small.
+MEASURED_2025 = [14] * 12
+MEASURED = [14, 14, 14, 14, 14, 14, 14, 14, 14, 3, 14, 2]
+TOKEN = r"(<\d+|\.\.|–|\d+(?:–\d+)?)"
+
+
+@pytest.fixture
+def plain_charts(monkeypatch):
+    """Charts as empty pictures: the numbers behind them are the tables'."""
+    for name in ("ladder_months_svg", "trend_svg", "grouped_bars_svg", "item_means_svg"):
+        monkeypatch.setattr(charts, name, lambda *args, **kwargs: "<svg/>")
+
+
+def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
+    """The monthly figures of ``month`` (1–12) of YEAR: the figures of
+    ``monthly_by_hand`` with the year's arrivals and measurements."""
+    period = f"{YEAR}-{month:02d}"
+    figures = monthly_by_hand()
+    last_day = calendar.monthrange(YEAR, month)[1]
+    figures.update(period=period, as_of=f"{period}-{last_day:02d}")
+    a = arrivals[month - 1]
+    figures["arrivals"] = {
+        "year": YEAR,
+        "month": a,
+        "month_refugees": a,
+        "month_family_reunified": 0,
+        "year_to_date": sum(arrivals[:month]),
+        "months": list(arrivals[:month]),
+        "months_refugees": list(arrivals[:month]),
+        "quota": 30,
+    }
+    window = [(YEAR - 1, m) for m in range(month + 1, 13)] + [
+        (YEAR, m) for m in range(1, month + 1)
+    ]
+    figures["ladder_months"] = [
+        {"month": f"{y}-{m:02d}", "counts": dict(LADDER_OCTOBER), "total": 45} for y, m in window
+    ]
+    figures["progression"] = {
+        "month_caseworker_measurements": measured[month - 1],
+        "year_caseworker_measurements": sum(measured[:month]),
+        "trend": [
+            {
+                "month": f"{y}-{m:02d}",
+                "caseworker_measurements": (measured if y == YEAR else MEASURED_2025)[m - 1],
+                "caseworker_index_mean": 3.25,
+                "citizen_item_13_mean": None,
+                "citizen_measurements": 0,
+            }
+            for y, m in window
+        ],
+    }
+    return figures
+
+
+# --- reading a report's page ----------------------------------------------------------------
+
+
+def read_arrivals(text: str, month: int) -> tuple[str, int | None, str | None]:
+    """Table 2: the month's count, and the year so far with the month it runs through."""
+    label = f"{MONTHS_DA[month - 1]} {YEAR}"
+    cell = re.search(rf"I alt i {label} {TOKEN}", text)
+    assert cell, f"table 2 prints no total for {label}"
+    ytd = re.search(rf"I alt i {YEAR} til og med \d\d-(\d\d)-{YEAR} {TOKEN}", text)
+    if ytd is None:
+        return cell.group(1), None, None
+    return cell.group(1), int(ytd.group(1)), ytd.group(2)
+
+
+def read_measurements(text: str, month: int) -> tuple[dict[str, str], int, str]:
+    """Table 6.2's count per month, and table 6.1's year with the month it runs through."""
+    start = text.find("Tabel 6.2.")
+    rows = {}
+    for y, m, token in re.findall(
+        rf"({'|'.join(map(re.escape, MONTHS_SHORT))}) (\d{{4}}) {TOKEN} ", text[start:]
+    ):
+        rows.setdefault(f"{m}-{MONTHS_SHORT.index(y) + 1:02d}", token)
+    year = re.search(
+        rf"{YEAR} til og med \d\d-(\d\d)-{YEAR} {TOKEN}", text[text.find("Tabel 6.1.") :]
+    )
+    assert year, "table 6.1 prints no year"
+    return rows, int(year.group(1)), year.group(2)
+
+
+class SeriesReader:
+    """What the twelve reports tell a reader who holds them all."""
+
+    def __init__(self, arrivals=ARRIVALS, measured=MEASURED):
+        true = {f"arrived {m}": arrivals[m - 1] for m in range(1, 13)}
+        true |= {f"arrived through {k}": sum(arrivals[:k]) for k in range(1, 13)}
+        for y, counts in ((YEAR - 1, MEASURED_2025), (YEAR, measured)):
+            true |= {f"measured {y}-{m:02d}": counts[m - 1] for m in range(1, 13)}
+        true |= {f"measured through {k}": sum(measured[:k]) for k in range(1, 13)}
+        self.reading = Reading(true)
+        self.reading.protected |= set(true)
+        self.printed: dict[str, set[int]] = {}
+
+    @staticmethod
+    def month(prefix: str, m: int) -> str:
+        return f"arrived {m}" if prefix == "arrived" else f"measured {YEAR}-{m:02d}"
+
+    def _through(self, prefix: str, k: int, token: str) -> None:
+        """A running total through month ``k``; the reader subtracts it from every
+        other one printed: the months between two totals are their difference."""
+        name = f"{prefix} through {k}"
+        self.reading.count(name, token)
+        seen = self.printed.setdefault(prefix, set())
+        if k in seen:
+            return
+        self.reading.line([self.month(prefix, m) for m in range(1, k + 1)], name)
+        for other in seen:
+            low, high = sorted((other, k))
+            between = [self.month(prefix, m) for m in range(low + 1, high + 1)]
+            self.reading.line([f"{prefix} through {low}", *between], f"{prefix} through {high}")
+        seen.add(k)
+
+    def read(self, month: int, text: str) -> None:
+        cell, through, ytd = read_arrivals(text, month)
+        self.reading.count(f"arrived {month}", cell)
+        if through is not None:
+            self._through("arrived", through, ytd)
+        rows, through, year = read_measurements(text, month)
+        for ym, token in rows.items():
+            self.reading.count(f"measured {ym}", token)
+        self._through("measured", through, year)
+
+    def problems(self) -> list[str]:
+        return disclosures(self.reading)
+
+
+# --- the series -------------------------------------------------------------------------------
+
+
+def test_twelve_monthly_reports_read_together_give_no_hidden_count_away(plain_charts):
+    reader = SeriesReader()
+    for month in range(1, 13):
+        reader.read(month, html_flat(render.render_html(month_figures(month), min_cell=MIN)))
+
+    assert reader.problems() == []
+
+
+def test_the_year_so_far_stops_at_the_last_month_that_gives_no_month_away(plain_charts):
+    """September closes a pool of months (March–September: 5 arrivals in seven
+    small months), so its 10 is printed; October's 4 cannot close one, and
+    October to December print the year through 30-09 (10 + 4 + 6 + 0: November's
+    6 is shown, October's and December's small months stay a pool of 4)."""
+    printed = {}
+    for month in (9, 10, 11, 12):
+        text = html_flat(render.render_html(month_figures(month), min_cell=MIN))
+        printed[month] = read_arrivals(text, month)
+
+    assert printed[9] == ("<5", 9, "10")
+    assert printed[10] == ("<5", 9, "10")
+    assert printed[11] == ("6", 9, "10")
+    assert printed[12] == ("<5", 9, "10")
+
+
+def test_a_small_month_of_measurements_is_not_the_difference_of_two_years(plain_charts):
+    """October's 3 measurements: table 6.1 of October and November prints the
+    year through September (126); no month is hidden to protect it."""
+    october = html_flat(render.render_html(month_figures(10), min_cell=MIN))
+    rows, through, year = read_measurements(october, 10)
+
+    assert (through, year) == (9, "126")
+    assert rows["2026-10"] == "<5"
+    assert rows["2026-01"] == "14"
+
+
+def old_printing(month: int, arrivals=ARRIVALS) -> str:
+    """What the rule on main printed in table 2, recreated: the month's count
+    ("<5" when small) and the year to date as of the report's own date."""
+    a, ytd = arrivals[month - 1], sum(arrivals[:month])
+    last_day = calendar.monthrange(YEAR, month)[1]
+    return (
+        f"I alt i {MONTHS_DA[month - 1]} {YEAR} {'<5' if a < MIN else a} "
+        f"I alt i {YEAR} til og med {last_day:02d}-{month:02d}-{YEAR} {'<5' if ytd < MIN else ytd} "
+    )
+
+
+def test_the_reader_finds_octobers_four_in_the_old_rules_reports():
+    """The fixture the old rule leaks on: September 10, October 14, October "<5"."""
+    reader = SeriesReader()
+    for month in (9, 10):
+        cell, through, ytd = read_arrivals(old_printing(month), month)
+        reader.reading.count(f"arrived {month}", cell)
+        reader._through("arrived", through, ytd)
+
+    assert (read_arrivals(old_printing(9), 9), read_arrivals(old_printing(10), 10)) == (
+        ("<5", 9, "10"),
+        ("<5", 10, "14"),
+    )
+    assert "arrived 10 = 4 can be worked out" in reader.problems()
+
+
+def test_the_reader_finds_a_month_hidden_in_one_report_and_shown_in_another():
+    """A count printed "..": one report, and the same count printed in the next."""
+    reader = SeriesReader()
+    # October's report hid January to protect October's 3 within the report...
+    reader.reading.count("measured 2026-01", "..")
+    for m in range(2, 10):
+        reader.reading.count(f"measured 2026-{m:02d}", "14")
+    reader.reading.count("measured 2026-10", "<5")
+    # ... and September's showed it.
+    reader.reading.count("measured 2026-01", "14")
+    reader._through("measured", 10, "129")
+
+    assert "measured 2026-10 = 3 can be worked out" in reader.problems()
+
+
+# --- previews ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("kind", "texts"), [
+    ("service_review", [f"2026-10-{d:02d}" for d in range(1, 32)]),
+    ("monthly", ["2026-10"]),
+])  # fmt: skip
+def test_every_preview_date_of_a_month_gives_at_most_one_page(
+    client_as, secretariat, kind, texts, monkeypatch
+):
+    """Three previews of October (20, 26 and 28) gave one citizen's scores from
+    the partial month of table 5.3. Of all dates in October, only its last day
+    is a service review that can be previewed (once it has passed), so a reader
+    holds one preview per month, which is what the published series shows."""
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 11, 22))
+    client = client_as(secretariat)
+    allowed = []
+    for text in texts:
+        url = reverse("evaluation:report_preview", kwargs={"kind": kind, "period": text})
+        response = client.get(url)
+        assert response.status_code in (200, 400), (text, response.status_code)
+        if response.status_code == 200:
+            allowed.append(text)
+
+    assert allowed == [texts[-1]]
+
+
+# --- the secretariat's figures page -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_figures_page_counts_this_year_through_the_month_the_reports_print(
+    client_as, secretariat, team_a, caseworker_a, monkeypatch
+):
+    """Six refugees and five family-reunified arrived in January, two refugees
+    in October and one on 3 November. Read on 22 November, the old page printed
+    9 refugees (and would print 10 the day after the next arrival). October's 2
+    cannot close a month of the series, so the page prints the year through
+    January, as the monthly reports do."""
+    from integration.models import ResidenceBasis
+    from tests.factories import make_case
+
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 11, 22))
+    for day in [dt.date(2026, 1, 5)] * 6 + [dt.date(2026, 10, 9)] * 2 + [dt.date(2026, 11, 3)]:
+        make_case(team=team_a, caseworker=caseworker_a, arrival=day)
+    for _ in range(5):
+        make_case(
+            team=team_a,
+            caseworker=caseworker_a,
+            arrival=dt.date(2026, 1, 6),
+            residence_basis=ResidenceBasis.FAMILY_REUNIFIED,
+        )
+
+    body = client_as(secretariat).get(reverse("evaluation:secretariat_home")).content.decode()
+    row = re.search(r"<th scope=\"row\">2026(.*?)</tr>", body, re.S)
+
+    assert row, body
+    cells = re.findall(r'<td class="text-end">([^<]*)</td>', row.group(1))
+    assert "31-01-2026" in row.group(1) or "31.01.2026" in row.group(1), row.group(1)
+    assert cells[:2] == ["6", "5"]
+
+
+# --- key figures: pooled, bounded, or a range, rather than hidden ------------------------------
+
+
+def test_the_96_hour_share_is_shown_as_a_bound_with_its_count(plain_charts):
+    """28 of 30 adults placed within 96 hours, 2 later: the old rule hid the
+    share (2 are fewer than 5). "<5" later allows 26 of 30 = 86.7 %: at least 86 %."""
+    figures = monthly_by_hand()
+    figures["placement_96h"].update(arrivals=30, within=28, not_placed=0)
+
+    text = html_flat(render.render_html(figures, min_cell=MIN))
+
+    assert "Ankomne voksne i alt 30" in text
+    assert "Andel placeret inden for 96 timer mindst 86 %" in text
+    assert "Placeret senere end 96 timer <5" in text
+
+
+@pytest.mark.django_db
+def test_the_96_hour_table_covers_the_12_months_up_to_the_report(team_a, caseworker_a):
+    """An adult who arrived 10-12-2025 and was placed the next day is in
+    November 2026's table 4 (12 months back), not only in 2025's reports."""
+    from evaluation.figures import monthly_figures
+    from evaluation.period import ReportPeriod
+    from tests.factories import make_case, place
+
+    for day in (dt.date(2025, 11, 20), dt.date(2025, 12, 10), dt.date(2026, 3, 2)):
+        case = make_case(team=team_a, caseworker=caseworker_a, arrival=day)
+        place(case, start=day + dt.timedelta(days=1))
+
+    pl = monthly_figures(ReportPeriod.parse("monthly", "2026-11"))["placement_96h"]
+
+    assert (pl["from"], pl["to"]) == ("2025-12-01", "2026-11-30")
+    assert (pl["arrivals"], pl["within"], pl["not_placed"]) == (2, 2, 0)
+
+
+def review_figures(**changes) -> dict:
+    from tests.evaluation.test_reports import review_by_hand
+
+    figures = review_by_hand()
+    figures.update(changes)
+    return figures
+
+
+def cohort(year: int, persons: int, employed_now: int, e6: int, e12: int) -> dict:
+    return {
+        "year": year,
+        "persons": persons,
+        "count_as_of": employed_now,
+        "share_as_of": 0,
+        "employed_6m": e6,
+        "share_6m": 0,
+        "employed_12m": e12,
+        "share_12m": 0,
+    }
+
+
+def test_small_cohorts_are_pooled_and_their_shares_shown(plain_charts):
+    """The demo's 2013 (6 of 9 employed, 67 %) and 2014 (11 of 15, 73 %) were
+    hidden because fewer than 5 were not employed. Pooled, 17 of 24 are
+    employed (70.8 -> 71 %) and 7 are not: shown. 2012's 11 persons stand alone;
+    its 0 of 11 at 6 months is at most 4 of 11 = 36.4 -> "højst 37 %"."""
+    figures = review_figures(
+        cohorts=[cohort(2012, 11, 6, 0, 0), cohort(2013, 9, 6, 0, 1), cohort(2014, 15, 11, 0, 1)]
+    )
+
+    text = html_flat(render.render_html(figures, min_cell=MIN))
+
+    assert "Ankomstår 2012 2013–14 Antal personer* 11 24" in text
+    row = re.search(r"Andel pr\. [\d-]+ (\S+ %) (\S+ %)", text)
+    assert row and row.groups() == ("55 %", "71 %")
+    assert "Andel 6 måneder efter ankomst højst 37 % højst 17 %" in text
+    assert "lagt sammen" in text
+
+
+def test_a_total_that_would_give_its_rows_away_is_hidden_not_the_rows(plain_charts):
+    """Six repatriated households, one in each of six rows: every listed row
+    holds at least one, so a printed total of 6 made every "<5" a 1."""
+    rows = [
+        {"year": 2019 + i, "country": "SY", "name": "Syrien", "households": 1, "adults": 1,
+         "children": 0}
+        for i in range(6)
+    ]  # fmt: skip
+    text = html_flat(render.render_html(review_figures(repatriations=rows), min_cell=MIN))
+
+    start = text.find("Tabel 4.1.")
+    total = re.search(r"I alt (\S+) (\S+) (\S+) (\S+)", text[start:])
+    assert total, text[start : start + 400]
+    assert total.group(1) not in ("6", "<5")
+    assert total.group(1) == ".." or re.fullmatch(r"\d+–\d+", total.group(1))
+
+
+def test_a_large_count_beside_a_small_one_is_a_range_not_hidden(plain_charts):
+    """Refugees in the programme 50 beside 3 family-reunified, 53 in all: the
+    old rule hid the 50 to protect the 3. "53 less 0–4" is what the reader
+    works out anyway: 49–53."""
+    figures = monthly_by_hand(in_programme={"refugees": 50, "family_reunified": 3, "total": 53,
+                                            "adults": 40, "children": 13})  # fmt: skip
+    figures["compliance"]["follow_up"]["open_cases"] = 53
+    figures["compliance"]["follow_up"]["up_to_date"] = 45
+    figures["employed"]["of"] = figures["danish"]["of"] = 40
+    figures["ladder_now"] = [
+        {"step": s, "label": "", "count": c}
+        for s, c in [(1, 10), (2, 6), (3, 5), (4, 7), (5, 7), (6, 5), (None, 0)]
+    ]
+    figures["ladder_months"][-1]["counts"] = {"1": 10, "2": 6, "3": 5, "4": 7, "5": 7, "6": 5,
+                                              "none": 0}  # fmt: skip
+    figures["ladder_months"][-1]["total"] = 40
+
+    text = html_flat(render.render_html(figures, min_cell=MIN))
+
+    assert "Flygtninge 49–53" in text
+    assert "Familiesammenførte til flygtninge <5" in text
+
+
+def test_hidden_values_have_their_own_mark_in_tables_and_charts():
+    """ ".." is neither "#" (not yet reached), "–" (nothing to count) nor a
+    footnote mark; a chart writes it where a hidden bar would stand."""
+    from evaluation.pdf.context import service_review_context
+
+    figures = review_figures(cohorts=[cohort(2024, 7, 3, 2, 3)])
+    ctx = service_review_context(figures, min_cell=MIN)
+    column = ctx["cohorts"]["columns"][0]
+
+    assert str(column["as_of"]) == ".."
+    assert ".." not in {"#", "–", "*", "**"}
+    import base64
+
+    svg = base64.b64decode(ctx["cohorts"]["chart"].split(",", 1)[1]).decode()
+    labels = re.findall(r">([^<>]*)</text>", svg)
+    # 2 of 7 at 6 months: at most 4 of 7 = 57.1 -> "≤ 58 %"; 3 of 7 at 12
+    # months and now: both sides small, hidden.
+    assert [label for label in labels if "%" in label and label[0] in "≤≥" or label == ".."] == [
+        "≤ 58 %",
+        "..",
+        "..",
+    ]
+    assert "#" not in labels
