@@ -167,6 +167,10 @@ def _follow_ups_rows(figures: Mapping, period: ReportPeriod, marks: Marks, cells
             cells["fu_guided_month"], cells["fu_held_month"],
         ),
     )  # fmt: skip
+    if "months" not in fu:
+        # Figures made before the months were kept: no year to date is safe.
+        hidden = marks.hidden()
+        return [month, _guidance_row(_year_label(period, None), hidden, hidden, hidden)]
     held = [int(m["held"]) for m in fu["months"]]
     guided = [int(m["guided"]) for m in fu["months"]]
     unguided = [h - g for h, g in zip(held, guided, strict=True)]
@@ -182,14 +186,16 @@ def _follow_ups_rows(figures: Mapping, period: ReportPeriod, marks: Marks, cells
 
 
 def _reception(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapping) -> dict:
-    months = figures["reception"]["months"]
+    months = figures["reception"].get("months")
+    if months is None or "months" not in figures["moved_away"]:
+        months = []
     refugees = [int(m["refugees"]) for m in months]
     series = {"refugees": refugees}
     for name in ("screened", "near_job"):
         series[name] = [int(m[name]) for m in months]
         series[f"not_{name}"] = [r - x for r, x in zip(refugees, series[name], strict=True)]
-    series["moved"] = [int(n) for n in figures["moved_away"]["months"]]
-    sums, through = _year_so_far(marks, period, series)
+    series["moved"] = [int(n) for n in figures["moved_away"].get("months", [])]
+    sums, through = _year_so_far(marks, period, series) if months else ({}, None)
     if through is None:
         year = [marks.hidden()] * 4
     else:
