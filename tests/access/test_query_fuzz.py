@@ -101,3 +101,19 @@ def test_hostile_query_strings_never_give_a_500(name, request, client_as, case_a
 
     check()
     assert wrong == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "kind, period",
+    [
+        ("monthly", "9999-12"),
+        ("monthly", "0000-00"),
+        ("monthly", "2026-13"),
+        ("service_review", "9999-12-31"),
+        ("service_review", "2026-02-30"),
+    ],
+)
+def test_a_preview_of_an_impossible_period_is_a_400(kind, period, manager, client_as):
+    url = reverse("evaluation:report_preview", kwargs={"kind": kind, "period": period})
+    assert client_as(manager).get(url).status_code == 400
