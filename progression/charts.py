@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from progression.models import Rater
 from progression.selectors import ProgressPoint
 
+# In the raters' one order (progression.models.RATER_ORDER).
 RATER_STYLE = {
-    Rater.CASEWORKER: {"color": "#0d6efd", "marker": "o"},
     Rater.CITIZEN: {"color": "#b02a37", "marker": "s"},
+    Rater.CASEWORKER: {"color": "#0d6efd", "marker": "o"},
     Rater.PROVIDER: {"color": "#146c43", "marker": "^"},
 }
 
