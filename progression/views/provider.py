@@ -81,9 +81,9 @@ def provider_score(request: HttpRequest, citizen_uuid) -> HttpResponse:
     day, date_form = _day(request)
     form = ProviderScoreForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        day = form.cleaned_data["measured_on"]
         if _post(request, case, form):
             return redirect("integration:provider_home")
-        day = form.cleaned_data["measured_on"]
     column = selectors.provider_column(case, org_id, day)
     stale = form.is_bound and form.has_error(NON_FIELD_ERRORS, "stale")
     if request.method == "GET" or stale:
