@@ -71,6 +71,11 @@ class Item(models.Model):
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField(_("number"))
     texts = models.JSONField(_("texts"), default=dict)
+    # How the caseworker and the provider are asked the item when the
+    # citizen's wording would put "you yourself" to them (item 13): their own
+    # view of the citizen, in the staff languages, {"da": {"label", "question"}}.
+    # Empty: everyone is asked the same.
+    staff_texts = models.JSONField(_("wording for staff"), default=dict, blank=True)
     municipal_wording = models.BooleanField(
         _("the municipality's own wording"),
         default=False,
@@ -95,6 +100,11 @@ class Item(models.Model):
     def text(self, key: str, language: str = "da"):
         """The text in a language, falling back to Danish."""
         return (self.texts.get(language) or {}).get(key) or self.texts.get("da", {}).get(key, "")
+
+    def staff_text(self, key: str, language: str = "da") -> str:
+        """The staff's own-view wording, or "" when the item has none."""
+        entry = self.staff_texts.get(language) or self.staff_texts.get("da") or {}
+        return entry.get(key, "")
 
     def clean(self) -> None:
         for code, _name in LANGUAGES:

@@ -24,8 +24,10 @@ def _rows(form, questionnaire) -> list[dict]:
     return [
         {
             "number": item.number,
-            "label": item.text("label"),
-            "question": item.text("question"),
+            # Item 13 from version 2 asks the provider for its own view of the citizen.
+            "label": item.staff_text("label") or item.text("label"),
+            "question": item.staff_text("question") or item.text("question"),
+            "own_view": bool(item.staff_text("question")),
             "scale": item.text("scale"),
             "field": form[score_field_name(Rater.PROVIDER, item.number)],
         }

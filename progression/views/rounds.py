@@ -174,6 +174,8 @@ def _grid_rows(form, questionnaire) -> list[dict]:
                 "number": n,
                 "label": item.text("label") if item else "",
                 "question": item.text("question") if item else "",
+                # Item 13 from version 2: the caseworker and provider give their own view.
+                "staff_question": item.staff_text("question") if item else "",
                 "cells": cells,
                 "spread": spread,
                 "divergent": spread is not None and spread >= settings.PROGRESSION_DIVERGENCE,

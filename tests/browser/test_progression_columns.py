@@ -32,9 +32,7 @@ def _typed_round(case, caseworker):
 
 def _link(case, caseworker, language: str) -> str:
     round_ = Round.objects.filter(case=case).first() or _typed_round(case, caseworker)
-    _link, token = services.citizen_link_create(
-        actor=caseworker, round_=round_, language=language
-    )
+    _link, token = services.citizen_link_create(actor=caseworker, round_=round_, language=language)
     return f"/m/{token}/"
 
 

@@ -421,3 +421,44 @@ def test_link_page_says_scoret(client_as, typed_round, caseworker_a):
         reverse("progression:link_create", args=[typed_round.uuid]), {"language": "da"}
     )
     assert "Borgeren har allerede scoret i denne runde" in text_of(response)
+
+
+# --- item 13 is the citizen's question ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_item_13_is_put_to_staff_as_their_own_view_from_version_2(
+    client_as, questionnaire, case_a, caseworker_a, provider_user
+):
+    assert questionnaire.version == 2
+    own_view = "I hvilken grad vurderer du, at borgeren er integreret i det danske samfund?"
+    grid = text_of(
+        client_as(caseworker_a).get(reverse("progression:round_create", args=[case_a.uuid]))
+    )
+    assert "Sagsbehandler og tilbudssted: jeres egen vurdering af borgeren" in grid
+    assert own_view in grid
+    page = text_of(
+        client_as(provider_user).get(
+            reverse("progression:provider_score", args=[case_a.citizen.uuid])
+        )
+    )
+    assert own_view in page and "Jeres egen vurdering af borgeren" in page
+    assert "oplever du selv" not in page
+
+
+@pytest.mark.django_db
+def test_an_old_round_keeps_version_1(questionnaire, case_a, caseworker_a):
+    from progression.models import Questionnaire
+
+    v1 = Questionnaire.objects.get(version=1)
+    old = Round.objects.create(case=case_a, measured_on=YESTERDAY, questionnaire=v1)
+    services.round_save(
+        actor=caseworker_a,
+        case=case_a,
+        measured_on=YESTERDAY,
+        scores={Rater.CASEWORKER: all_items(3)},
+        complete=False,
+        round_=old,
+        version=old.version,
+    )
+    assert Measurement.objects.get(round=old).questionnaire == v1
