@@ -287,8 +287,8 @@ def progression_summary(
     ``caseworker_measurements`` counts caseworker measurements whose index
     rests on at least ``PROGRESSION_MIN_ANSWERED`` of items 1–12;
     ``caseworker_index_mean`` is the mean of their indices;
-    ``caseworker_too_few`` counts the caseworker measurements with some but
-    too few answers, which are left out of the index and counted apart;
+    ``caseworker_too_few`` counts the caseworker measurements with too few
+    answers, which are left out of the index and counted apart;
     ``citizen_self_assessment_mean`` the mean of the citizens' item 13;
     ``caseworker_item_means`` the caseworkers' mean per item 1–12 (item 13 is
     the citizen's question and is not ranked among the caseworker's items).
@@ -297,7 +297,7 @@ def progression_summary(
     enough = Q(index__isnull=False) & _enough()
     caseworker = qs.filter(rater=Rater.CASEWORKER).aggregate(
         caseworker_measurements=Count("id", filter=enough),
-        caseworker_too_few=Count("id", filter=Q(index__isnull=False) & ~_enough()),
+        caseworker_too_few=Count("id", filter=~_enough()),
         caseworker_index_mean=Avg("index", filter=enough),
         **{f"mean_{n}": Avg(f"item_{n}") for n in INDEX_ITEMS},
     )
@@ -319,14 +319,20 @@ def progression_summary(
 def measurement_counts_by_month(
     user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
 ) -> QuerySet:
-    """Measurements per month and rater, with the mean index: for trends over time."""
+    """Measurements per month and rater, with the mean index of those with
+    enough answers and, apart, how many had too few: for trends over time."""
     from django.db.models.functions import TruncMonth
 
     return (
         _period(user, start, end, citizen_ids)
         .annotate(month=TruncMonth("measured_on"))
         .values("month", "rater")
-        .annotate(n=Count("id"), index_mean=Avg("index"), item_13_mean=Avg("item_13"))
+        .annotate(
+            n=Count("id"),
+            too_few=Count("id", filter=~_enough()),
+            index_mean=Avg("index", filter=_enough()),
+            item_13_mean=Avg("item_13"),
+        )
         .order_by("month", "rater")
     )
 
