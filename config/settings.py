@@ -342,6 +342,9 @@ TASKS = {
 }
 # Raters who differ by this much on an item make it a dialogue topic.
 PROGRESSION_DIVERGENCE = env_int("PROGRESSION_DIVERGENCE", 2)
+# A rater's index (mean of items 1–12) is shown and reported only when at
+# least this many of the 12 items are answered; otherwise "too few answers".
+PROGRESSION_MIN_ANSWERED = env_int("PROGRESSION_MIN_ANSWERED", 9)
 # Days a citizen's self-assessment link stays valid.
 CITIZEN_LINK_DAYS = env_int("CITIZEN_LINK_DAYS", 14)
 # `manage.py apply_retention` anonymises cases closed longer ago than this:

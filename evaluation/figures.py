@@ -439,6 +439,8 @@ def progression_figures(
         "from": start.isoformat(),
         "to": end.isoformat(),
         "caseworker_measurements": summary["caseworker_measurements"],
+        # Left out of the index (too few of items 1–12 answered), counted apart.
+        "caseworker_too_few": summary["caseworker_too_few"],
         "caseworker_index_mean": metrics.mean_or_none(summary["caseworker_index_mean"]),
         "citizen_self_assessment_mean": metrics.mean_or_none(
             summary["citizen_self_assessment_mean"]

@@ -160,7 +160,13 @@ def progression_trend(rows: Iterable[Mapping]) -> list[dict]:
         out.append(
             {
                 "month": month,
-                "caseworker_measurements": int(caseworker["n"]) if caseworker is not None else 0,
+                # Measurements with too few answers for an index are counted apart.
+                "caseworker_measurements": int(caseworker["n"] - caseworker.get("too_few", 0))
+                if caseworker is not None
+                else 0,
+                "caseworker_too_few": int(caseworker.get("too_few", 0))
+                if caseworker is not None
+                else 0,
                 "caseworker_index_mean": _round(caseworker["index_mean"])
                 if caseworker is not None
                 else None,

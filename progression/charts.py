@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from progression.models import Rater
 from progression.selectors import ProgressPoint
 
+# In the raters' one order (progression.models.RATER_ORDER).
 RATER_STYLE = {
-    Rater.CASEWORKER: {"color": "#0d6efd", "marker": "o"},
     Rater.CITIZEN: {"color": "#b02a37", "marker": "s"},
+    Rater.CASEWORKER: {"color": "#0d6efd", "marker": "o"},
     Rater.PROVIDER: {"color": "#146c43", "marker": "^"},
 }
 
@@ -55,7 +56,8 @@ def progress_svg(points: Sequence[ProgressPoint]) -> str:
         ax.grid(axis="y", color="#dee2e6")
         ax.xaxis.set_major_formatter(DateFormatter("%m-%Y"))
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+        if ax.get_legend_handles_labels()[0]:  # every index may be "too few answers"
+            ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
         fig.autofmt_xdate()
         fig.tight_layout()
         buffer = io.StringIO()

@@ -18,6 +18,7 @@ KEYS = (
     "submit",
     "error_summary",
     "field_error",
+    "empty_reply",
     "done_title",
     "done_text",
     "expired_title",
@@ -38,6 +39,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "submit": "Send svar",
         "error_summary": "Noget er ikke udfyldt rigtigt. Se spørgsmålene markeret med rødt.",
         "field_error": "Vælg et tal fra 1 til 5, eller spring over.",
+        "empty_reply": "Du har ikke svaret på noget spørgsmål. Svar på mindst ét, før du sender.",
         "done_title": "Tak for dine svar",
         "done_text": "Dine svar er sendt til din sagsbehandler. Du kan lukke siden nu.",
         "expired_title": "Linket er udløbet",
@@ -54,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "submit": "Send answers",
         "error_summary": "Something was not filled in correctly. See the questions marked in red.",
         "field_error": "Choose a number from 1 to 5, or skip.",
+        "empty_reply": "You have not answered any question. Answer at least one before you send.",
         "done_title": "Thank you for your answers",
         "done_text": "Your answers have been sent to your caseworker. You can close this page now.",
         "expired_title": "The link has expired",
@@ -70,6 +73,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "submit": "إرسال الإجابات",
         "error_summary": "هناك خطأ في بعض الإجابات. انظر إلى الأسئلة المعلّمة باللون الأحمر.",
         "field_error": "اختر رقمًا من 1 إلى 5، أو تخطَّ السؤال.",
+        "empty_reply": "لم تُجب عن أي سؤال. أجب عن سؤال واحد على الأقل قبل الإرسال.",
         "done_title": "شكرًا على إجاباتك",
         "done_text": "تم إرسال إجاباتك إلى الموظف المسؤول عن حالتك. يمكنك إغلاق هذه الصفحة الآن.",
         "expired_title": "انتهت صلاحية الرابط",
@@ -88,6 +92,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "submit": "መልስታት ስደድ",
         "error_summary": "ገለ ብግቡእ ዘይተመልአ ኣሎ። ብቀይሕ ዝተመልከቱ ሕቶታት ርአ።",
         "field_error": "ካብ 1 ክሳብ 5 ቁጽሪ ምረጽ፣ ወይ ሕለፍ።",
+        "empty_reply": "ንዝኾነ ሕቶ ኣይመለስካን። ቅድሚ ምስዳድካ እንተወሓደ ሓደ ሕቶ መልስ።",
         "done_title": "ስለ መልስታትካ የቐንየልና",
         "done_text": "መልስታትካ ናብ ሰራሕተኛ ጉዳይካ ተላኢኹ ኣሎ። ሕጂ ነዚ ገጽ ክትዓጽዎ ትኽእል ኢኻ።",
         "expired_title": "ግዜ ናይዚ ሊንክ ኣኺሉ",
@@ -108,6 +113,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "Wax aan si sax ah loo buuxin ayaa jira. Eeg su'aalaha casaanka lagu calaamadeeyay."
         ),
         "field_error": "Dooro lambar u dhexeeya 1 ilaa 5, ama ka bood.",
+        "empty_reply": (
+            "Ma aadan ka jawaabin wax su'aal ah. Ka jawaab ugu yaraan hal su'aal intaadan dirin."
+        ),
         "done_title": "Waad ku mahadsan tahay jawaabahaaga",
         "done_text": (
             "Jawaabahaaga waxaa loo diray shaqaalaha kiiskaaga. Hadda waad xiri kartaa boggan."
@@ -133,6 +141,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "برخی پاسخ‌ها درست پر نشده‌اند. سؤال‌هایی را که با رنگ سرخ مشخص شده‌اند ببینید."
         ),
         "field_error": "عددی از 1 تا 5 را انتخاب کنید، یا از سؤال بگذرید.",
+        "empty_reply": "به هیچ سؤالی پاسخ نداده‌اید. پیش از ارسال، دست‌کم به یک سؤال پاسخ دهید.",
         "done_title": "از پاسخ‌های شما سپاسگزاریم",
         "done_text": (
             "پاسخ‌های شما برای مددکار پرونده‌تان فرستاده شد. اکنون می‌توانید این صفحه را ببندید."

@@ -11,10 +11,19 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DateInput
 from progression.citizen_texts import texts_for
-from progression.models import ITEM_COUNT, LANGUAGES, RTL_LANGUAGES, SCALE, Item, Rater
+from progression.models import (
+    ITEM_COUNT,
+    LANGUAGES,
+    RATER_ORDER,
+    RTL_LANGUAGES,
+    SCALE,
+    Item,
+    Rater,
+    Source,
+)
 from progression.services import texts_fingerprint
 
-GRID_RATERS = [Rater.CITIZEN, Rater.CASEWORKER, Rater.PROVIDER]
+GRID_RATERS = RATER_ORDER
 
 
 def score_field_name(rater: str, number: int) -> str:
@@ -69,11 +78,22 @@ class ScoresForm(forms.Form):
 
 
 class RoundGridForm(ScoresForm):
+    """The grid. ``locked`` maps a rater to the source of a column that is
+    that rater's own input (the citizen's link, the provider's own form):
+    its cells are shown but not taken from the post."""
+
     raters = GRID_RATERS
 
     measured_on = forms.DateField(label=_("Date of the round"), widget=DateInput())
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     submission = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, locked: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locked = locked or {}
+        for rater in self.locked:
+            for n in range(1, ITEM_COUNT + 1):
+                self.fields[score_field_name(rater, n)].disabled = True
 
     @staticmethod
     def initial_for(round_) -> dict:
@@ -83,11 +103,47 @@ class RoundGridForm(ScoresForm):
                 initial[score_field_name(m.rater, n)] = score if score is not None else ""
         return initial
 
+    @staticmethod
+    def locked_for(round_) -> dict[str, str]:
+        own = (Source.LINK, Source.PROVIDER)
+        return {m.rater: m.source for m in round_.measurements.all() if m.source in own}
+
+    def unanswered(self) -> dict[str, int]:
+        """Unanswered items per rater, in the raters' order."""
+        return {
+            rater: sum(1 for score in scores.values() if score is None)
+            for rater, scores in self.scores().items()
+        }
+
 
 class ProviderScoreForm(ScoresForm):
+    """The provider's column for one date. ``shown`` carries the scores the
+    form opened with, so that a column changed in between is not overwritten
+    unseen."""
+
     raters = [Rater.PROVIDER]
 
     measured_on = forms.DateField(label=_("Date"), widget=DateInput())
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    @staticmethod
+    def encode(scores: dict[int, int | None]) -> str:
+        values = [scores.get(n) for n in range(1, ITEM_COUNT + 1)]
+        return ",".join("" if v is None else str(v) for v in values)
+
+    def shown_scores(self) -> dict[int, int | None]:
+        parts = (self.cleaned_data.get("shown") or "").split(",")
+        values = {}
+        for n in range(1, ITEM_COUNT + 1):
+            raw = parts[n - 1] if len(parts) >= n else ""
+            values[n] = int(raw) if raw.isdigit() and int(raw) in SCALE else None
+        return values
+
+
+class ProviderDateForm(forms.Form):
+    """The date whose column the provider's form opens with (a GET)."""
+
+    date = forms.DateField(label=_("Date of the measurement"), widget=DateInput())
 
 
 class TopicAgreementForm(forms.Form):
@@ -155,6 +211,13 @@ class CitizenScoresForm(forms.Form):
     @staticmethod
     def field_name(number: int) -> str:
         return f"item_{number}"
+
+    def clean(self):
+        cleaned = super().clean()
+        # An empty reply would replace the citizen's column with nothing.
+        if not self.errors and not any(self.scores().values()):
+            raise forms.ValidationError(self.texts["empty_reply"], code="empty")
+        return cleaned
 
     def scores(self) -> dict[int, int | None]:
         """The cleaned answers, ``{item number: 1–5 or None}``."""

@@ -71,6 +71,11 @@ class Item(models.Model):
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField(_("number"))
     texts = models.JSONField(_("texts"), default=dict)
+    # How the caseworker and the provider are asked the item when the
+    # citizen's wording would put "you yourself" to them (item 13): their own
+    # view of the citizen, in the staff languages, {"da": {"label", "question"}}.
+    # Empty: everyone is asked the same.
+    staff_texts = models.JSONField(_("wording for staff"), default=dict, blank=True)
     municipal_wording = models.BooleanField(
         _("the municipality's own wording"),
         default=False,
@@ -96,6 +101,11 @@ class Item(models.Model):
         """The text in a language, falling back to Danish."""
         return (self.texts.get(language) or {}).get(key) or self.texts.get("da", {}).get(key, "")
 
+    def staff_text(self, key: str, language: str = "da") -> str:
+        """The staff's own-view wording, or "" when the item has none."""
+        entry = self.staff_texts.get(language) or self.staff_texts.get("da") or {}
+        return entry.get(key, "")
+
     def clean(self) -> None:
         for code, _name in LANGUAGES:
             entry = self.texts.get(code) or {}
@@ -111,6 +121,26 @@ class Rater(models.TextChoices):
     CITIZEN = "citizen", _("Citizen")
     CASEWORKER = "caseworker", _("Caseworker")
     PROVIDER = "provider", _("Provider")
+
+
+# The one order of the rater columns on every page, table and chart legend.
+RATER_ORDER = [Rater.CITIZEN, Rater.CASEWORKER, Rater.PROVIDER]
+
+
+class Source(models.TextChoices):
+    """How a rater's column came in. The citizen's link and the provider's own
+    form are that rater's own input: the caseworker's grid shows them but does
+    not change them."""
+
+    GRID = "grid", _("the caseworker's grid")
+    LINK = "link", _("the citizen's link")
+    PROVIDER = "provider", _("the provider's own form")
+    IMPORT = "import", _("an import")
+
+
+def index_answered_of(scores: dict[int, int | None]) -> int:
+    """How many of the index items (1–12) are answered."""
+    return sum(1 for n, s in scores.items() if n in INDEX_ITEMS and s is not None)
 
 
 class Round(models.Model):
@@ -158,6 +188,9 @@ class Measurement(models.Model):
     )
     entered_by = user_reference()
     via_link = models.BooleanField(_("answered through a link"), default=False)
+    source = models.CharField(
+        _("entered through"), max_length=10, choices=Source.choices, default=Source.GRID
+    )
     item_1 = models.PositiveSmallIntegerField(null=True, blank=True)
     item_2 = models.PositiveSmallIntegerField(null=True, blank=True)
     item_3 = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -174,6 +207,9 @@ class Measurement(models.Model):
     # Mean of the answered items 1–12; NULL when none of them is answered.
     index = models.FloatField(_("index"), null=True, blank=True, editable=False)
     answered = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Answered items among 1–12: the index is shown and reported only from
+    # settings.PROGRESSION_MIN_ANSWERED of them.
+    index_answered = models.PositiveSmallIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -207,10 +243,29 @@ class Measurement(models.Model):
         answered_index = [s for n, s in scores.items() if n in INDEX_ITEMS and s is not None]
         self.index = sum(answered_index) / len(answered_index) if answered_index else None
         self.answered = sum(1 for s in scores.values() if s is not None)
+        self.index_answered = index_answered_of(scores)
+
+    @property
+    def index_shown(self) -> float | None:
+        """The index when enough items are answered for it to mean something."""
+        return self.index if self.index_answered >= settings.PROGRESSION_MIN_ANSWERED else None
+
+    @property
+    def too_few_answers(self) -> bool:
+        return self.index_answered < settings.PROGRESSION_MIN_ANSWERED
 
 
 class DialogueTopic(models.Model):
-    """An item where the raters differ by the threshold or more."""
+    """An item where the raters differ by the threshold or more.
+
+    A topic is never deleted: it is agreed (what, who, when) or, when a later
+    change of the scores ends the divergence, closed with that reason. The
+    three scores are the ones that differed, kept as they were when the topic
+    was agreed or closed.
+    """
+
+    class Closed(models.TextChoices):
+        RESOLVED = "resolved", _("the scores no longer differ after a later change")
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="topics")
     item_number = models.PositiveSmallIntegerField(_("item"))
@@ -218,6 +273,15 @@ class DialogueTopic(models.Model):
     agreement = models.TextField(_("what was agreed"), blank=True)
     agreed_on = models.DateField(_("agreed on"), null=True, blank=True)
     agreed_by = user_reference()
+    citizen_score = models.PositiveSmallIntegerField(_("citizen's score"), null=True, blank=True)
+    caseworker_score = models.PositiveSmallIntegerField(
+        _("caseworker's score"), null=True, blank=True
+    )
+    provider_score = models.PositiveSmallIntegerField(_("provider's score"), null=True, blank=True)
+    closed_reason = models.CharField(
+        _("closed because"), max_length=10, choices=Closed.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -233,7 +297,15 @@ class DialogueTopic(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return not self.agreement
+        return not self.agreement and not self.closed_reason
+
+    def differing_scores(self) -> list[tuple[str, int | None]]:
+        """(rater label, score) in the raters' one order."""
+        return [(Rater(r).label, getattr(self, f"{r}_score")) for r in RATER_ORDER]
+
+
+# Topics that still await a conversation: neither agreed nor closed.
+OPEN_TOPIC = models.Q(agreement="", closed_reason="")
 
 
 class CitizenLink(models.Model):

@@ -11,13 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from integration import selectors as case_selectors
 from integration.models import Case, User
 from progression.models import (
+    INDEX_ITEMS,
     ITEM_COUNT,
+    OPEN_TOPIC,
     CitizenLink,
     DialogueTopic,
     Item,
@@ -54,11 +57,15 @@ def get_round_for_user(user: User, round_uuid: UUID | str, *, for_edit: bool = F
 
 
 def rounds_of_case(case: Case) -> list[Round]:
-    """Every round of a case, newest first, with measurements and topics (3 queries)."""
+    """Every round of a case, newest first, with measurements and topics and
+    who agreed them (3 queries)."""
     return list(
         Round.objects.filter(case=case)
         .select_related("questionnaire")
-        .prefetch_related("measurements", "topics")
+        .prefetch_related(
+            "measurements",
+            Prefetch("topics", queryset=DialogueTopic.objects.select_related("agreed_by")),
+        )
         .order_by("-measured_on")
     )
 
@@ -116,7 +123,71 @@ def items_of(questionnaire: Questionnaire):
 
 
 def open_topics_of_case(case: Case) -> QuerySet[DialogueTopic]:
-    return DialogueTopic.objects.filter(round__case=case, agreement="").select_related("round")
+    return DialogueTopic.objects.filter(OPEN_TOPIC, round__case=case).select_related("round")
+
+
+def agreements_of_case(case: Case) -> QuerySet[DialogueTopic]:
+    """The agreed topics of a case, newest round first, with who agreed (one query)."""
+    return (
+        DialogueTopic.objects.filter(round__case=case)
+        .exclude(agreement="")
+        .select_related("round", "agreed_by")
+        .order_by("-round__measured_on", "item_number")
+    )
+
+
+# --- a provider's column ----------------------------------------------------
+
+
+def provider_of_date(case: Case, day: dt.date) -> int | None:
+    """The provider organisation the citizen was referred to on ``day``, when
+    there was exactly one: the organisation a provider column of that date is
+    for."""
+    active = {
+        provider_id
+        for provider_id, start, end in case_selectors.provider_spells([case.pk]).get(case.pk, [])
+        if start <= day and (end is None or end >= day)
+    }
+    return active.pop() if len(active) == 1 else None
+
+
+def provider_referral_covers(case: Case, provider_id: int, day: dt.date) -> bool:
+    """Whether ``day`` lies in one of the organisation's referrals of the citizen."""
+    return any(
+        pid == provider_id and start <= day and (end is None or end >= day)
+        for pid, start, end in case_selectors.provider_spells([case.pk]).get(case.pk, [])
+    )
+
+
+@dataclass(frozen=True)
+class ProviderColumn:
+    """What a provider organisation may see of the provider column on a date.
+
+    ``state`` is "none" (no column yet), "own" (its own, or one the
+    caseworker entered on its behalf) or "other" (another organisation's,
+    whose scores it never sees).
+    """
+
+    state: str
+    scores: dict[int, int | None]
+    entered_by_caseworker: bool = False
+
+
+def provider_column(case: Case, provider_id: int, day: dt.date) -> ProviderColumn:
+    empty = dict.fromkeys(range(1, ITEM_COUNT + 1))
+    measurement = (
+        Measurement.objects.filter(round__case=case, measured_on=day, rater=Rater.PROVIDER)
+        .only("provider_id", "source", *[f"item_{n}" for n in range(1, ITEM_COUNT + 1)])
+        .first()
+    )
+    if measurement is None:
+        return ProviderColumn("none", empty)
+    owner = measurement.provider_id or provider_of_date(case, day)
+    if owner != provider_id:
+        return ProviderColumn("other", empty)
+    return ProviderColumn(
+        "own", measurement.scores(), entered_by_caseworker=measurement.source != "provider"
+    )
 
 
 def links_of_round(round_: Round) -> QuerySet[CitizenLink]:
@@ -129,16 +200,24 @@ class ProgressPoint:
     rater: str
     index: float | None
     item_13: int | None
+    too_few: bool = False
 
 
 def progress_of_case(case: Case) -> list[ProgressPoint]:
-    """Each rater's index (items 1–12) and item 13 per date, oldest first; one query."""
+    """Each rater's index (items 1–12) and item 13 per date, oldest first; one query.
+
+    An index from fewer than ``PROGRESSION_MIN_ANSWERED`` answers is None and
+    the point says ``too_few``."""
     rows = (
         Measurement.objects.filter(round__case=case)
         .order_by("measured_on", "rater")
-        .values_list("measured_on", "rater", "index", "item_13")
+        .values_list("measured_on", "rater", "index", "item_13", "index_answered")
     )
-    return [ProgressPoint(*row) for row in rows]
+    points = []
+    for day, rater, index, item_13, index_answered in rows:
+        too_few = index_answered < settings.PROGRESSION_MIN_ANSWERED
+        points.append(ProgressPoint(day, rater, None if too_few else index, item_13, too_few))
+    return points
 
 
 # --- aggregates for evaluation ---------------------------------------------
@@ -178,11 +257,19 @@ def _answered(
     )
 
 
+def _enough() -> Q:
+    """Measurements whose index counts: enough of items 1–12 answered."""
+    return Q(index_answered__gte=settings.PROGRESSION_MIN_ANSWERED)
+
+
 def caseworker_indices(
     user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
 ) -> QuerySet:
-    """One row per caseworker measurement with an index: date, citizen id, index."""
-    return _answered(user, start, end, citizen_ids, rater=Rater.CASEWORKER, column="index")
+    """One row per caseworker measurement with an index from enough answers
+    (``PROGRESSION_MIN_ANSWERED`` of items 1–12): date, citizen id, index."""
+    return _answered(user, start, end, citizen_ids, rater=Rater.CASEWORKER, column="index").filter(
+        _enough()
+    )
 
 
 def citizen_self_assessments(
@@ -197,28 +284,31 @@ def progression_summary(
 ) -> dict:
     """The figures of the service review's section 5.1, aggregated in the database.
 
-    ``caseworker_measurements`` counts caseworker measurements with an index;
+    ``caseworker_measurements`` counts caseworker measurements whose index
+    rests on at least ``PROGRESSION_MIN_ANSWERED`` of items 1–12;
     ``caseworker_index_mean`` is the mean of their indices;
+    ``caseworker_too_few`` counts the caseworker measurements with too few
+    answers, which are left out of the index and counted apart;
     ``citizen_self_assessment_mean`` the mean of the citizens' item 13;
-    ``caseworker_item_means`` the caseworkers' mean per item 1–13.
+    ``caseworker_item_means`` the caseworkers' mean per item 1–12 (item 13 is
+    the citizen's question and is not ranked among the caseworker's items).
     """
     qs = _period(user, start, end, citizen_ids)
+    enough = Q(index__isnull=False) & _enough()
     caseworker = qs.filter(rater=Rater.CASEWORKER).aggregate(
-        caseworker_measurements=Count("id", filter=Q(index__isnull=False)),
-        caseworker_index_mean=Avg("index"),
-        **{f"mean_{n}": Avg(f"item_{n}") for n in range(1, ITEM_COUNT + 1)},
+        caseworker_measurements=Count("id", filter=enough),
+        caseworker_too_few=Count("id", filter=~_enough()),
+        caseworker_index_mean=Avg("index", filter=enough),
+        **{f"mean_{n}": Avg(f"item_{n}") for n in INDEX_ITEMS},
     )
     citizen = qs.filter(rater=Rater.CITIZEN).aggregate(
         citizen_self_assessment_mean=Avg("item_13"),
         citizen_measurements=Count("id", filter=Q(item_13__isnull=False)),
     )
-    means = {
-        n: caseworker[f"mean_{n}"]
-        for n in range(1, ITEM_COUNT + 1)
-        if caseworker[f"mean_{n}"] is not None
-    }
+    means = {n: caseworker[f"mean_{n}"] for n in INDEX_ITEMS if caseworker[f"mean_{n}"] is not None}
     return {
         "caseworker_measurements": caseworker["caseworker_measurements"],
+        "caseworker_too_few": caseworker["caseworker_too_few"],
         "caseworker_index_mean": caseworker["caseworker_index_mean"],
         "citizen_self_assessment_mean": citizen["citizen_self_assessment_mean"],
         "citizen_measurements": citizen["citizen_measurements"],
@@ -229,14 +319,20 @@ def progression_summary(
 def measurement_counts_by_month(
     user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
 ) -> QuerySet:
-    """Measurements per month and rater, with the mean index: for trends over time."""
+    """Measurements per month and rater, with the mean index of those with
+    enough answers and, apart, how many had too few: for trends over time."""
     from django.db.models.functions import TruncMonth
 
     return (
         _period(user, start, end, citizen_ids)
         .annotate(month=TruncMonth("measured_on"))
         .values("month", "rater")
-        .annotate(n=Count("id"), index_mean=Avg("index"), item_13_mean=Avg("item_13"))
+        .annotate(
+            n=Count("id"),
+            too_few=Count("id", filter=~_enough()),
+            index_mean=Avg("index", filter=_enough()),
+            item_13_mean=Avg("item_13"),
+        )
         .order_by("month", "rater")
     )
 

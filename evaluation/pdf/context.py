@@ -549,6 +549,10 @@ def _review_progression(figures: Mapping, marks: Marks) -> dict:
         "from": da_date(pr.get("from")),
         "to": da_date(pr.get("to")),
         "measurements": measurements,
+        "too_few": marks.count(pr.get("caseworker_too_few") or 0)
+        if pr.get("caseworker_too_few")
+        else None,
+        "min_answered": settings.PROGRESSION_MIN_ANSWERED,
         "index_mean": marks.mean(pr.get("caseworker_index_mean"), n),
         "citizen_mean": marks.mean(
             pr.get("citizen_self_assessment_mean"), pr.get("citizen_measurements")

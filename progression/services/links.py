@@ -7,6 +7,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from progression.models import (
     CitizenLink,
     Rater,
     Round,
+    Source,
 )
 from progression.services.rounds import Scores, measurement_put, round_claim, topics_refresh
 
@@ -76,8 +78,14 @@ def citizen_link_get(token: str) -> CitizenLink:
 
 @transaction.atomic
 def citizen_link_answer(*, token: str, scores: Scores) -> Round:
-    """Store the citizen's scores and spend the link, or write nothing at all."""
+    """Store the citizen's scores and spend the link, or write nothing at all.
+
+    An empty reply is refused (ValidationError) and leaves the link usable:
+    it would replace the citizen's column with nothing.
+    """
     link = citizen_link_get(token)
+    if all(score is None for score in scores.values()):
+        raise ValidationError("An empty reply is not an answer.", code="empty")
     # Spend the link first: of two submits at once, only one may write.
     spent = CitizenLink.objects.filter(pk=link.pk, used_at__isnull=True).update(
         used_at=timezone.now()
@@ -87,7 +95,7 @@ def citizen_link_answer(*, token: str, scores: Scores) -> Round:
     round_ = link.round
     round_claim(round_)
     measurement_put(
-        round_=round_, rater=Rater.CITIZEN, scores=scores, entered_by=None, via_link=True
+        round_=round_, rater=Rater.CITIZEN, scores=scores, entered_by=None, source=Source.LINK
     )
     topics_refresh(round_=round_)
     case_services.log_change(None, round_.case.citizen, "citizen answered through link")

@@ -20,7 +20,7 @@ from integration import selectors as case_selectors
 from integration import services as case_services
 from integration.models import AccessAction, User
 from integration.selectors import CaseRef
-from progression.models import SCORE_FIELDS, Measurement, Questionnaire, Rater, Round
+from progression.models import SCORE_FIELDS, Measurement, Questionnaire, Rater, Round, Source
 from progression.services.rounds import topics_refresh_bulk
 
 
@@ -123,6 +123,7 @@ def measurements_import_write(
             if plan.rater == Rater.PROVIDER
             else None,
             entered_by=actor,
+            source=Source.IMPORT,
         )
         measurement.set_scores(plan.scores)
         _clean(measurement)
@@ -133,13 +134,25 @@ def measurements_import_write(
     for plan, measurement in updates:
         measurement.set_scores(plan.scores)
         measurement.entered_by = actor
+        measurement.source, measurement.via_link = Source.IMPORT, False
         measurement.updated_at = now
         if plan.rater == Rater.PROVIDER and measurement.provider_id is None:
             measurement.provider_id = providers.get((plan.case.pk, plan.measured_on))
         _clean(measurement)
         changed.append(measurement)
     bulk.update(
-        changed, [*SCORE_FIELDS, "index", "answered", "entered_by", "provider", "updated_at"]
+        changed,
+        [
+            *SCORE_FIELDS,
+            "index",
+            "answered",
+            "index_answered",
+            "entered_by",
+            "provider",
+            "source",
+            "via_link",
+            "updated_at",
+        ],
     )
     bulk.insert_history(Measurement, [m.pk for m in changed], user_id=user_id, history_type="~")
 

@@ -86,6 +86,7 @@ def questionnaire_new_draft(*, actor: User) -> Questionnaire:
             questionnaire=draft,
             number=item.number,
             texts=item.texts,
+            staff_texts=item.staff_texts,
             municipal_wording=item.municipal_wording,
         )
         for item in latest.items.order_by("number")

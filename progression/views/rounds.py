@@ -22,7 +22,7 @@ from integration.models import AccessAction, Case
 from progression import charts, selectors, services
 from progression.divergence import item_spreads
 from progression.forms import GRID_RATERS, RoundGridForm, TopicAgreementForm, score_field_name
-from progression.models import ITEM_COUNT, LANGUAGES, Questionnaire, Rater, Round
+from progression.models import ITEM_COUNT, LANGUAGES, OPEN_TOPIC, Questionnaire, Rater, Round
 
 
 def _item_label(items, number: int) -> str:
@@ -32,17 +32,38 @@ def _item_label(items, number: int) -> str:
     return str(number)
 
 
+def _indices(round_) -> list[dict]:
+    """Each rater's index in the raters' order: the value, or too few answers."""
+    raters = {m.rater: m for m in round_.measurements.all()} if round_ else {}
+    return [
+        {
+            "label": Rater(r).label,
+            "present": r in raters,
+            "index": raters[r].index_shown if r in raters else None,
+            "too_few": r in raters and raters[r].too_few_answers,
+        }
+        for r in GRID_RATERS
+    ]
+
+
 def _round_summary(round_) -> dict:
-    raters = {m.rater: m for m in round_.measurements.all()}
+    topics = round_.topics.all()
     return {
         "round": round_,
-        "raters": [
-            (Rater(r).label, raters[r].index if r in raters else None, r in raters)
-            for r in GRID_RATERS
-        ],
-        "open_topics": sum(1 for t in round_.topics.all() if t.is_open),
-        "topics": len(round_.topics.all()),
+        "raters": _indices(round_),
+        "open_topics": sum(1 for t in topics if t.is_open),
+        "agreed": sum(1 for t in topics if t.agreement),
     }
+
+
+def _agreements(rounds, items, topics=None) -> list[dict]:
+    """Every agreed topic, newest round first: what, who, when, the three scores."""
+    return [
+        {"round": r, "topic": t, "label": _item_label(items, t.item_number)}
+        for r in rounds
+        for t in (topics if topics is not None else r.topics.all())
+        if t.agreement
+    ]
 
 
 def _first_and_latest(rounds, items) -> dict | None:
@@ -70,14 +91,20 @@ def _first_and_latest(rounds, items) -> dict | None:
 
 
 def _index_table(points) -> list[dict]:
-    """One row per date with each rater's index (and the citizen's item 13), oldest first."""
+    """One row per date with each rater's index in the raters' order (and the
+    citizen's item 13), oldest first."""
     by_date: dict = {}
     for p in points:
-        row = by_date.setdefault(p.measured_on, {"date": p.measured_on})
-        row[p.rater] = p.index
+        row = by_date.setdefault(
+            p.measured_on, {"date": p.measured_on, "cells": {r: None for r in GRID_RATERS}}
+        )
+        row["cells"][p.rater] = {"index": p.index, "too_few": p.too_few}
         if p.rater == Rater.CITIZEN:
             row["item_13"] = p.item_13
-    return sorted(by_date.values(), key=lambda r: r["date"])
+    rows = sorted(by_date.values(), key=lambda r: r["date"])
+    for row in rows:
+        row["cells"] = [row["cells"][r] for r in GRID_RATERS]
+    return rows
 
 
 @login_required
@@ -109,6 +136,9 @@ def case_progression(request: HttpRequest, case_uuid) -> HttpResponse:
             "table": _index_table(points),
             "comparison": _first_and_latest(rounds, items),
             "open_topics": open_topics,
+            "agreements": _agreements(rounds, items),
+            "raters": [Rater(r).label for r in GRID_RATERS],
+            "min_answered": settings.PROGRESSION_MIN_ANSWERED,
             "topic_form": TopicAgreementForm(),
             "can_score": selectors.can_score(request.user, case),
             "languages": LANGUAGES,
@@ -144,6 +174,8 @@ def _grid_rows(form, questionnaire) -> list[dict]:
                 "number": n,
                 "label": item.text("label") if item else "",
                 "question": item.text("question") if item else "",
+                # Item 13 from version 2: the caseworker and provider give their own view.
+                "staff_question": item.staff_text("question") if item else "",
                 "cells": cells,
                 "spread": spread,
                 "divergent": spread is not None and spread >= settings.PROGRESSION_DIVERGENCE,
@@ -171,7 +203,7 @@ def _grid_target(
 
 def _saved_message(saved: Round) -> str:
     text = _("The round was saved.")
-    topics = saved.topics.filter(agreement="").count()
+    topics = saved.topics.filter(OPEN_TOPIC).count()
     if topics:
         text += " " + _("%(n)s items differ by %(d)s or more: talk them over.") % {
             "n": topics,
@@ -180,7 +212,35 @@ def _saved_message(saved: Round) -> str:
     return text
 
 
-def _render_grid(request, form, case, round_, questionnaire) -> HttpResponse:
+def _confirm(form, round_) -> dict | None:
+    """Unanswered items when "Finish" was pressed on a round not yet finished:
+    finishing then takes a second, deliberate step that says how many."""
+    if round_ is not None and round_.complete:
+        return None
+    unanswered = form.unanswered()
+    total = sum(unanswered.values())
+    if not total:
+        return None
+    return {
+        "total": total,
+        "cells": len(unanswered) * ITEM_COUNT,
+        "raters": [(Rater(r).label, n) for r, n in unanswered.items() if n],
+    }
+
+
+def _topics_of(round_) -> dict:
+    """The round's agreed and closed topics, each with its three scores."""
+    if round_ is None:
+        return {"agreed": [], "closed": []}
+    topics = list(round_.topics.select_related("agreed_by"))
+    items = selectors.items_of(round_.questionnaire)
+    return {
+        "agreed": _agreements([round_], items, topics),
+        "closed": [t for t in topics if t.closed_reason and not t.agreement],
+    }
+
+
+def _render_grid(request, form, case, round_, questionnaire, confirm=None) -> HttpResponse:
     # The grid names the citizen and shows every rater's scores: a read.
     case_services.access_log_request(
         request,
@@ -197,7 +257,11 @@ def _render_grid(request, form, case, round_, questionnaire) -> HttpResponse:
             "citizen": case.citizen,
             "round": round_,
             "rows": _grid_rows(form, questionnaire),
-            "raters": [(r, Rater(r).label) for r in GRID_RATERS],
+            "raters": [(r, Rater(r).label, form.locked.get(r)) for r in GRID_RATERS],
+            "indices": _indices(round_),
+            "topics": _topics_of(round_),
+            "confirm": confirm,
+            "min_answered": settings.PROGRESSION_MIN_ANSWERED,
             "threshold": settings.PROGRESSION_DIVERGENCE,
             "questionnaire": questionnaire,
             "languages": LANGUAGES,
@@ -206,31 +270,41 @@ def _render_grid(request, form, case, round_, questionnaire) -> HttpResponse:
     )
 
 
+def _grid_save(request, form, case, round_) -> Round:
+    d = form.cleaned_data
+    return services.round_save(
+        actor=request.user,
+        case=case,
+        measured_on=d["measured_on"],
+        scores=form.scores(),
+        complete=request.POST.get("action", "finish") in ("finish", "finish_confirmed"),
+        round_=round_,
+        version=d.get("version"),
+        submission=d.get("submission"),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_grid(request: HttpRequest, case_uuid=None, round_uuid=None) -> HttpResponse:
     """Enter or correct a whole round: 13 items × 3 raters on one page."""
     case, round_, initial, questionnaire = _grid_target(request, case_uuid, round_uuid)
-    form = RoundGridForm(request.POST or None, initial=initial)
+    locked = RoundGridForm.locked_for(round_) if round_ else {}
+    form = RoundGridForm(request.POST or None, initial=initial, locked=locked)
+    confirm = None
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            saved = services.round_save(
-                actor=request.user,
-                case=case,
-                measured_on=d["measured_on"],
-                scores=form.scores(),
-                complete=request.POST.get("action") != "draft",
-                round_=round_,
-                version=d.get("version"),
-                submission=d.get("submission"),
-            )
-        except (services.ConcurrentEditError, ValidationError) as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _saved_message(saved))
-            return redirect("progression:round_edit", round_uuid=saved.uuid)
-    return _render_grid(request, form, case, round_, questionnaire)
+        # A post without a button is a finish too, as a form's Enter would be.
+        if request.POST.get("action", "finish") == "finish":
+            confirm = _confirm(form, round_)
+        if confirm is None:
+            try:
+                saved = _grid_save(request, form, case, round_)
+            except (services.ConcurrentEditError, ValidationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _saved_message(saved))
+                return redirect("progression:round_edit", round_uuid=saved.uuid)
+    return _render_grid(request, form, case, round_, questionnaire, confirm)
 
 
 @login_required

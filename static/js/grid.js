@@ -4,7 +4,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const table = document.querySelector(".score-grid");
   if (!table) return;
   const threshold = Number(table.dataset.threshold || 2);
-  const cells = Array.from(table.querySelectorAll("input.score-cell"))
+  // A column the citizen or provider entered themselves is shown, not typed into.
+  const cells = Array.from(table.querySelectorAll("input.score-cell:not(:disabled)"))
     .sort((a, b) => Number(a.dataset.order) - Number(b.dataset.order));
   const position = (cell) => cells.indexOf(cell);
   const focusAt = (index) => {

@@ -489,7 +489,9 @@ def _case_edit(w) -> dict:
 
 
 def _grid(measured_on: str, **scores) -> dict:
-    return {"measured_on": measured_on, **{k: str(v) for k, v in scores.items()}}
+    # Unanswered items: finishing is the deliberate second step (issue 13).
+    data = {"measured_on": measured_on, "action": "finish_confirmed"}
+    return data | {k: str(v) for k, v in scores.items()}
 
 
 def _pending(key: str, value: dict):
@@ -530,7 +532,7 @@ def _item_texts(_w) -> dict:
     from progression.forms import ItemTextsForm
     from progression.models import Item
 
-    item = Item.objects.get(questionnaire__version=2, number=1)
+    item = Item.objects.get(questionnaire__version=3, number=1)
     data = {k: v for k, v in ItemTextsForm(item=item).initial.items() if v not in (None, False)}
     data["municipal_wording"] = "on" if data.get("municipal_wording") else ""
     data["da_label"] = "Ser nyheder på dansk"
@@ -574,7 +576,8 @@ _ROUND_SAVED = row(
     404,
     To("/progression/rounds/{uuid}/"),
 )
-_QUESTIONNAIRE_V2 = row(LOGIN, 403, 403, 403, 403, 403, 403, To("/progression/questionnaires/2/"))
+# The draft is version 3: migrations ship versions 1 and 2 (item 13 worded for staff).
+_QUESTIONNAIRE_V2 = row(LOGIN, 403, 403, 403, 403, 403, 403, To("/progression/questionnaires/3/"))
 _READ_ONLY_LIST = row(LOGIN, 405, 405, 403, 403, 405, 403, 405)
 
 _BY_NAME = To("/cases/?q=Haddad")
@@ -732,14 +735,14 @@ POST_MATRIX: dict[str, Post] = {
         _QUESTIONNAIRE_V2,
         ("administrator",),
         prepare=_draft,
-        url=lambda w: reverse("progression:item_edit", kwargs={"version": 2, "number": 1}),
+        url=lambda w: reverse("progression:item_edit", kwargs={"version": 3, "number": 1}),
         data=_item_texts,
     ),
     "progression:questionnaire_publish": Post(
         _QUESTIONNAIRE_V2,
         ("administrator",),
         prepare=_draft,
-        url=lambda w: reverse("progression:questionnaire_publish", kwargs={"version": 2}),
+        url=lambda w: reverse("progression:questionnaire_publish", kwargs={"version": 3}),
         data=lambda w: {"note": "Ny ordlyd af spørgsmål 1."},
     ),
     "progression:questionnaire_new_draft": Post(_QUESTIONNAIRE_V2, ("administrator",)),

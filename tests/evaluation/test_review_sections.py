@@ -138,6 +138,8 @@ def _measure(case, day: dt.date) -> None:
 
 
 def test_the_annex_prints_the_items_of_the_version_used_marking_the_own_wording(team_a):
+    # The shipped current version (2 since item 13 is worded for staff; its
+    # citizen texts are version 1's).
     version_1 = published_questionnaire()
     own = set(version_1.items.filter(municipal_wording=True).values_list("number", flat=True))
     assert own == {1, 7, 13}  # as shipped
@@ -147,7 +149,7 @@ def test_the_annex_prints_the_items_of_the_version_used_marking_the_own_wording(
     text = _pdf({**review_by_hand(as_of="2025-12-31"), **_annex_only(figures)})
 
     annex = text[text.index("Bilag 1. Spørgsmålene i progressionsmålingen") :]
-    assert "Version 1" in annex
+    assert f"Version {version_1.version}" in annex
     for item in version_1.items.all():
         wording = "Kommunens egen" if item.number in own else "Standard"
         assert f"{item.number} {item.text('question')} {wording}" in annex
@@ -159,7 +161,7 @@ def _annex_only(figures: dict) -> dict:
 
 
 def test_two_versions_in_the_period_are_both_printed_newest_first(team_a):
-    published_questionnaire()
+    shipped = published_questionnaire().version
     _measure(make_case(team=team_a, arrival=dt.date(2024, 1, 10)), dt.date(2025, 3, 1))
     newer = QuestionnaireFactory()
     _measure(make_case(team=team_a, arrival=dt.date(2024, 2, 10)), dt.date(2025, 9, 1))
@@ -171,7 +173,7 @@ def test_two_versions_in_the_period_are_both_printed_newest_first(team_a):
         "questionnaire_annex"
     ]
 
-    assert [v["version"] for v in annex["versions"]] == [newer.version, 1]
+    assert [v["version"] for v in annex["versions"]] == [newer.version, shipped]
     assert later.version not in [v["version"] for v in annex["versions"]]
     assert annex["versions"][0]["items"][1] == {
         "number": 2,
@@ -180,19 +182,19 @@ def test_two_versions_in_the_period_are_both_printed_newest_first(team_a):
         "municipal_wording": False,
     }
     text = _pdf({**review_by_hand(as_of="2025-12-31"), "questionnaire_annex": annex})
-    assert text.index(f"Version {newer.version}") < text.index("Version 1,")
+    assert text.index(f"Version {newer.version}") < text.index(f"Version {shipped},")
     assert "flere versioner af spørgeskemaet" in text
 
 
 def test_with_no_measurement_in_the_period_the_current_version_is_printed_and_said_so():
-    published_questionnaire()
+    current = published_questionnaire().version
 
     annex = service_review_figures(ReportPeriod.parse("service_review", "2025-12-31"))[
         "questionnaire_annex"
     ]
 
     assert annex["current_only"] is True
-    assert [v["version"] for v in annex["versions"]] == [1]
+    assert [v["version"] for v in annex["versions"]] == [current]
     text = _pdf({**review_by_hand(as_of="2025-12-31"), "questionnaire_annex": annex})
     assert "gældende version; der er ingen målinger i perioden" in text
 

@@ -347,7 +347,11 @@ def test_divergent_items_become_open_dialogue_topics(two_cases):
     imports.import_measurements(
         scores_csv(*rows_for(a, "2024-03-01", "citizen", {4: 3, 5: 4, 6: 3})), filename="m2.csv"
     )
-    assert list(topics.values_list("item_number", flat=True)) == [6]
+    # Item 4's topic is closed with that reason, not deleted.
+    assert sorted((t.item_number, t.is_open, t.closed_reason) for t in topics.all()) == [
+        (4, False, DialogueTopic.Closed.RESOLVED),
+        (6, True, ""),
+    ]
     amal.refresh_from_db()
     assert amal.open_topics == 1
 
@@ -455,9 +459,11 @@ def test_topics_keep_their_history_and_each_case_its_open_count(two_cases, admin
     )
 
     topic_4_history = DialogueTopic.history.filter(item_number=4).order_by("history_id")
-    assert [(h.history_type, h.spread, h.history_user_id) for h in topic_4_history] == [
-        ("+", 3, administrator.pk),
-        ("-", 3, administrator.pk),
+    assert [
+        (h.history_type, h.spread, h.closed_reason, h.history_user_id) for h in topic_4_history
+    ] == [
+        ("+", 3, "", administrator.pk),
+        ("~", 3, DialogueTopic.Closed.RESOLVED, administrator.pk),
     ]
     assert [(h.history_type, h.spread) for h in topic_6.history.order_by("history_id")] == [
         ("+", 2),

@@ -49,6 +49,21 @@ def v1() -> Questionnaire:
     return Questionnaire.objects.get(version=1)
 
 
+@pytest.fixture
+def shipped() -> Questionnaire:
+    return Questionnaire.objects.get(version=2)
+
+
+@pytest.fixture(autouse=True)
+def _from_version_1(request):
+    """These tests make versions from the shipped version 1 and number them
+    from 2: the version 2 a migration ships (item 13 worded for staff) is set
+    aside, except where a test asks for it (``shipped``)."""
+    if "shipped" not in request.fixturenames:
+        Item.objects.filter(questionnaire__version=2).delete()
+        Questionnaire.objects.filter(version=2).delete()
+
+
 def texts_of(version: int) -> dict[int, dict]:
     return {i.number: i.texts for i in Item.objects.filter(questionnaire__version=version)}
 
@@ -71,12 +86,25 @@ def edit_post(item: Item, **changes: str) -> dict[str, str]:
 # --- the shipped version 1 --------------------------------------------------
 
 
-def test_migration_ships_version_1_published_with_13_items():
+def test_migrations_ship_version_1_and_version_2_with_item_13_worded_for_staff(shipped):
     questionnaire = v1()
     assert questionnaire.status == Questionnaire.Status.PUBLISHED
     assert questionnaire.published_at is not None
     assert list(questionnaire.items.values_list("number", flat=True)) == list(range(1, 14))
-    assert selectors.questionnaire_current() == questionnaire
+    # Version 2 (issue 13): the same items; item 13 asks the caseworker and the
+    # provider for their own view of the citizen, never "du selv".
+    v2 = shipped
+    assert v2.status == Questionnaire.Status.PUBLISHED
+    assert selectors.questionnaire_current() == v2
+    assert texts_of(2) == texts_of(1)
+    item_13 = v2.items.get(number=13)
+    assert item_13.texts["da"]["question"] == ITEM_13_DA
+    assert item_13.staff_text("question") == (
+        "I hvilken grad vurderer du, at borgeren er integreret i det danske samfund?"
+    )
+    assert "du selv" not in item_13.staff_text("question")
+    assert all(i.staff_texts == {} for i in v2.items.exclude(number=13))
+    assert all(i.staff_texts == {} for i in questionnaire.items.all())
 
 
 def test_languages_are_the_six_the_texts_are_written_in():

@@ -131,7 +131,7 @@ def test_divergent_items_become_topics_and_mark_the_case(case, caseworker_a):
 
 
 @pytest.mark.django_db
-def test_correcting_a_score_removes_an_open_topic_but_keeps_an_agreed_one(case, caseworker_a):
+def test_correcting_a_score_closes_an_open_topic_and_keeps_an_agreed_one(case, caseworker_a):
     round_ = services.round_save(
         actor=caseworker_a,
         case=case,
@@ -151,7 +151,13 @@ def test_correcting_a_score_removes_an_open_topic_but_keeps_an_agreed_one(case, 
         version=round_.version,
         scores={Rater.CITIZEN: {1: 5, 2: 5}, Rater.CASEWORKER: {1: 5, 2: 5}},
     )
-    assert list(round_.topics.values_list("item_number", flat=True)) == [2]
+    # Item 1 no longer differs: its topic is closed with that reason, not deleted.
+    topics = {t.item_number: t for t in round_.topics.all()}
+    assert sorted(topics) == [1, 2]
+    assert topics[1].closed_reason == DialogueTopic.Closed.RESOLVED and not topics[1].is_open
+    assert topics[2].agreement == "Aftalt"
+    # The agreement keeps the scores that differed when it was made.
+    assert (topics[2].citizen_score, topics[2].caseworker_score) == (5, 1)
     case.refresh_from_db()
     assert case.open_topics == 0
 
@@ -179,7 +185,7 @@ def test_caseworker_enters_a_full_round_on_the_grid(client_as, caseworker_a, cas
 
 @pytest.mark.django_db
 def test_double_submit_of_the_same_form_makes_one_round(client_as, caseworker_a, case):
-    data = grid_post({Rater.CASEWORKER: all_items(3)})
+    data = grid_post({Rater.CASEWORKER: all_items(3)}, action="finish_confirmed")
     client = client_as(caseworker_a)
     url = reverse("progression:round_create", args=[case.uuid])
     first = client.post(url, data)
@@ -199,7 +205,9 @@ def test_round_saved_unfinished_and_finished_later(client_as, caseworker_a, case
     )
     round_ = Round.objects.get(case=case)
     assert round_.complete is False
-    data = grid_post({Rater.CASEWORKER: all_items(3)}, version=str(round_.version))
+    data = grid_post(
+        {Rater.CASEWORKER: all_items(3)}, version=str(round_.version), action="finish_confirmed"
+    )
     response = client.post(reverse("progression:round_edit", args=[round_.uuid]), data)
     assert response.status_code == 302
     round_.refresh_from_db()
@@ -218,8 +226,8 @@ def test_stale_grid_is_refused(client_as, caseworker_a, case):
     )
     client = client_as(caseworker_a)
     url = reverse("progression:round_edit", args=[round_.uuid])
-    stale = grid_post({Rater.CASEWORKER: {1: 5}}, version="1")
-    client.post(url, grid_post({Rater.CASEWORKER: {1: 4}}, version="1"))
+    stale = grid_post({Rater.CASEWORKER: {1: 5}}, version="1", action="draft")
+    client.post(url, grid_post({Rater.CASEWORKER: {1: 4}}, version="1", action="draft"))
     response = client.post(url, stale)
     assert response.status_code == 200
     assert "saved this record while you were editing" in response.content.decode() or (
