@@ -96,9 +96,11 @@ def _svg(fig) -> str:
 
 
 def _comma(value: float, places: int = 1) -> str:
-    """Rounded half up like the tables beside the charts, with a decimal comma."""
+    """Rounded half up like the tables beside the charts, with a decimal comma
+    and a dot between thousands (``1914.25`` -> ``1.914,3``)."""
     quantum = Decimal(1).scaleb(-places)
-    return f"{Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)}".replace(".", ",")
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{places}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _percent_axis(ax, top: float = 100) -> None:
@@ -159,6 +161,7 @@ def ladder_months_svg(
         ax.set_xticks(x, list(months), rotation=0)
         ax.set_ylabel(_("Persons"))
         ax.yaxis.get_major_locator().set_params(integer=True)
+        _comma_axis(ax.yaxis, 0)
         _tidy(ax)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         return _svg(fig)
@@ -264,6 +267,8 @@ def grouped_bars_svg(
             _percent_axis(ax, upper)
         else:
             ax.set_ylim(0, upper)
+            ax.yaxis.get_major_locator().set_params(integer=True)
+            _comma_axis(ax.yaxis, 0)
         _tidy(ax)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         return _svg(fig)

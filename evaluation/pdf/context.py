@@ -23,8 +23,11 @@ from evaluation.pdf.formatting import (
     da_date,
     da_moment,
     decimal_da,
+    month_axis_labels,
     months_ago,
     period_text,
+    quotes_da,
+    thousands_da,
 )
 from evaluation.pdf.marks import Marks, Shown
 from evaluation.pdf.tables import (
@@ -51,6 +54,9 @@ def _base_context(figures: Mapping, period: ReportPeriod, *, min_cell: int, draf
         "municipality": settings.MUNICIPALITY_NAME,
         "period_label": period.label,
         "as_of": da_date(figures["as_of"]),
+        # The council's case number, when the figures were made for one; the
+        # cover prints a blank field for the secretariat otherwise.
+        "case_number": figures.get("case_number") or "",
         "generated": da_moment(figures.get("generated_at")),
         "min_cell": min_cell,
         "rule_text": disclosure.rule_text(min_cell, language="da"),
@@ -143,7 +149,7 @@ def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict)
         "month": cells["month"],
         "year_to_date": cells["year_to_date"],
         # The quota is a published expectation, not a count of people.
-        "quota": Shown(str(quota)) if quota is not None else marks.dash(),
+        "quota": Shown(thousands_da(quota)) if quota is not None else marks.dash(),
         "share_of_quota": _share_of_quota(marks, a["year_to_date"], quota, cells["year_to_date"]),
     }
 
@@ -452,7 +458,7 @@ def _danish_absence(figures: Mapping, marks: Marks) -> dict:
     if absence and any(v is not None for v in own_series + national_series):
         top = max(v for v in own_series + national_series if v is not None)
         svg = charts.trend_svg(
-            [period_text(a["period"]).replace(" ", "\n") for a in absence],
+            month_axis_labels([str(a["period"]) for a in absence]),
             [(settings.MUNICIPALITY_NAME, own_series), ("Landsgennemsnit", national_series)],
             y_label="Fravær (%)",
             y_range=(0, max(top, 10) * 1.2),
@@ -467,7 +473,9 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
     ctx = _base_context(figures, period, min_cell=min_cell, draft=draft)
     narratives = figures.get("narratives") or {}
     ctx.update(
-        narratives={key: (narratives.get(key) or {}).get("text", "") for key in NARRATIVE_KEYS},
+        narratives={
+            key: quotes_da((narratives.get(key) or {}).get("text", "")) for key in NARRATIVE_KEYS
+        },
         cohorts=_cohorts(figures, marks, ctx["as_of"]),
         benchmark=_benchmark(figures, marks),
         wellbeing=[

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from evaluation import disclosure
-from evaluation.pdf.formatting import MEAN_PLACES, decimal_da
+from evaluation.pdf.formatting import MEAN_PLACES, decimal_da, numbers_da
 
 
 @dataclass
@@ -81,7 +81,7 @@ class Marks:
     def cell(self, cell: disclosure.Cell) -> Shown:
         if cell.suppressed:
             self.used.add("hidden" if cell.marker else "small")
-        return Shown(str(cell), suppressed=bool(cell.suppressed))
+        return Shown(numbers_da(str(cell)), suppressed=bool(cell.suppressed))
 
     def footnotes(self) -> list[str]:
         n = self.min_cell
