@@ -566,12 +566,18 @@ def test_fetcher_refuses_anything_but_the_apps_static_files(monkeypatch):
             fetcher.fetch(url)
 
 
-def test_the_report_page_fetches_only_its_stylesheet_and_data_uris():
+def test_the_report_page_fetches_only_its_stylesheet_fonts_and_data_uris():
     fetcher = render.static_only_fetcher()
     render.render_pdf(render.render_html(monthly_by_hand()), fetcher=fetcher)
 
     assert fetcher.refused == []
-    assert fetcher.fetched == [render.REPORT_BASE_URL + "static/css/report.css"]
+    static = render.REPORT_BASE_URL + "static/"
+    assert sorted(fetcher.fetched) == [
+        static + "css/report.css",
+        static + "fonts/RapportSans-Bold.ttf",
+        static + "fonts/RapportSans-Italic.ttf",
+        static + "fonts/RapportSans-Regular.ttf",
+    ]
 
 
 # --- the pages ------------------------------------------------------------------------
