@@ -102,18 +102,20 @@ MONTH_TICK_EVERY = 3
 
 
 def month_axis_labels(months: list[str]) -> list[str]:
-    """Labels for a chart's month axis: every third month, counted back from
-    the last (the report's month), as ``nov.``; the year under the first
-    labelled month of each year only. Other months get a tick without a label.
-    A period that is not a month (``2018``) is labelled as it is."""
+    """Labels for a chart's month axis: every third calendar month, counted
+    back from the last month listed (the report's month), as ``nov.``; the year
+    under the first labelled month of each year only. Other months get a tick
+    without a label (a month left out of the list is simply not there). A
+    period that is not a month (``2018``) is labelled as it is."""
     labels = []
     years_shown: set[str] = set()
-    last = len(months) - 1
-    for position, month in enumerate(months):
+    shown = [m for m in months if re.fullmatch(r"\d{4}-\d{2}", str(m))]
+    last = _month_number(shown[-1]) if shown else 0
+    for month in months:
         if not re.fullmatch(r"\d{4}-\d{2}", str(month)):
             labels.append(period_text(month))
             continue
-        if (last - position) % MONTH_TICK_EVERY:
+        if (last - _month_number(month)) % MONTH_TICK_EVERY:
             labels.append("")
             continue
         year, number = month.split("-")
@@ -123,3 +125,8 @@ def month_axis_labels(months: list[str]) -> list[str]:
             label += f"\n{year}"
         labels.append(label)
     return labels
+
+
+def _month_number(month: str) -> int:
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1

@@ -21,7 +21,7 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from evaluation import charts
-from evaluation.pdf import context, render
+from evaluation.pdf import context, formatting, render
 from tests.evaluation.test_reports import MUNICIPALITY, monthly_by_hand, review_by_hand
 
 pytestmark = [
@@ -388,3 +388,11 @@ def test_trend_ticks_have_decimal_commas_and_quarterly_month_labels():
     labelled = [t for t in texts if re.fullmatch(r"[a-z]{3}\.?", t)]
     assert labelled == ["mar.", "jun.", "sep.", "dec."] * 2
     assert [t for t in texts if re.fullmatch(r"\d{4}", t)] == ["2025", "2026"]
+
+
+def test_month_labels_follow_the_calendar_when_months_are_left_out():
+    # A month without measurements is not listed: every third calendar month
+    # back from June 2018 is labelled, not every third entry.
+    labels = formatting.month_axis_labels(["2017-12", "2018-01", "2018-06"])
+
+    assert labels == ["dec.\n2017", "", "jun.\n2018"]
