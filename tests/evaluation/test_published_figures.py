@@ -125,7 +125,8 @@ def table_rows(
     """The printed values of a table's rows, read in order after its header.
 
     ``rows`` are the row labels with the number of values each row prints; a
-    header repeated after a page break is skipped.
+    header repeated after a page break is skipped, with the text of a chart
+    that pypdf reads at the end of the page before it.
     """
     start = text.find(caption)
     assert start >= 0, f"{caption!r} is not in the report"
@@ -135,9 +136,9 @@ def table_rows(
     out = []
     for label, count in rows:
         pattern = (
-            r"\s*(?:"
+            r"\s*(?:.*?"
             + re.escape(header)
-            + r"\s*)?"
+            + r"\s*)??"
             + re.escape(label)
             + "".join(r"\s+" + TOKEN for _ in range(count))
             + r"(?=\s|$)"
