@@ -7,7 +7,9 @@ segment whose size the table beside the chart already reveals). So a chart
 never shows more than its table.
 
 Text stays text in the SVG (``svg.fonttype = none``): the PDF stays small, its
-words can be searched, and the labels print sharply at any size.
+words can be searched, and the labels print sharply at any size. Charts are
+measured and drawn in the report's own font (Rapport Sans, shipped in
+``static/fonts``), never in whatever font the host has.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import textwrap
 from collections.abc import Sequence
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from django.utils.translation import gettext as _
 
@@ -27,13 +30,21 @@ LADDER_COLOURS = ["#0b3d91", "#0072b2", "#56b4e9", "#009e73", "#e69f00", "#d55e0
 SERIES_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
 HIDDEN_HATCH = "////"
 
+# The report's font, as static files (the same the PDF's @font-face loads).
+FONT_FAMILY = "Rapport Sans"
+FONT_FILES = (
+    "fonts/RapportSans-Regular.ttf",
+    "fonts/RapportSans-Bold.ttf",
+    "fonts/RapportSans-Italic.ttf",
+)
+
 # A4 less the page margins is about 17 cm across.
 FULL_WIDTH = 6.6
 
 _RC = {
     "svg.fonttype": "none",
     "svg.hashsalt": "report",
-    "font.family": "DejaVu Sans",
+    "font.family": [FONT_FAMILY],
     "font.size": 8,
     "axes.titlesize": 9,
     "axes.edgecolor": "#444444",
@@ -45,6 +56,23 @@ _RC = {
 }
 
 
+@cache
+def _register_font() -> None:
+    """Give matplotlib the shipped font files, and fail rather than let it fall
+    back to a host font: the labels' widths decide the chart's layout."""
+    from django.contrib.staticfiles import finders
+    from matplotlib import font_manager
+
+    for name in FONT_FILES:
+        path = finders.find(name)
+        if not path:
+            raise FileNotFoundError(f"The report font {name} is missing from the static files.")
+        font_manager.fontManager.addfont(path)
+    font_manager.findfont(
+        font_manager.FontProperties(family=FONT_FAMILY), fallback_to_default=False
+    )
+
+
 @contextmanager
 def _figure(width: float, height: float):
     import matplotlib
@@ -52,6 +80,7 @@ def _figure(width: float, height: float):
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    _register_font()
     with matplotlib.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(width, height))
         try:
@@ -67,9 +96,11 @@ def _svg(fig) -> str:
 
 
 def _comma(value: float, places: int = 1) -> str:
-    """Rounded half up like the tables beside the charts, with a decimal comma."""
+    """Rounded half up like the tables beside the charts, with a decimal comma
+    and a dot between thousands (``1914.25`` -> ``1.914,3``)."""
     quantum = Decimal(1).scaleb(-places)
-    return f"{Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)}".replace(".", ",")
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{places}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _percent_axis(ax, top: float = 100) -> None:
@@ -130,6 +161,7 @@ def ladder_months_svg(
         ax.set_xticks(x, list(months), rotation=0)
         ax.set_ylabel(_("Persons"))
         ax.yaxis.get_major_locator().set_params(integer=True)
+        _comma_axis(ax.yaxis, 0)
         _tidy(ax)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         return _svg(fig)
@@ -241,6 +273,8 @@ def grouped_bars_svg(
             _percent_axis(ax, upper)
         else:
             ax.set_ylim(0, upper)
+            ax.yaxis.get_major_locator().set_params(integer=True)
+            _comma_axis(ax.yaxis, 0)
         _tidy(ax)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         return _svg(fig)

@@ -10,7 +10,12 @@ from collections.abc import Mapping
 from django.conf import settings
 
 from evaluation import charts
-from evaluation.pdf.formatting import BENCHMARK_PLACES, decimal_da, period_text
+from evaluation.pdf.formatting import (
+    BENCHMARK_PLACES,
+    decimal_da,
+    month_axis_labels,
+    period_text,
+)
 from evaluation.pdf.marks import Marks, Shown
 
 
@@ -83,7 +88,7 @@ def danish_absence_context(figures: Mapping, marks: Marks) -> dict:
             series.append(("Landsgennemsnit, samme måned", national_series))
         top = max(v for _label, values in series for v in values if v is not None)
         svg = charts.trend_svg(
-            [period_text(a["period"]).replace(" ", "\n") for a in absence],
+            month_axis_labels([str(a["period"]) for a in absence]),
             series,
             y_label="Fravær (%)",
             y_range=(0, max(top, 10) * 1.2),

@@ -33,6 +33,8 @@ from evaluation.pdf.formatting import (
     da_moment,
     months_ago,
     period_text,
+    quotes_da,
+    thousands_da,
 )
 from evaluation.pdf.marks import Marks, Shown
 from evaluation.pdf.tables import (
@@ -59,6 +61,9 @@ def _base_context(figures: Mapping, period: ReportPeriod, *, min_cell: int, draf
         "municipality": settings.MUNICIPALITY_NAME,
         "period_label": period.label,
         "as_of": da_date(figures["as_of"]),
+        # The council's case number, when the figures were made for one; the
+        # cover prints a blank field for the secretariat otherwise.
+        "case_number": figures.get("case_number") or "",
         "generated": da_moment(figures.get("generated_at")),
         "min_cell": min_cell,
         "rule_text": disclosure.rule_text(min_cell, language="da"),
@@ -206,7 +211,7 @@ def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict)
         "through": through,
         # The quota is a published expectation, not a count of people. It is
         # the year's refugees: family reunified are not set against it.
-        "quota": Shown(str(quota)) if quota is not None else marks.dash(),
+        "quota": Shown(thousands_da(quota)) if quota is not None else marks.dash(),
         "share_of_quota": _share_of_quota(marks, refugees_arrived, quota, ytd["refugees"]),
     }
 
@@ -571,7 +576,9 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
     ctx = _base_context(figures, period, min_cell=min_cell, draft=draft)
     narratives = figures.get("narratives") or {}
     ctx.update(
-        narratives={key: (narratives.get(key) or {}).get("text", "") for key in NARRATIVE_KEYS},
+        narratives={
+            key: quotes_da((narratives.get(key) or {}).get("text", "")) for key in NARRATIVE_KEYS
+        },
         cohorts=_cohorts(figures, marks, ctx["as_of"]),
         benchmark=_benchmark(figures, marks),
         wellbeing=wellbeing_context(figures, marks),

@@ -76,3 +76,60 @@ def decimal_da(value: float | Decimal | None, places: int = 1) -> str:
     quantum = Decimal(1).scaleb(-places)
     rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     return f"{rounded:,.{places}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def thousands_da(value: int) -> str:
+    """A whole number with a dot between thousands: ``1914`` -> ``1.914``."""
+    return f"{int(value):,}".replace(",", ".")
+
+
+_LONG_NUMBER = re.compile(r"(?<![\d.,])\d{4,}(?![\d,])")
+
+
+def numbers_da(text: str) -> str:
+    """Every whole number of four or more digits in a printed cell (``1914``,
+    ``1000–1099``) written with thousands dots."""
+    return _LONG_NUMBER.sub(lambda match: thousands_da(int(match[0])), text)
+
+
+# A quotation typed with straight or English curly quotes: "…", “…”, „…“.
+_QUOTED = re.compile(r"[\"“„]([^\"“”„\n]+?)[\"”“]")
+
+
+def quotes_da(text: str) -> str:
+    """Quotations in a text written the Danish way, »…«."""
+    return _QUOTED.sub(r"»\1«", text)
+
+
+MONTH_TICK_EVERY = 3
+
+
+def month_axis_labels(months: list[str]) -> list[str]:
+    """Labels for a chart's month axis: every third calendar month, counted
+    back from the last month listed (the report's month), as ``nov.``; the year
+    under the first labelled month of each year only. Other months get a tick
+    without a label (a month left out of the list is simply not there). A
+    period that is not a month (``2018``) is labelled as it is."""
+    labels = []
+    years_shown: set[str] = set()
+    shown = [m for m in months if re.fullmatch(r"\d{4}-\d{2}", str(m))]
+    last = _month_number(shown[-1]) if shown else 0
+    for month in months:
+        if not re.fullmatch(r"\d{4}-\d{2}", str(month)):
+            labels.append(period_text(month))
+            continue
+        if (last - _month_number(month)) % MONTH_TICK_EVERY:
+            labels.append("")
+            continue
+        year, number = month.split("-")
+        label = MONTHS_DA_SHORT[int(number) - 1]
+        if year not in years_shown:
+            years_shown.add(year)
+            label += f"\n{year}"
+        labels.append(label)
+    return labels
+
+
+def _month_number(month: str) -> int:
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from evaluation import disclosure
-from evaluation.pdf.formatting import MEAN_PLACES, decimal_da
+from evaluation.pdf.formatting import MEAN_PLACES, decimal_da, numbers_da
 
 
 @dataclass
@@ -121,8 +121,8 @@ class Marks:
             else:
                 self.used.add("range")
                 lo, hi = (int(end) for end in cell.shown.split(disclosure.RANGE_DASH))
-                return Shown(str(cell), suppressed=True, span=(lo, hi))
-        return Shown(str(cell), suppressed=bool(cell.suppressed))
+                return Shown(numbers_da(str(cell)), suppressed=True, span=(lo, hi))
+        return Shown(numbers_da(str(cell)), suppressed=bool(cell.suppressed))
 
     def footnotes(self) -> list[str]:
         n = self.min_cell

@@ -7,6 +7,8 @@ context builders.
 
 from __future__ import annotations
 
+import html as html_text
+import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -22,6 +24,10 @@ from evaluation.reports import NARRATIVE_SECTIONS, figures_are_draft
 # can never resolve to a real host (RFC 2606).
 REPORT_BASE_URL = "https://report.invalid/"
 STATIC_PREFIX = "static/"
+
+# The papers' section headings (and the notes'): ``<h2 id="...">``.
+SECTION_HEADING = re.compile(r'<h2 id="(?P<id>[^"]+)"[^>]*>(?P<text>.*?)</h2>', re.DOTALL)
+TOC_HEADING_ID = "toc-heading"
 
 
 def render_html(
@@ -54,7 +60,24 @@ def render_html(
         ctx["preview"] = preview
         ctx["back_url"] = back_url
         ctx["narrative_sections"] = NARRATIVE_SECTIONS
-        return render_to_string(template, ctx)
+        page = render_to_string(template, ctx)
+        if kind == ReportKind.SERVICE_REVIEW:
+            # The contents list the headings the page really has, whoever added them.
+            ctx["toc"] = table_of_contents(page)
+            page = render_to_string(template, ctx)
+        return page
+
+
+def table_of_contents(page: str) -> list[dict]:
+    """The section headings of a rendered report page, in order, as ``id`` and
+    ``text``; the cover prints them with their page numbers (CSS target-counter)."""
+    entries = []
+    for match in SECTION_HEADING.finditer(page):
+        if match["id"] == TOC_HEADING_ID:
+            continue
+        text = html_text.unescape(re.sub(r"<[^>]+>", "", match["text"]))
+        entries.append({"id": match["id"], "text": " ".join(text.split())})
+    return entries
 
 
 class FetchRefused(ValueError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from evaluation import charts, disclosure
-from evaluation.pdf.formatting import LADDER_STEPS_DA, month_short
+from evaluation.pdf.formatting import LADDER_STEPS_DA, month_axis_labels, month_short
 from evaluation.pdf.marks import Marks, Shown
 
 LADDER_KEYS = [str(s) for s in range(1, 7)] + ["none"]
@@ -42,7 +42,7 @@ def ladder_months_table(
         # away in the table anyway. Nothing when the total is hidden too.
         hidden.append(None if total.suppressed else total_value - sum(v or 0 for v in shown))
     svg = charts.ladder_months_svg(
-        [month_short(m["month"]).replace(" ", "\n") for m in months],
+        month_axis_labels([m["month"] for m in months]),
         [
             (f"{i}. {LADDER_STEPS_DA[i]}" if i else LADDER_STEPS_DA[None], series)
             for i, series in zip([1, 2, 3, 4, 5, 6, None], chart_steps, strict=True)
@@ -119,7 +119,7 @@ def trend_table(
     out: dict = {"rows": rows, "chart": None}
     if chart and trend:
         svg = charts.trend_svg(
-            [month_short(m["month"]).replace(" ", "\n") for m in trend],
+            month_axis_labels([m["month"] for m in trend]),
             [
                 ("Sagsbehandlerens indeks (spm. 1–12)", index_series),
                 ("Borgerens egen vurdering (spm. 13)", citizen_series),

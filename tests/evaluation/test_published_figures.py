@@ -144,7 +144,7 @@ def table_rows(
         pattern = (
             r"\s*(?:.{0,600}?"
             + re.escape(header)
-            + r"\s*)?"
+            + r"\s*)??"
             + re.escape(label)
             + "".join(r"\s+" + TOKEN for _ in range(count))
             + r"(?=\s|$)"
@@ -1027,15 +1027,12 @@ def read_service_review(text: str, figures: dict) -> Reading:
     printed = table_rows(
         text,
         "Tabel 2.1.",
-        " ".join(["Ankomstår", *years]),
-        [
-            ("Antal personer*", len(years)),
-            ("Andel 6 måneder efter ankomst", len(years)),
-            ("Andel 12 måneder efter ankomst", len(years)),
-            (f"Andel pr. {as_of}", len(years)),
-            (f"Antal pr. {as_of}", len(years)),
-        ],
+        "Ankomstår Antal personer* Andel 6 måneder efter ankomst Andel 12 måneder efter ankomst "
+        f"Andel pr. {as_of} Antal pr. {as_of}",
+        [(year, 5) for year in years],
     )
+    # A row per arrival year; read column by column (persons, 6 and 12 months, share, count).
+    printed = [list(column) for column in zip(*rows, strict=True)]
     for i, c in enumerate(cohorts):
         year = c["year"]
         persons, employed, rest = f"{year}: persons", f"{year}: employed", f"{year}: not employed"

@@ -439,12 +439,10 @@ def test_service_review_pdf_has_the_seed_sections_and_cohort_table():
     ]:
         assert heading in text
     assert "Teksten om introduction." in text
-    assert "Ankomstår 2017 2026" in text
-    assert "Antal personer* 32 20" in text
-    assert "Andel 6 måneder efter ankomst 22 % #" in text
-    assert "Andel 12 måneder efter ankomst 31 % #" in text
+    # A row per arrival year: persons, shares after 6 and 12 months, on the day, count.
     # 7 / 20 = 35 %, and 7 and the 13 others are both 5 or more.
-    assert "Andel pr. 20-11-2026 50 % 35 %" in text
+    assert "2017 32 22 % 31 % 50 % 16" in text
+    assert "2026 20 # # 35 % 7" in text
     assert "ikke korrigeret tilbage i tiden" in text
     assert "Odder 42,5" in text
     assert "Sagsbehandlerens målinger 670" in text
@@ -618,7 +616,10 @@ def test_fetcher_refuses_anything_but_the_apps_static_files(monkeypatch):
         render.render_pdf(html, fetcher=fetcher)
 
     assert fetcher.refused == ["http://example.com/x.png"]
-    assert fetcher.fetched == [render.REPORT_BASE_URL + "static/css/report.css"]
+    assert fetcher.fetched[0] == render.REPORT_BASE_URL + "static/css/report.css"
+    assert all(
+        url.startswith(render.REPORT_BASE_URL + "static/fonts/") for url in fetcher.fetched[1:]
+    )
     for url in [
         "file:///etc/passwd",
         render.REPORT_BASE_URL + "static/../config/settings.py",
@@ -629,12 +630,18 @@ def test_fetcher_refuses_anything_but_the_apps_static_files(monkeypatch):
             fetcher.fetch(url)
 
 
-def test_the_report_page_fetches_only_its_stylesheet_and_data_uris():
+def test_the_report_page_fetches_only_its_stylesheet_fonts_and_data_uris():
     fetcher = render.static_only_fetcher()
     render.render_pdf(render.render_html(monthly_by_hand()), fetcher=fetcher)
 
     assert fetcher.refused == []
-    assert fetcher.fetched == [render.REPORT_BASE_URL + "static/css/report.css"]
+    static = render.REPORT_BASE_URL + "static/"
+    assert sorted(fetcher.fetched) == [
+        static + "css/report.css",
+        static + "fonts/RapportSans-Bold.ttf",
+        static + "fonts/RapportSans-Italic.ttf",
+        static + "fonts/RapportSans-Regular.ttf",
+    ]
 
 
 # --- the pages ------------------------------------------------------------------------
