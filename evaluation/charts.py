@@ -53,6 +53,8 @@ _RC = {
     "ytick.major.width": 0.6,
     "hatch.linewidth": 0.6,
     "legend.frameon": False,
+    # The shipped font has no minus sign (U+2212): negative ticks take a hyphen.
+    "axes.unicode_minus": False,
 }
 
 

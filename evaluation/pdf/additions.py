@@ -72,7 +72,8 @@ def _signed(change: int) -> str:
     if change > 0:
         return f"+{change}"
     if change < 0:
-        return f"\N{MINUS SIGN}{-change}"
+        # A hyphen: the report font has no minus sign (U+2212).
+        return f"-{-change}"
     return "0"
 
 
@@ -186,39 +187,24 @@ def _follow_ups_rows(figures: Mapping, period: ReportPeriod, marks: Marks, cells
 
 
 def _reception(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapping) -> dict:
-    months = figures["reception"].get("months")
-    if months is None or "months" not in figures["moved_away"]:
-        months = []
-    refugees = [int(m["refugees"]) for m in months]
-    series = {"refugees": refugees}
-    for name in ("screened", "near_job"):
-        series[name] = [int(m[name]) for m in months]
-        series[f"not_{name}"] = [r - x for r, x in zip(refugees, series[name], strict=True)]
-    series["moved"] = [int(n) for n in figures["moved_away"].get("months", [])]
-    sums, through = _year_so_far(marks, period, series) if months else ({}, None)
-    if through is None:
-        year = [marks.hidden()] * 4
-    else:
-        parts, totals = {}, []
-        for name in ("screened", "near_job"):
-            (parts[name], _rest), group_total = marks.group(
-                [sums[name], sums[f"not_{name}"]], sums["refugees"]
-            )
-            totals.append(group_total)
-        # One total for both groups: hidden if either group needs it hidden.
-        total = next((t for t in totals if t.suppressed), totals[0])
-        year = [total, parts["screened"], parts["near_job"], marks.count(sums["moved"])]
+    """Table 9.1 for the month only: the year's refugees are printed once, in
+    table 2, through their own month; a second year to date of the same people
+    through another month would let a reader subtract the two. Table 9.2's
+    moving away has a year to date of its own series."""
+    moved = [int(n) for n in figures["moved_away"].get("months", [])]
+    sums, through = _year_so_far(marks, period, {"moved": moved}) if moved else ({}, None)
     return {
-        "columns": [period.label, _year_label(period, through)],
+        "columns": [period.label],
         "rows": [
-            ("Ankomne flygtninge", [cells["month_refugees"], year[0]]),
-            (
-                "heraf med forbesøg på asylcenter før ankomst",
-                [cells["rec_screened_month"], year[1]],
-            ),
-            ("heraf boligplaceret nær et kendt job", [cells["rec_near_job_month"], year[2]]),
+            ("Ankomne flygtninge", [cells["month_refugees"]]),
+            ("heraf med forbesøg på asylcenter før ankomst", [cells["rec_screened_month"]]),
+            ("heraf boligplaceret nær et kendt job", [cells["rec_near_job_month"]]),
         ],
-        "moved_away": [cells["moved_month"], year[3]],
+        "moved_columns": [period.label, _year_label(period, through)],
+        "moved_away": [
+            cells["moved_month"],
+            marks.count(sums["moved"]) if through else marks.hidden(),
+        ],
     }
 
 

@@ -150,69 +150,47 @@ def _through(
     return through + 1, da_date(dates.month_end(dt.date(year, through + 1, 1)))
 
 
-def _months_hidden(a: Mapping, marks: Marks) -> list[bool]:
-    """Which months' totals their own reports hid: a total that would give its
-    split into refugees and family-reunified away (5 = 0 + 5). Table 2 ties the
-    month's total to its split only, so this is the month's own group."""
-    refugees = a.get("months_refugees")
-    if refugees is None or len(refugees) != len(a["months"]):
-        # Without the split every month counts as hidden: nothing is assumed known.
-        return [True] * len(a["months"])
-    return [
-        disclosure.suppress_group([r, t - r], total=t, min_cell=marks.min_cell).total.hidden
-        for t, r in zip(a["months"], refugees, strict=True)
-    ]
-
-
-def _year_to_date(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[dict, str, int]:
-    """The year's arrivals, split into refugees and family reunified, through the
-    last month the series allows: a month's small count must not follow from
-    this report's and last month's totals, for the total or for either part."""
-    months, refugees = a.get("months"), a.get("months_refugees")
-    hidden_all = {"total": marks.hidden(), "refugees": marks.hidden(), "family": marks.hidden()}
-    whole = (
-        months is not None
-        and refugees is not None
-        and len(months) == len(refugees) == period.as_of.month
-        and sum(months) == a["year_to_date"]
-    )
-    if not whole:
+def _refugees_so_far(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[Shown, str, int]:
+    """The year's refugees, the quota's people, through the last month their
+    series allows (``disclosure.series_anchor``): no month's small count follows
+    from this report's and an earlier one's. The family reunified and the total
+    are printed for the month only; with the year's refugees beside the year's
+    total, the few family reunified of a year would follow."""
+    months = a.get("months_refugees")
+    if months is None or len(months) != period.as_of.month:
         # Figures without their months (archived before): nothing safe to print.
-        return hidden_all, da_date(period.as_of), 0
-    family = [t - r for t, r in zip(months, refugees, strict=True)]
-    last = disclosure.series_anchor(
-        list(months), list(refugees), family,
-        min_cell=marks.min_cell, hidden=_months_hidden(a, marks),
-    )  # fmt: skip
+        return marks.hidden(), da_date(period.as_of), 0
+    totals = a.get("months") or months
+    # A month whose refugee cell its own report hid (a range or "..") is known
+    # to be at least the minimum; a "<5" is small.
+    hidden = [
+        disclosure.suppress_group([r, t - r], total=t, min_cell=marks.min_cell).cells[0].hidden
+        for t, r in zip(totals, months, strict=True)
+    ]
+    last = disclosure.series_anchor(list(months), min_cell=marks.min_cell, hidden=hidden)
     if last < 0:
-        return hidden_all, da_date(period.as_of), 0
-    covered = last + 1
-    through = da_date(dates.month_end(dt.date(a["year"], covered, 1)))
-    parts, total = marks.group(
-        [sum(refugees[:covered]), sum(family[:covered])], sum(months[:covered])
-    )
-    cells = {"total": total, "refugees": parts[0], "family": parts[1]}
-    return cells, through, sum(refugees[:covered])
+        return marks.hidden(), da_date(period.as_of), 0
+    arrived = sum(months[: last + 1])
+    through = da_date(dates.month_end(dt.date(a["year"], last + 1, 1)))
+    return marks.count(arrived), through, arrived
 
 
 def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict) -> dict:
     a = figures["arrivals"]
     quota = a.get("quota")
-    ytd, through, refugees_arrived = _year_to_date(a, period, marks)
+    ytd_refugees, through, refugees_arrived = _refugees_so_far(a, period, marks)
     return {
         "year": a["year"],
         "month_label": period.label,
         "month_refugees": cells["month_refugees"],
         "month_family": cells["month_family"],
         "month": cells["month"],
-        "year_to_date": ytd["total"],
-        "ytd_refugees": ytd["refugees"],
-        "ytd_family": ytd["family"],
+        "ytd_refugees": ytd_refugees,
         "through": through,
         # The quota is a published expectation, not a count of people. It is
         # the year's refugees: family reunified are not set against it.
         "quota": Shown(thousands_da(quota)) if quota is not None else marks.dash(),
-        "share_of_quota": _share_of_quota(marks, refugees_arrived, quota, ytd["refugees"]),
+        "share_of_quota": _share_of_quota(marks, refugees_arrived, quota, ytd_refugees),
     }
 
 
@@ -447,7 +425,8 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
         def labels(key: str) -> list[str | None]:
             # A hidden share keeps its mark (".."), a bound its words; "#" is
             # only "not yet reached".
-            signs = {"at_least": "≥ ", "at_most": "≤ "}
+            # Words, as in the tables: the report's font has no ≤ or ≥.
+            signs = {"at_least": "mindst ", "at_most": "højst "}
             return [
                 f"{signs[c[key].bound]}{c[key].percent} %"
                 if c[key].bound
