@@ -249,6 +249,8 @@ def grouped_bars_svg(
         width = 0.8 / n
         top = max([v for _l, vs in series for v in vs if v is not None] or [1]) or 1
         upper = 100 if percent and top <= 100 else top * 1.15
+        # Many bars leave no room for a label across: the labels stand upright.
+        upright = len(groups) * n > 12
         for i, (label, values) in enumerate(series):
             xs = [g + (i - (n - 1) / 2) * width for g in range(len(groups))]
             heights = [v or 0 for v in values]
@@ -269,6 +271,7 @@ def grouped_bars_svg(
                     ha="center",
                     va="bottom",
                     fontsize=6,
+                    rotation=90 if upright else 0,
                 )
         ax.set_xticks(list(range(len(groups))), list(groups))
         if percent:
@@ -277,6 +280,12 @@ def grouped_bars_svg(
             ax.set_ylim(0, upper)
             ax.yaxis.get_major_locator().set_params(integer=True)
             _comma_axis(ax.yaxis, 0)
+        if upright:
+            # Room above the highest bar for an upright label; the axis keeps
+            # its ticks.
+            ticks = [t for t in ax.get_yticks() if 0 <= t <= upper]
+            ax.set_ylim(0, upper * 1.3)
+            ax.set_yticks(ticks)
         _tidy(ax)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         return _svg(fig)
