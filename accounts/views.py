@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from accounts import throttle
+from accounts import identity, throttle
 from accounts.roles import Role
+
+
+class BreakGlassAuthenticationForm(AuthenticationForm):
+    """With single sign-on on, only administrators have a password here."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "sso_only": _(
+            "Sign in with the municipality's login. Only administrators sign in "
+            "with a password here."
+        ),
+    }
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if settings.OIDC_ISSUER and user.role != Role.ADMINISTRATOR:
+            raise ValidationError(self.error_messages["sso_only"], code="sso_only")
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+    authentication_form = BreakGlassAuthenticationForm
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sso_enabled": bool(settings.OIDC_ISSUER)}
 
     def post(self, request, *args, **kwargs):
         if throttle.blocked(request):
@@ -23,6 +50,26 @@ class LoginView(auth_views.LoginView):
     def form_invalid(self, form):
         throttle.count_failure(self.request)
         return super().form_invalid(form)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """End the session here and, where the provider advertises it, at the provider."""
+    target = resolve_url(settings.LOGOUT_REDIRECT_URL)
+    if settings.OIDC_ISSUER:
+        from accounts.oidc import end_session_url
+
+        target = end_session_url(request) or target
+    logout(request)
+    return redirect(target)
+
+
+def sign_in_refused(request: HttpRequest) -> HttpResponse:
+    """Why the identity provider's sign-in was refused (set by accounts.oidc)."""
+    reason = request.session.pop(identity.REFUSAL_SESSION_KEY, identity.FAILED)
+    if reason not in identity.REASONS:
+        reason = identity.FAILED
+    return render(request, "accounts/sign_in_refused.html", {"reason": reason}, status=403)
 
 
 def set_language(request: HttpRequest) -> HttpResponse:
