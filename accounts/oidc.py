@@ -139,11 +139,12 @@ class OIDCBackend(OIDCAuthenticationBackend):
         return bool(claims.get("sub"))
 
     def get_or_create_user(self, access_token, id_token, payload):
-        claims = self.get_userinfo(access_token, id_token, payload)
+        userinfo = self.get_userinfo(access_token, id_token, payload)
         # OpenID Connect Core 5.3.2: the userinfo must be about the ID token's subject.
-        if str(claims.get("sub")) != str(payload.get("sub")):
+        if str(userinfo.get("sub")) != str(payload.get("sub")):
             raise SuspiciousOperation("The userinfo names another subject.")
-        return provision(identity_from_claims(claims))
+        # Entra ID puts the groups in the ID token only; others in the userinfo.
+        return provision(identity_from_claims({**payload, **userinfo}))
 
 
 def _refused(request: HttpRequest, reason: str) -> HttpResponseRedirect:
