@@ -11,14 +11,17 @@ import base64
 import io
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import identity
+from accounts.middleware import OIDC_BACKEND
 
 
 class CodeForm(forms.Form):
@@ -54,11 +57,15 @@ def _setup_context(device: TOTPDevice) -> dict[str, str]:
 
 @login_required
 def second_factor(request: HttpRequest) -> HttpResponse:
-    if request.user.is_verified():
+    if not settings.OIDC_ISSUER:
+        raise Http404  # without single sign-on a password is all it takes
+    if request.user.is_verified() or request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND:
         return redirect("home")
     device, setting_up = _device(request.user)
     form = CodeForm(request.POST or None)
-    if form.is_valid():
+    if form.is_valid() and not device.verify_is_allowed()[0]:
+        form.add_error("code", _("Too many wrong codes. Wait a little, then give the current one."))
+    elif form.is_valid():
         if device.verify_token(form.cleaned_data["code"].strip()):
             if setting_up:
                 device.confirmed = True

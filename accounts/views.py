@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 
 from accounts import identity, throttle
@@ -64,6 +64,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
+@require_safe
 def sign_in_refused(request: HttpRequest) -> HttpResponse:
     """Why the identity provider's sign-in was refused (set by accounts.oidc)."""
     reason = request.session.pop(identity.REFUSAL_SESSION_KEY, identity.FAILED)
