@@ -146,7 +146,7 @@ def test_user_with_no_mapped_group_is_refused_and_nothing_is_created(page, live_
     sso.account("outsider", name="Ole Udenfor", groups=["sg-payroll"])
     users = User.objects.count()
     sign_in(page, live_server, "outsider")
-    assert_refused(page, "none of your groups gives a role")
+    assert_refused(page, "ingen af dine grupper giver en rolle")
     assert User.objects.count() == users
     refusal = AccessLog.objects.get(action=AccessAction.SIGN_IN)
     assert refusal.what == "sign-in refused for outsider: no_role"
@@ -187,7 +187,7 @@ def test_tampered_state_is_refused(page, live_server, sso):
     held = hold_callback(page)
     sign_in(page, live_server, "kari")
     page.goto(with_param(wait_held(page, held), "state", "forged-state"))
-    assert_refused(page, "could not be trusted")
+    assert_refused(page, "kunne ikke godtages")
     assert not User.objects.filter(sso_subject="kari").exists()
     assert "state not found" in AccessLog.objects.get(action=AccessAction.SIGN_IN).what
 
@@ -200,7 +200,7 @@ def test_tampered_nonce_is_refused(page, live_server, sso):
     authenticate = page.request.get(f"{live_server.url}/oidc/authenticate/", max_redirects=0)
     page.goto(with_param(authenticate.headers["location"], "nonce", "forged-nonce"))
     at_provider(page, "kari")
-    assert_refused(page, "could not be trusted")
+    assert_refused(page, "kunne ikke godtages")
     assert not User.objects.filter(sso_subject="kari").exists()
     refusal = AccessLog.objects.get(action=AccessAction.SIGN_IN)
     assert "Nonce" in refusal.what
@@ -214,7 +214,7 @@ def test_expired_code_is_refused(page, live_server, sso):
     callback = wait_held(page, held)
     page.wait_for_timeout(2500)
     page.goto(callback)
-    assert_refused(page, "could not be trusted")
+    assert_refused(page, "kunne ikke godtages")
     assert "refused the code, HTTP 400" in AccessLog.objects.get(action=AccessAction.SIGN_IN).what
 
 
@@ -222,7 +222,7 @@ def test_id_token_for_another_audience_is_refused(page, live_server, sso):
     sso.account("kari", name="Kari Nordmann", groups=["sg-integration-nord"])
     sso.fault("wrong-audience")
     sign_in(page, live_server, "kari")
-    assert_refused(page, "could not be trusted")
+    assert_refused(page, "kunne ikke godtages")
     assert not User.objects.filter(sso_subject="kari").exists()
     assert "InvalidAudienceError" in AccessLog.objects.get(action=AccessAction.SIGN_IN).what
 
@@ -233,6 +233,6 @@ def test_deactivated_user_is_refused(page, live_server, sso):
     User.objects.filter(pk=kept.pk).update(sso_subject="kari")
     sso.account("kari", name="Kari Nordmann", groups=["sg-integration-nord"])
     sign_in(page, live_server, "kari")
-    assert_refused(page, "has been deactivated")
+    assert_refused(page, "er deaktiveret")
     kept.refresh_from_db()
     assert not kept.is_active and kept.team == team  # nothing was changed
