@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 from django.views.i18n import set_language as django_set_language
 
 from accounts import identity, throttle
@@ -52,16 +51,17 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    """End the session here and, where the provider advertises it, at the provider."""
-    target = resolve_url(settings.LOGOUT_REDIRECT_URL)
-    if settings.OIDC_ISSUER:
-        from accounts.oidc import end_session_url
+class SignOutView(auth_views.LogoutView):
+    """Django's sign-out, then, where the provider advertises it, the provider's."""
 
-        target = end_session_url(request) or target
-    logout(request)
-    return redirect(target)
+    def post(self, request, *args, **kwargs):
+        at_provider = None
+        if settings.OIDC_ISSUER:
+            from accounts.oidc import end_session_url
+
+            at_provider = end_session_url(request)  # read before the session ends
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(at_provider) if at_provider else response
 
 
 @require_safe

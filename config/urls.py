@@ -8,7 +8,7 @@ from accounts import views as account_views
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
-    path("logout/", account_views.sign_out, name="logout"),
+    path("logout/", account_views.SignOutView.as_view(), name="logout"),
     # Single sign-on: each answers 404 without OIDC_ISSUER.
     path("oidc/authenticate/", oidc.AuthenticateView.as_view(), name="oidc_authenticate"),
     path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_callback"),
