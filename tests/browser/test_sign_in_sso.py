@@ -236,3 +236,35 @@ def test_deactivated_user_is_refused(page, live_server, sso):
     assert_refused(page, "er deaktiveret")
     kept.refresh_from_db()
     assert not kept.is_active and kept.team == team  # nothing was changed
+
+
+def test_sign_in_refusal_and_second_factor_pages_pass_axe(page, live_server, sso):
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    from tests.browser.test_accessibility import AXE_OPTIONS
+    from tests.conftest import PASSWORD
+
+    UserFactory(username="admin", role="administrator")
+    sso.account("outsider", name="Ole Udenfor", groups=["sg-payroll"])
+    page.add_init_script(AXE_SCRIPT)
+    found = {}
+
+    def check(what: str) -> None:
+        result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+        found[what] = [v["id"] for v in result["violations"]]
+
+    page.goto(f"{live_server.url}/login/")
+    check("login")
+    page.get_by_label("Brugernavn").fill("admin")
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind med adgangskode").click()
+    page.wait_for_url(re.compile(r"/login/second-factor/$"))
+    check("second factor, setting up")
+    page.get_by_role("button", name="Fortsæt").click()
+    check("second factor, with an error")
+    page.locator("form[action='/logout/'] button").click()
+    page.wait_for_url(re.compile(r"/login/$"))
+    sign_in(page, live_server, "outsider")
+    page.wait_for_url(re.compile(r"/login/refused/$"))
+    check("refusal")
+    assert found == dict.fromkeys(found, []), found
