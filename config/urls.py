@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import oidc, two_factor
 from accounts import views as account_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("login/", account_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", account_views.SignOutView.as_view(), name="logout"),
+    # Single sign-on: each answers 404 without OIDC_ISSUER.
+    path("oidc/authenticate/", oidc.AuthenticateView.as_view(), name="oidc_authenticate"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_callback"),
+    path("login/refused/", account_views.sign_in_refused, name="sign_in_refused"),
+    path("login/second-factor/", two_factor.second_factor, name="second_factor"),
     path("language/", account_views.set_language, name="set_language"),
     path(
         "password/",

@@ -11,3 +11,20 @@ class IntegrationConfig(AppConfig):
         from integration.permissions import role_permissions
 
         return role_permissions()
+
+    def provision_identity(self, identity):
+        """The account of someone the identity provider signed in (see accounts.identity)."""
+        from integration.services.sign_in import user_provision
+
+        return user_provision(identity=identity)
+
+    def log_sign_in_refusal(self, reason: str, username: str = "") -> None:
+        from integration.services.sign_in import sign_in_refusal_log
+
+        sign_in_refusal_log(reason, username)
+
+    def log_sign_in(self, user, what: str) -> None:
+        from integration.models import AccessAction
+        from integration.services.access_log import access_log_write
+
+        access_log_write(user=user, action=AccessAction.SIGN_IN, what=what)

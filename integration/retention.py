@@ -85,6 +85,7 @@ class RetentionResult:
     cases_anonymised: int
     log_rows_deleted: int
     search_terms_blanked: int
+    users_deactivated: int = 0
 
 
 def _cutoffs(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
@@ -190,6 +191,7 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionResult:
     leaves whole cases, and the next run carries on where it stopped.
     """
     from integration.services import access_log_write, pending_uploads_expire
+    from integration.services.sign_in import sso_users_deactivate
 
     now = now or timezone.now()
     case_cutoff, log_cutoff = _cutoffs(now)
@@ -200,6 +202,8 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionResult:
         anonymised += 1
     deleted = access_log_expire(before=log_cutoff)
     uploads = pending_uploads_expire(now=now)
+    # Someone who left is removed at the identity provider and never signs in again.
+    deactivated = sso_users_deactivate(now=now, days=settings.OIDC_INACTIVE_DAYS)
     # Sessions past their age may still hold what a page once kept there.
     call_command("clearsessions")
     access_log_write(
@@ -208,9 +212,13 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionResult:
         what=(
             f"retention: {anonymised} cases closed before {case_cutoff.isoformat()} "
             f"anonymised, {deleted} access-log rows before {log_cutoff.date().isoformat()} "
-            f"deleted, {blanked} search terms blanked, {uploads} waiting uploads deleted"
+            f"deleted, {blanked} search terms blanked, {uploads} waiting uploads deleted, "
+            f"{deactivated} single sign-on users deactivated"
         ),
     )
     return RetentionResult(
-        cases_anonymised=anonymised, log_rows_deleted=deleted, search_terms_blanked=blanked
+        cases_anonymised=anonymised,
+        log_rows_deleted=deleted,
+        search_terms_blanked=blanked,
+        users_deactivated=deactivated,
     )

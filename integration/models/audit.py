@@ -22,6 +22,7 @@ class AccessAction(models.TextChoices):
     EXPORT = "export", _("Export")
     PRINT = "print", _("Print")
     IMPORT = "import", _("Import")
+    SIGN_IN = "sign-in", _("Sign-in")
 
 
 class AppendOnlyError(Exception):

@@ -74,6 +74,17 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="members",
     )
+    # The subject the municipality's identity provider knows this user by
+    # (OpenID Connect ``sub``, SAML NameID); NULL for a local account. Role and
+    # team of such a user follow the provider at every sign-in.
+    sso_subject = models.CharField(
+        _("single sign-on subject"),
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -79,7 +79,7 @@ def _change(old, new) -> str:
     return f"{old} → {new}"
 
 
-def _log_diff(actor: User, subject: str, before: dict, after: dict) -> int:
+def _log_diff(actor: User | None, subject: str, before: dict, after: dict) -> int:
     rows = 0
     for field in sorted(set(before) | set(after)):
         old, new = before.get(field, "–"), after.get(field, "–")
@@ -93,8 +93,9 @@ def _log_diff(actor: User, subject: str, before: dict, after: dict) -> int:
     return rows
 
 
-def user_changed(*, actor: User, user: User, before: dict, after: dict) -> int:
-    """Log every field of ``user`` that differs; an empty ``before`` is a new account."""
+def user_changed(*, actor: User | None, user: User, before: dict, after: dict) -> int:
+    """Log every field of ``user`` that differs; an empty ``before`` is a new account.
+    ``actor`` None is the system: a sign-in through the identity provider."""
     subject = f"account {user.get_username()}" + ("" if before else " (new)")
     return _log_diff(actor, subject, before, after)
 

@@ -105,6 +105,13 @@ GET_MATRIX: dict[str, dict] = {
     "login": row(200, *[Redirect("home")] * 7),
     # Signing out is a POST (a link could sign someone out from another site).
     "logout": row(*[405] * 8),
+    # Single sign-on: without OIDC_ISSUER (as here) its pages do not exist; the
+    # refusal page answers everyone 403 with the reason it was given (none here).
+    "oidc_authenticate": row(*[404] * 8),
+    "oidc_callback": row(*[404] * 8),
+    "sign_in_refused": row(*[403] * 8),
+    # A break-glass administrator's TOTP code, asked only with single sign-on on.
+    "second_factor": row(LOGIN, *[404] * 7),
     # The language switch is a POST too; a GET just goes back to the start.
     "set_language": row(*[Redirect("home")] * 8),
     # Everyone signed in changes their own password; a reset link (here a
@@ -589,6 +596,10 @@ POST_MATRIX: dict[str, Post] = {
         data=lambda w: {"username": "caseworker_a", "password": PASSWORD},
     ),
     "logout": Post(row(*[To("/login/")] * 8)),
+    "oidc_authenticate": Post(row(*[405] * 8)),
+    "oidc_callback": Post(row(*[405] * 8)),
+    "sign_in_refused": Post(row(*[405] * 8)),
+    "second_factor": Post(row(LOGIN, *[404] * 7)),
     "password_change": Post(
         row(LOGIN, *[To("/password/done/")] * 7),
         PERSONAS[1:],

@@ -5,8 +5,13 @@ here). Without it the browser tests skip, except under CI=true, where a
 missing browser is a failure.
 """
 
+import json
 import os
 import shutil
+import socket
+import subprocess
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +52,86 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# The real OpenID provider (node's oidc-provider) of tests/oidc_provider/.
+OIDC_PROVIDER_DIR = Path(__file__).resolve().parent.parent / "oidc_provider"
+OIDC_CLIENT_ID = "integration"
+OIDC_CLIENT_SECRET = "integration-test-secret-not-for-production"
+
+
+def _npm_ci(node_dir: Path) -> None:
+    """``npm ci`` when node_modules is missing or older than the lock file."""
+    installed = node_dir / "node_modules" / ".package-lock.json"
+    lock = node_dir / "package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    subprocess.run(
+        [shutil.which("npm"), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=node_dir,
+        check=True,
+        timeout=300,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class OidcProvider:
+    def __init__(self, issuer: str):
+        self.issuer = issuer
+
+    def _put(self, path: str, body: dict) -> None:
+        request = urllib.request.Request(
+            f"{self.issuer}/__test__/{path}",
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=5).close()
+
+    def account(self, login: str, *, name: str, groups: list[str]) -> None:
+        """Who may sign in at the provider as ``login``, with these groups."""
+        self._put(f"accounts/{login}", {"name": name, "groups": groups})
+
+    def fault(self, fault: str) -> None:
+        """ "wrong-audience", "short-code" or "" (none)."""
+        self._put("fault", {"fault": fault})
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(live_server):
+    """The provider on loopback, started once for the session."""
+    if not (shutil.which("node") and shutil.which("npm")):
+        if os.environ.get("CI") == "true":
+            pytest.fail("node and npm are required under CI for the sign-in tests")
+        pytest.skip("node is not installed")
+    _npm_ci(OIDC_PROVIDER_DIR)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "CLIENT_ID": OIDC_CLIENT_ID,
+        "CLIENT_SECRET": OIDC_CLIENT_SECRET,
+        "REDIRECT_URIS": f"{live_server.url}/oidc/callback/",
+        "POST_LOGOUT_REDIRECT_URIS": f"{live_server.url}/login/",
+    }
+    process = subprocess.Popen(
+        [shutil.which("node"), "provider.mjs"],
+        cwd=OIDC_PROVIDER_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        if not line.startswith("listening"):
+            pytest.fail(f"the OpenID provider did not start: {line!r}")
+        yield OidcProvider(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -2,7 +2,8 @@
 
 Cases closed more than ``CASE_RETENTION_DAYS`` ago are anonymised (see
 ``integration.retention`` for what is kept and what is cleared), and access-log
-rows older than ``ACCESS_LOG_RETENTION_DAYS`` are deleted. Running it again
+rows older than ``ACCESS_LOG_RETENTION_DAYS`` are deleted. Accounts of the
+identity provider not seen for ``OIDC_INACTIVE_DAYS`` are deactivated. Running it again
 changes nothing more; each real run adds one line to the access log.
 
 Crontab line (03:30 every night, server time)::
@@ -47,5 +48,7 @@ class Command(BaseCommand):
             f"Anonymised {result.cases_anonymised} cases closed before "
             f"{plan.cases_closed_before}; deleted {result.log_rows_deleted} access-log rows "
             f"from before {log_cutoff}; blanked "
-            f"{result.search_terms_blanked} search terms that named an anonymised citizen."
+            f"{result.search_terms_blanked} search terms that named an anonymised citizen; "
+            f"deactivated {result.users_deactivated} single sign-on users not seen for "
+            f"OIDC_INACTIVE_DAYS."
         )
