@@ -49,6 +49,11 @@ MONTHS_SHORT = [
 # The demo's year as the secretariat met it: 10 arrived by September, 14 by
 # October, so October's "<5" was 4.
 ARRIVALS = [3, 2, 0, 1, 1, 0, 1, 1, 1, 4, 6, 0]
+# Of them family reunified (table 2 prints refugees, family and the total, each
+# for the month and the year through one anchor): six by September.
+FAMILY = [0, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, 0]
+# Refugees with a screening visit before arrival (table 9.1, its own anchor).
+SCREENED = [2, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0]
 # Caseworker measurements per month: October's 3 and December's 2 are small.
 MEASURED_2025 = [14] * 12
 MEASURED = [14, 14, 14, 14, 14, 14, 14, 14, 14, 3, 14, 2]
@@ -62,7 +67,7 @@ def plain_charts(monkeypatch):
         monkeypatch.setattr(charts, name, lambda *args, **kwargs: "<svg/>")
 
 
-def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
+def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED, family=FAMILY) -> dict:
     """The monthly figures of ``month`` (1–12) of YEAR: the figures of
     ``monthly_by_hand`` with the year's arrivals and measurements."""
     period = f"{YEAR}-{month:02d}"
@@ -70,16 +75,35 @@ def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
     last_day = calendar.monthrange(YEAR, month)[1]
     figures.update(period=period, as_of=f"{period}-{last_day:02d}")
     a = arrivals[month - 1]
+    refugees = [t - f for t, f in zip(arrivals, family, strict=True)]
     figures["arrivals"] = {
         "year": YEAR,
         "month": a,
-        "month_refugees": a,
-        "month_family_reunified": 0,
+        "month_refugees": refugees[month - 1],
+        "month_family_reunified": family[month - 1],
         "year_to_date": sum(arrivals[:month]),
+        "year_to_date_refugees": sum(refugees[:month]),
+        "year_to_date_family_reunified": sum(family[:month]),
         "months": list(arrivals[:month]),
-        "months_refugees": list(arrivals[:month]),
+        "months_refugees": refugees[:month],
         "quota": 30,
     }
+    # The follow-up's newer tables, month by month, coherent with the arrivals.
+    reception = [
+        {"refugees": r, "screened": x, "near_job": r - x}
+        for r, x in zip(refugees[:month], SCREENED, strict=False)
+    ]
+    figures["reception"] = {
+        "month": reception[-1],
+        "year_to_date": {k: sum(m[k] for m in reception) for k in reception[0]},
+        "months": reception,
+    }
+    figures["follow_ups"] = {
+        "month": {"held": 12, "guided": 10},
+        "year_to_date": {"held": 12 * month, "guided": 10 * month},
+        "months": [{"held": 12, "guided": 10}] * month,
+    }
+    figures["moved_away"] = {"month": 6, "year_to_date": 6 * month, "months": [6] * month}
     window = [(YEAR - 1, m) for m in range(month + 1, 13)] + [
         (YEAR, m) for m in range(1, month + 1)
     ]
@@ -106,15 +130,33 @@ def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
 # --- reading a report's page ----------------------------------------------------------------
 
 
-def read_arrivals(text: str, month: int) -> tuple[str, int | None, str | None]:
-    """Table 2: the month's count, and the year so far with the month it runs through."""
-    label = f"{MONTHS_DA[month - 1]} {YEAR}"
-    cell = re.search(rf"I alt i {label} {TOKEN}", text)
-    assert cell, f"table 2 prints no total for {label}"
-    ytd = re.search(rf"I alt i {YEAR} til og med \d\d-(\d\d)-{YEAR} {TOKEN}", text)
-    if ytd is None:
-        return cell.group(1), None, None
-    return cell.group(1), int(ytd.group(1)), ytd.group(2)
+ROWS = {"refugees": "Flygtninge", "family": "Familiesammenførte til flygtninge", "arrived": "I alt"}
+
+
+def read_arrivals(text: str, month: int, row: str = "arrived") -> tuple[str, int | None, str | None]:
+    """Table 2: a row's count for the month, and for the year so far with the
+    month it runs through (the column's heading names the date)."""
+    label = f"{MONTHS_DA[month - 1].capitalize()} {YEAR}"
+    head = re.search(rf"Ankomster {label} {YEAR} til og med \d\d-(\d\d)-{YEAR} ", text)
+    assert head, f"table 2 has no columns for {label} and the year"
+    cells = re.compile(rf"{ROWS[row]} {TOKEN} {TOKEN} ").match(text, head.end())
+    if cells is None:
+        cells = re.compile(rf".*? {ROWS[row]} {TOKEN} {TOKEN} ").match(text, head.end())
+    assert cells, f"table 2 prints no {row} for {label}"
+    return cells.group(1), int(head.group(1)), cells.group(2)
+
+
+def read_reception(text: str, month: int) -> tuple[str, int, str]:
+    """Table 9.1: the refugees who arrived in the month and in the year so far,
+    through the month its own heading names."""
+    label = f"{MONTHS_DA[month - 1].capitalize()} {YEAR}"
+    row = re.search(
+        rf"Flygtninge {label} {YEAR} til og med \d\d-(\d\d)-{YEAR} "
+        rf"Ankomne flygtninge {TOKEN} {TOKEN} ",
+        text[text.find("Tabel 9.1.") :],
+    )
+    assert row, f"table 9.1 prints no refugees for {label}"
+    return row.group(2), int(row.group(1)), row.group(3)
 
 
 def read_measurements(text: str, month: int) -> tuple[dict[str, str], int, str]:
@@ -135,19 +177,25 @@ def read_measurements(text: str, month: int) -> tuple[dict[str, str], int, str]:
 class SeriesReader:
     """What the twelve reports tell a reader who holds them all."""
 
-    def __init__(self, arrivals=ARRIVALS, measured=MEASURED):
-        true = {f"arrived {m}": arrivals[m - 1] for m in range(1, 13)}
-        true |= {f"arrived through {k}": sum(arrivals[:k]) for k in range(1, 13)}
+    def __init__(self, arrivals=ARRIVALS, measured=MEASURED, family=FAMILY):
+        refugees = [t - f for t, f in zip(arrivals, family, strict=True)]
+        true = {}
+        for prefix, counts in (("arrived", arrivals), ("refugees", refugees), ("family", family)):
+            true |= {f"{prefix} {m}": counts[m - 1] for m in range(1, 13)}
+            true |= {f"{prefix} through {k}": sum(counts[:k]) for k in range(1, 13)}
         for y, counts in ((YEAR - 1, MEASURED_2025), (YEAR, measured)):
             true |= {f"measured {y}-{m:02d}": counts[m - 1] for m in range(1, 13)}
         true |= {f"measured through {k}": sum(measured[:k]) for k in range(1, 13)}
         self.reading = Reading(true)
         self.reading.protected |= set(true)
         self.printed: dict[str, set[int]] = {}
+        # Each month's refugees and family reunified add up to its arrivals.
+        for m in range(1, 13):
+            self.reading.line([f"refugees {m}", f"family {m}"], f"arrived {m}")
 
     @staticmethod
     def month(prefix: str, m: int) -> str:
-        return f"arrived {m}" if prefix == "arrived" else f"measured {YEAR}-{m:02d}"
+        return f"measured {YEAR}-{m:02d}" if prefix == "measured" else f"{prefix} {m}"
 
     def _through(self, prefix: str, k: int, token: str) -> None:
         """A running total through month ``k``; the reader subtracts it from every
@@ -165,10 +213,14 @@ class SeriesReader:
         seen.add(k)
 
     def read(self, month: int, text: str) -> None:
-        cell, through, ytd = read_arrivals(text, month)
-        self.reading.count(f"arrived {month}", cell)
-        if through is not None:
-            self._through("arrived", through, ytd)
+        for row in ROWS:
+            cell, through, ytd = read_arrivals(text, month, row)
+            self.reading.count(f"{row} {month}", cell)
+            self._through(row, through, ytd)
+        # Table 9.1 prints the refugees again, through its own anchor.
+        cell, through, ytd = read_reception(text, month)
+        self.reading.count(f"refugees {month}", cell)
+        self._through("refugees", through, ytd)
         rows, through, year = read_measurements(text, month)
         for ym, token in rows.items():
             self.reading.count(f"measured {ym}", token)
