@@ -138,14 +138,63 @@ def _guidance_row(label: str, held: Shown, guided: Shown, share: Shown) -> dict:
     return {"label": label, "held": held, "guided": guided, "share": share}
 
 
+def _months_hidden(months: list[int], refugees: list[int], marks: Marks) -> list[bool]:
+    """Which months' totals their own reports hid: a total that would give its
+    split into refugees and family-reunified away (5 = 0 + 5). Table 2 ties the
+    month's total to its split only, so this is the month's own group."""
+    return [
+        disclosure.suppress_group([r, t - r], total=t, min_cell=marks.min_cell).total.hidden
+        for t, r in zip(months, refugees, strict=True)
+    ]
+
+
+def arrival_series(a: Mapping, period: ReportPeriod, marks: Marks):
+    """Table 2's months of the year so far: (all, refugees, family reunified,
+    the months whose total its own report hid), or None for figures archived
+    before the months were kept (or that do not add up)."""
+    months, refugees = a.get("months"), a.get("months_refugees")
+    if (
+        months is None
+        or refugees is None
+        or not len(months) == len(refugees) == period.as_of.month
+        or sum(months) != a["year_to_date"]
+    ):
+        return None
+    months, refugees = [int(t) for t in months], [int(r) for r in refugees]
+    family = [t - r for t, r in zip(months, refugees, strict=True)]
+    return months, refugees, family, _months_hidden(months, refugees, marks)
+
+
+def arrival_closes(a: Mapping, period: ReportPeriod, marks: Marks) -> list[bool] | None:
+    """For each month of the year so far, whether table 2's anchor closes there
+    (its running totals are printed through that month in some report)."""
+    series = arrival_series(a, period, marks)
+    if series is None:
+        return None
+    months, refugees, family, hidden = series
+    return [
+        disclosure.series_anchor(
+            months[: i + 1], refugees[: i + 1], family[: i + 1],
+            min_cell=marks.min_cell, hidden=hidden[: i + 1],
+        ) == i
+        for i in range(len(months))
+    ]  # fmt: skip
+
+
 def _year_so_far(
-    marks: Marks, period: ReportPeriod, series: dict[str, list[int]]
+    marks: Marks,
+    period: ReportPeriod,
+    series: dict[str, list[int]],
+    allowed: list[bool] | None = None,
 ) -> tuple[dict[str, int], str | None]:
     """The year's sums of ``series`` through the last month every one of them
-    allows (``disclosure.series_anchor``), and that month's last day (None: no
-    month yet). Two reports' years to date then never give a small month away."""
+    allows (``disclosure.series_anchor``; ``allowed``: the months another table
+    printing one of them closes at), and that month's last day (None: no month
+    yet). Two reports' years to date then never give a small month away."""
     names = list(series)
-    last = disclosure.series_anchor(*(list(series[n]) for n in names), min_cell=marks.min_cell)
+    last = disclosure.series_anchor(
+        *(list(series[n]) for n in names), min_cell=marks.min_cell, allowed=allowed
+    )
     if last < 0:
         return {}, None
     through = da_date(dates.month_end(dt.date(period.as_of.year, last + 1, 1)))
@@ -187,7 +236,11 @@ def _follow_ups_rows(figures: Mapping, period: ReportPeriod, marks: Marks, cells
 
 def _reception(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapping) -> dict:
     months = figures["reception"].get("months")
-    if months is None or "months" not in figures["moved_away"]:
+    # Table 9.1's refugees are table 2's: their year is printed only through a
+    # month table 2 closes at, or the two years to date give the months between
+    # them away (and with the month's total, its family reunified).
+    allowed = arrival_closes(figures["arrivals"], period, marks)
+    if months is None or "months" not in figures["moved_away"] or allowed is None:
         months = []
     refugees = [int(m["refugees"]) for m in months]
     series = {"refugees": refugees}
@@ -195,7 +248,7 @@ def _reception(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapp
         series[name] = [int(m[name]) for m in months]
         series[f"not_{name}"] = [r - x for r, x in zip(refugees, series[name], strict=True)]
     series["moved"] = [int(n) for n in figures["moved_away"].get("months", [])]
-    sums, through = _year_so_far(marks, period, series) if months else ({}, None)
+    sums, through = _year_so_far(marks, period, series, allowed) if months else ({}, None)
     if through is None:
         year = [marks.hidden()] * 4
     else:

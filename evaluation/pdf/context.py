@@ -145,40 +145,19 @@ def _through(
     return through + 1, da_date(dates.month_end(dt.date(year, through + 1, 1)))
 
 
-def _months_hidden(a: Mapping, marks: Marks) -> list[bool]:
-    """Which months' totals their own reports hid: a total that would give its
-    split into refugees and family-reunified away (5 = 0 + 5). Table 2 ties the
-    month's total to its split only, so this is the month's own group."""
-    refugees = a.get("months_refugees")
-    if refugees is None or len(refugees) != len(a["months"]):
-        # Without the split every month counts as hidden: nothing is assumed known.
-        return [True] * len(a["months"])
-    return [
-        disclosure.suppress_group([r, t - r], total=t, min_cell=marks.min_cell).total.hidden
-        for t, r in zip(a["months"], refugees, strict=True)
-    ]
-
-
 def _year_to_date(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[dict, str, int]:
     """The year's arrivals, split into refugees and family reunified, through the
     last month the series allows: a month's small count must not follow from
     this report's and last month's totals, for the total or for either part."""
-    months, refugees = a.get("months"), a.get("months_refugees")
     hidden_all = {"total": marks.hidden(), "refugees": marks.hidden(), "family": marks.hidden()}
-    whole = (
-        months is not None
-        and refugees is not None
-        and len(months) == len(refugees) == period.as_of.month
-        and sum(months) == a["year_to_date"]
-    )
-    if not whole:
+    series = additions.arrival_series(a, period, marks)
+    if series is None:
         # Figures without their months (archived before): nothing safe to print.
         return hidden_all, da_date(period.as_of), 0
-    family = [t - r for t, r in zip(months, refugees, strict=True)]
+    months, refugees, family, hidden = series
     last = disclosure.series_anchor(
-        list(months), list(refugees), family,
-        min_cell=marks.min_cell, hidden=_months_hidden(a, marks),
-    )  # fmt: skip
+        months, refugees, family, min_cell=marks.min_cell, hidden=hidden
+    )
     if last < 0:
         return hidden_all, da_date(period.as_of), 0
     covered = last + 1

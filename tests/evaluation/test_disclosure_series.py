@@ -133,7 +133,9 @@ def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED, family=FAMIL
 ROWS = {"refugees": "Flygtninge", "family": "Familiesammenførte til flygtninge", "arrived": "I alt"}
 
 
-def read_arrivals(text: str, month: int, row: str = "arrived") -> tuple[str, int | None, str | None]:
+def read_arrivals(
+    text: str, month: int, row: str = "arrived"
+) -> tuple[str, int | None, str | None]:
     """Table 2: a row's count for the month, and for the year so far with the
     month it runs through (the column's heading names the date)."""
     label = f"{MONTHS_DA[month - 1].capitalize()} {YEAR}"
@@ -146,17 +148,20 @@ def read_arrivals(text: str, month: int, row: str = "arrived") -> tuple[str, int
     return cells.group(1), int(head.group(1)), cells.group(2)
 
 
-def read_reception(text: str, month: int) -> tuple[str, int, str]:
+def read_reception(text: str, month: int) -> tuple[str, int | None, str]:
     """Table 9.1: the refugees who arrived in the month and in the year so far,
-    through the month its own heading names."""
+    through the month its own heading names (none: the year is not printed)."""
     label = f"{MONTHS_DA[month - 1].capitalize()} {YEAR}"
     row = re.search(
-        rf"Flygtninge {label} {YEAR} til og med \d\d-(\d\d)-{YEAR} "
+        rf"Flygtninge {label} {YEAR} (?:til og med \d\d-(\d\d)-{YEAR} )?"
         rf"Ankomne flygtninge {TOKEN} {TOKEN} ",
         text[text.find("Tabel 9.1.") :],
     )
     assert row, f"table 9.1 prints no refugees for {label}"
-    return row.group(2), int(row.group(1)), row.group(3)
+    through = int(row.group(1)) if row.group(1) else None
+    if through is None:
+        assert row.group(3) == "..", row.group(0)
+    return row.group(2), through, row.group(3)
 
 
 def read_measurements(text: str, month: int) -> tuple[dict[str, str], int, str]:
@@ -216,11 +221,14 @@ class SeriesReader:
         for row in ROWS:
             cell, through, ytd = read_arrivals(text, month, row)
             self.reading.count(f"{row} {month}", cell)
-            self._through(row, through, ytd)
+            # A year not yet printable is ".." whatever its size: no total to subtract.
+            if ytd != "..":
+                self._through(row, through, ytd)
         # Table 9.1 prints the refugees again, through its own anchor.
         cell, through, ytd = read_reception(text, month)
         self.reading.count(f"refugees {month}", cell)
-        self._through("refugees", through, ytd)
+        if through is not None:
+            self._through("refugees", through, ytd)
         rows, through, year = read_measurements(text, month)
         for ym, token in rows.items():
             self.reading.count(f"measured {ym}", token)
@@ -274,8 +282,9 @@ def old_printing(month: int, arrivals=ARRIVALS) -> str:
     a, ytd = arrivals[month - 1], sum(arrivals[:month])
     last_day = calendar.monthrange(YEAR, month)[1]
     return (
-        f"I alt i {MONTHS_DA[month - 1]} {YEAR} {'<5' if a < MIN else a} "
-        f"I alt i {YEAR} til og med {last_day:02d}-{month:02d}-{YEAR} {'<5' if ytd < MIN else ytd} "
+        f"Ankomster {MONTHS_DA[month - 1].capitalize()} {YEAR} {YEAR} til og med "
+        f"{last_day:02d}-{month:02d}-{YEAR} I alt {'<5' if a < MIN else a} "
+        f"{'<5' if ytd < MIN else ytd} "
     )
 
 

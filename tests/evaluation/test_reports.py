@@ -178,9 +178,7 @@ def monthly_by_hand(**changes) -> dict:
         "follow_ups": {
             "month": {"held": 12, "guided": 10},
             "year_to_date": {"held": 110, "guided": 100},
-            "months": [
-                {"held": h, "guided": 10} for h in [11, 11, 11, 11, 11, 11, 10, 11, 11, 12]
-            ],
+            "months": [{"held": h, "guided": 10} for h in [11, 11, 11, 11, 11, 11, 10, 11, 11, 12]],
         },
         "moved_away": {"month": 1, "year_to_date": 6, "months": [0, 0, 2, 0, 1, 1, 1, 0, 0, 1]},
         "reception": {
