@@ -392,6 +392,7 @@ def series_anchor(
     *others: Sequence[int],
     min_cell: int,
     hidden: Sequence[bool] | None = None,
+    allowed: Sequence[bool] | None = None,
 ) -> int:
     """The last month (index into ``months``) through which a running total may
     be printed exactly, so that no month's cell follows from two reports.
@@ -414,6 +415,11 @@ def series_anchor(
     reader could subtract the same way): a month is closed only when every
     series may be closed there.
 
+    ``allowed`` says which months may close a pool at all: a series that is
+    also printed through another table's anchor (table 9.1's refugees are
+    table 2's) closes only where that table closes, since two running totals
+    through different months give the months between them away.
+
     Returns −1 when no month can be closed yet. A year's months start a new
     series: the year before ends at December's report.
     """
@@ -429,7 +435,7 @@ def series_anchor(
             _check_count(counts[i])
             if is_small(counts[i], min_cell=min_cell) or (min_cell > 1 and hid[i]):
                 pool.append(i)
-        if all(
+        if (allowed is None or allowed[i]) and all(
             _pool_safe(
                 [counts[j] for j in pool],
                 [hid[j] and not is_small(counts[j], min_cell=min_cell) for j in pool],

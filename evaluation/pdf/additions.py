@@ -123,7 +123,7 @@ def employed_note(figures: Mapping, period: ReportPeriod, cells: Mapping) -> str
     """Why table 5's employed and table 3.1's step 1 differ, with the month's counts."""
     return (
         "Tabel 5 og tabel 3.1 bygger på hver sin registrering: tabel 5 tæller voksne, "
-        "der efter deres beskæftigelsesstatus (DREAM og sagsbehandlerens registrering) er i "
+        "der efter deres beskæftigelsesstatus i sagssystemet (indlæst eller registreret) er i "
         "beskæftigelse eller selvforsørgende; tabel 3.1 tæller sagsbehandlerens aktuelle "
         f"placering på prioriteringstrappen. Af de {cells['employed']} i beskæftigelse eller "
         f"selvforsørgende står {cells['emp_step1']} på trin 1, {cells['emp_other_step']} på et "

@@ -375,34 +375,8 @@ def _cohort_column(cohort: Mapping, marks: Marks) -> dict:
     return column
 
 
-def _pooled_cohorts(cohorts: list[Mapping], min_cell: int) -> list[dict]:
-    """Consecutive arrival years pooled (``disclosure.pool_runs``) until each
-    column holds enough people for its shares to be shown: "2013–14". A
-    horizon not yet reached by every year of a pool is not reached by the pool."""
-    runs = disclosure.pool_runs([int(c["persons"]) for c in cohorts], min_cell=min_cell)
-    pooled = []
-    for run in runs:
-        members = [cohorts[i] for i in run]
-        first, last = str(members[0]["year"]), str(members[-1]["year"])
-        entry: dict = {
-            "year": first if first == last else f"{first}–{last[-2:]}",
-            "persons": sum(int(c["persons"]) for c in members),
-            "count_as_of": sum(int(c.get("count_as_of") or 0) for c in members),
-        }
-        for horizon in ("6m", "12m"):
-            reached = all(
-                c.get(f"share_{horizon}") is not None and c.get(f"employed_{horizon}") is not None
-                for c in members
-            )
-            total = sum(int(c.get(f"employed_{horizon}") or 0) for c in members)
-            entry[f"employed_{horizon}"] = total if reached else None
-            entry[f"share_{horizon}"] = 0 if reached else None  # a flag; the share is printed
-        pooled.append(entry)
-    return pooled
-
-
 def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
-    cohorts = _pooled_cohorts(list(figures.get("cohorts") or []), marks.min_cell)
+    cohorts = review_sections.pooled_cohorts(list(figures.get("cohorts") or []), marks.min_cell)
     columns = [_cohort_column(c, marks) for c in cohorts]
     out = {
         "columns": columns,

@@ -20,6 +20,35 @@ LEFT_REASONS_DA = {
 }
 
 
+def pooled_cohorts(
+    cohorts: list[Mapping], min_cell: int, *, runs: list[range] | None = None
+) -> list[dict]:
+    """Consecutive arrival years pooled (``disclosure.pool_runs``) until each
+    row holds enough people for its shares to be shown: "2013–14". A horizon
+    not yet reached by every year of a pool is not reached by the pool. Table
+    2.2 passes table 2.1's ``runs``, so both tables pool the same years (a year
+    alone in one and pooled in the other could be subtracted)."""
+    if runs is None:
+        runs = disclosure.pool_runs([int(c["persons"]) for c in cohorts], min_cell=min_cell)
+    pooled = []
+    for run in runs:
+        members = [cohorts[i] for i in run]
+        first, last = str(members[0]["year"]), str(members[-1]["year"])
+        entry: dict = {"year": first if first == last else f"{first}–{last[-2:]}"}
+        for key in ("persons", "count_as_of", "left_6m", "left_12m", "left_as_of"):
+            entry[key] = sum(int(c.get(key) or 0) for c in members)
+        for horizon in ("6m", "12m"):
+            reached = all(
+                c.get(f"share_{horizon}") is not None and c.get(f"employed_{horizon}") is not None
+                for c in members
+            )
+            total = sum(int(c.get(f"employed_{horizon}") or 0) for c in members)
+            entry[f"employed_{horizon}"] = total if reached else None
+            entry[f"share_{horizon}"] = 0 if reached else None  # a flag; the share is printed
+        pooled.append(entry)
+    return pooled
+
+
 def _adjusted_share(
     marks: Marks, numerator: int, denominator: int, numerator_all, *shown_with: Shown
 ) -> Shown:
@@ -68,8 +97,14 @@ def cohorts_adjusted(figures: Mapping, marks: Marks) -> dict | None:
     adjusted = figures.get("cohorts_adjusted")
     if not adjusted:
         return None
-    plain = {c["year"]: c for c in figures.get("cohorts") or []}
-    columns = [_adjusted_column(r, plain.get(r["year"], {}), marks) for r in adjusted["rows"]]
+    cohorts = list(figures.get("cohorts") or [])
+    rows = list(adjusted["rows"])
+    if [str(c["year"]) for c in cohorts] != [str(r["year"]) for r in rows]:
+        raise ValueError("Table 2.2's arrival years differ from table 2.1's.")
+    runs = disclosure.pool_runs([int(c["persons"]) for c in cohorts], min_cell=marks.min_cell)
+    plain = pooled_cohorts(cohorts, marks.min_cell, runs=runs)
+    pooled = pooled_cohorts(rows, marks.min_cell, runs=runs)
+    columns = [_adjusted_column(r, p, marks) for r, p in zip(pooled, plain, strict=True)]
     by_reason = adjusted.get("left_by_reason") or {}
     # A reason nobody left for is left out: a zero points at no one, and
     # printed as "<5" it would only force its neighbours to be hidden too.

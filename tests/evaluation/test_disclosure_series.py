@@ -49,6 +49,11 @@ MONTHS_SHORT = [
 # The demo's year as the secretariat met it: 10 arrived by September, 14 by
 # October, so October's "<5" was 4.
 ARRIVALS = [3, 2, 0, 1, 1, 0, 1, 1, 1, 4, 6, 0]
+# Of them family reunified (table 2 prints refugees, family and the total, each
+# for the month and the year through one anchor): six by September.
+FAMILY = [0, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, 0]
+# Refugees with a screening visit before arrival (table 9.1, its own anchor).
+SCREENED = [2, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0]
 # Caseworker measurements per month: October's 3 and December's 2 are small.
 MEASURED_2025 = [14] * 12
 MEASURED = [14, 14, 14, 14, 14, 14, 14, 14, 14, 3, 14, 2]
@@ -62,7 +67,7 @@ def plain_charts(monkeypatch):
         monkeypatch.setattr(charts, name, lambda *args, **kwargs: "<svg/>")
 
 
-def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
+def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED, family=FAMILY) -> dict:
     """The monthly figures of ``month`` (1–12) of YEAR: the figures of
     ``monthly_by_hand`` with the year's arrivals and measurements."""
     period = f"{YEAR}-{month:02d}"
@@ -70,16 +75,35 @@ def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
     last_day = calendar.monthrange(YEAR, month)[1]
     figures.update(period=period, as_of=f"{period}-{last_day:02d}")
     a = arrivals[month - 1]
+    refugees = [t - f for t, f in zip(arrivals, family, strict=True)]
     figures["arrivals"] = {
         "year": YEAR,
         "month": a,
-        "month_refugees": a,
-        "month_family_reunified": 0,
+        "month_refugees": refugees[month - 1],
+        "month_family_reunified": family[month - 1],
         "year_to_date": sum(arrivals[:month]),
+        "year_to_date_refugees": sum(refugees[:month]),
+        "year_to_date_family_reunified": sum(family[:month]),
         "months": list(arrivals[:month]),
-        "months_refugees": list(arrivals[:month]),
+        "months_refugees": refugees[:month],
         "quota": 30,
     }
+    # The follow-up's newer tables, month by month, coherent with the arrivals.
+    reception = [
+        {"refugees": r, "screened": x, "near_job": r - x}
+        for r, x in zip(refugees[:month], SCREENED, strict=False)
+    ]
+    figures["reception"] = {
+        "month": reception[-1],
+        "year_to_date": {k: sum(m[k] for m in reception) for k in reception[0]},
+        "months": reception,
+    }
+    figures["follow_ups"] = {
+        "month": {"held": 12, "guided": 10},
+        "year_to_date": {"held": 12 * month, "guided": 10 * month},
+        "months": [{"held": 12, "guided": 10}] * month,
+    }
+    figures["moved_away"] = {"month": 6, "year_to_date": 6 * month, "months": [6] * month}
     window = [(YEAR - 1, m) for m in range(month + 1, 13)] + [
         (YEAR, m) for m in range(1, month + 1)
     ]
@@ -106,15 +130,42 @@ def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED) -> dict:
 # --- reading a report's page ----------------------------------------------------------------
 
 
-def read_arrivals(text: str, month: int) -> tuple[str, int | None, str | None]:
-    """Table 2: the month's count, and the year so far with the month it runs through."""
+ROWS = {
+    "refugees": "Flygtninge",
+    "family": "Familiesammenførte til flygtninge",
+    "arrived": "I alt",
+}
+
+
+def read_arrivals(
+    text: str, month: int, row: str = "arrived"
+) -> tuple[str, int | None, str | None]:
+    """Table 2: a row's count for the month; for the refugees (the quota's
+    people) also the year so far, with the month its row names. The family
+    reunified and the total are printed for the month only."""
     label = f"{MONTHS_DA[month - 1]} {YEAR}"
-    cell = re.search(rf"I alt i {label} {TOKEN}", text)
-    assert cell, f"table 2 prints no total for {label}"
-    ytd = re.search(rf"I alt i {YEAR} til og med \d\d-(\d\d)-{YEAR} {TOKEN}", text)
-    if ytd is None:
+    start = text.find("Tabel 2.")
+    cell = re.compile(rf".*? {ROWS[row]} i {label} {TOKEN} ").match(text, start)
+    assert cell, f"table 2 prints no {row} for {label}"
+    if row != "refugees":
+        assert not re.search(rf"{ROWS[row]} i {YEAR} til og med", text), row
         return cell.group(1), None, None
-    return cell.group(1), int(ytd.group(1)), ytd.group(2)
+    year = re.compile(rf".*? Flygtninge i {YEAR} til og med \d\d-(\d\d)-{YEAR} {TOKEN} ").match(
+        text, start
+    )
+    assert year, f"table 2 names no month for the year's refugees in {label}"
+    return cell.group(1), int(year.group(1)), year.group(2)
+
+
+def read_reception(text: str, month: int) -> str:
+    """Table 9.1: the refugees who arrived in the month (the month only: a
+    second year so far of the same people could be subtracted from table 2's)."""
+    label = f"{MONTHS_DA[month - 1].capitalize()} {YEAR}"
+    table = text[text.find("Tabel 9.1.") : text.find("Tabel 9.2.")]
+    row = re.search(rf"Flygtninge {label} Ankomne flygtninge {TOKEN} ", table)
+    assert row, f"table 9.1 prints no refugees for {label}"
+    assert "til og med" not in table, "table 9.1 prints a year so far"
+    return row.group(1)
 
 
 def read_measurements(text: str, month: int) -> tuple[dict[str, str], int, str]:
@@ -135,19 +186,25 @@ def read_measurements(text: str, month: int) -> tuple[dict[str, str], int, str]:
 class SeriesReader:
     """What the twelve reports tell a reader who holds them all."""
 
-    def __init__(self, arrivals=ARRIVALS, measured=MEASURED):
-        true = {f"arrived {m}": arrivals[m - 1] for m in range(1, 13)}
-        true |= {f"arrived through {k}": sum(arrivals[:k]) for k in range(1, 13)}
+    def __init__(self, arrivals=ARRIVALS, measured=MEASURED, family=FAMILY):
+        refugees = [t - f for t, f in zip(arrivals, family, strict=True)]
+        true = {}
+        for prefix, counts in (("arrived", arrivals), ("refugees", refugees), ("family", family)):
+            true |= {f"{prefix} {m}": counts[m - 1] for m in range(1, 13)}
+            true |= {f"{prefix} through {k}": sum(counts[:k]) for k in range(1, 13)}
         for y, counts in ((YEAR - 1, MEASURED_2025), (YEAR, measured)):
             true |= {f"measured {y}-{m:02d}": counts[m - 1] for m in range(1, 13)}
         true |= {f"measured through {k}": sum(measured[:k]) for k in range(1, 13)}
         self.reading = Reading(true)
         self.reading.protected |= set(true)
         self.printed: dict[str, set[int]] = {}
+        # Each month's refugees and family reunified add up to its arrivals.
+        for m in range(1, 13):
+            self.reading.line([f"refugees {m}", f"family {m}"], f"arrived {m}")
 
     @staticmethod
     def month(prefix: str, m: int) -> str:
-        return f"arrived {m}" if prefix == "arrived" else f"measured {YEAR}-{m:02d}"
+        return f"measured {YEAR}-{m:02d}" if prefix == "measured" else f"{prefix} {m}"
 
     def _through(self, prefix: str, k: int, token: str) -> None:
         """A running total through month ``k``; the reader subtracts it from every
@@ -165,10 +222,14 @@ class SeriesReader:
         seen.add(k)
 
     def read(self, month: int, text: str) -> None:
-        cell, through, ytd = read_arrivals(text, month)
-        self.reading.count(f"arrived {month}", cell)
-        if through is not None:
-            self._through("arrived", through, ytd)
+        for row in ROWS:
+            cell, through, ytd = read_arrivals(text, month, row)
+            self.reading.count(f"{row} {month}", cell)
+            # A year not yet printable is ".." whatever its size: no total to subtract.
+            if ytd is not None and ytd != "..":
+                self._through(row, through, ytd)
+        # Table 9.1 prints the month's refugees again.
+        self.reading.count(f"refugees {month}", read_reception(text, month))
         rows, through, year = read_measurements(text, month)
         for ym, token in rows.items():
             self.reading.count(f"measured {ym}", token)
@@ -190,19 +251,18 @@ def test_twelve_monthly_reports_read_together_give_no_hidden_count_away(plain_ch
 
 
 def test_the_year_so_far_stops_at_the_last_month_that_gives_no_month_away(plain_charts):
-    """September closes a pool of months (March–September: 5 arrivals in seven
-    small months), so its 10 is printed; October's 4 cannot close one, and
-    October to December print the year through 30-09 (10 + 4 + 6 + 0: November's
-    6 is shown, October's and December's small months stay a pool of 4)."""
+    """The refugees by month are 3, 1, 0, 1, 0, 0, 0, 0, 0, 4, 6, 0. April closes
+    a pool (four small months holding 5), so the year runs through April (5)
+    until November: May–October hold 4 between them, which no month of its own
+    may close; November's 6 closes the pool (15). December's 0 cannot close
+    one, so December prints the year through November."""
     printed = {}
     for month in (9, 10, 11, 12):
         text = html_flat(render.render_html(month_figures(month), min_cell=MIN))
-        printed[month] = read_arrivals(text, month)
+        _cell, through, ytd = read_arrivals(text, month, "refugees")
+        printed[month] = (through, ytd)
 
-    assert printed[9] == ("<5", 9, "10")
-    assert printed[10] == ("<5", 9, "10")
-    assert printed[11] == ("6", 9, "10")
-    assert printed[12] == ("<5", 9, "10")
+    assert printed == {9: (4, "5"), 10: (4, "5"), 11: (11, "15"), 12: (11, "15")}
 
 
 def test_a_small_month_of_measurements_is_not_the_difference_of_two_years(plain_charts):
@@ -222,20 +282,31 @@ def old_printing(month: int, arrivals=ARRIVALS) -> str:
     a, ytd = arrivals[month - 1], sum(arrivals[:month])
     last_day = calendar.monthrange(YEAR, month)[1]
     return (
-        f"I alt i {MONTHS_DA[month - 1]} {YEAR} {'<5' if a < MIN else a} "
-        f"I alt i {YEAR} til og med {last_day:02d}-{month:02d}-{YEAR} {'<5' if ytd < MIN else ytd} "
+        f"Ankomster {MONTHS_DA[month - 1].capitalize()} {YEAR} {YEAR} til og med "
+        f"{last_day:02d}-{month:02d}-{YEAR} I alt {'<5' if a < MIN else a} "
+        f"{'<5' if ytd < MIN else ytd} "
     )
+
+
+def read_old_arrivals(text: str, month: int) -> tuple[str, int, str]:
+    """Table 2 as the old rule printed it: the total for the month and the year."""
+    label = f"{MONTHS_DA[month - 1].capitalize()} {YEAR}"
+    found = re.search(
+        rf"Ankomster {label} {YEAR} til og med \d\d-(\d\d)-{YEAR} I alt {TOKEN} {TOKEN} ", text
+    )
+    assert found, label
+    return found.group(2), int(found.group(1)), found.group(3)
 
 
 def test_the_reader_finds_octobers_four_in_the_old_rules_reports():
     """The fixture the old rule leaks on: September 10, October 14, October "<5"."""
     reader = SeriesReader()
     for month in (9, 10):
-        cell, through, ytd = read_arrivals(old_printing(month), month)
+        cell, through, ytd = read_old_arrivals(old_printing(month), month)
         reader.reading.count(f"arrived {month}", cell)
         reader._through("arrived", through, ytd)
 
-    assert (read_arrivals(old_printing(9), 9), read_arrivals(old_printing(10), 10)) == (
+    assert (read_old_arrivals(old_printing(9), 9), read_old_arrivals(old_printing(10), 10)) == (
         ("<5", 9, "10"),
         ("<5", 10, "14"),
     )
@@ -386,10 +457,11 @@ def test_small_cohorts_are_pooled_and_their_shares_shown(plain_charts):
 
     text = html_flat(render.render_html(figures, min_cell=MIN))
 
-    assert "Ankomstår 2012 2013–14 Antal personer* 11 24" in text
-    row = re.search(r"Andel pr\. [\d-]+ (\S+ %) (\S+ %)", text)
-    assert row and row.groups() == ("55 %", "71 %")
-    assert "Andel 6 måneder efter ankomst højst 37 % højst 17 %" in text
+    # One row per arrival year or pool: persons, 6 and 12 months, share and
+    # count on the day.
+    assert "2012 11 højst 37 % højst 37 % 55 % 6 " in text
+    assert "2013–14 24 højst 17 % højst 17 % 71 % 17 " in text
+    assert "2013 9" not in text and "2014 15" not in text
     assert "lagt sammen" in text
 
 
@@ -416,8 +488,9 @@ def test_a_large_count_beside_a_small_one_is_a_range_not_hidden(plain_charts):
     works out anyway: 49–53."""
     figures = monthly_by_hand(in_programme={"refugees": 50, "family_reunified": 3, "total": 53,
                                             "adults": 40, "children": 13})  # fmt: skip
-    figures["compliance"]["follow_up"]["open_cases"] = 53
-    figures["compliance"]["follow_up"]["up_to_date"] = 45
+    # Follow-ups are the adults' (table 8 counts adults only).
+    figures["compliance"]["follow_up"]["open_cases"] = 40
+    figures["compliance"]["follow_up"]["up_to_date"] = 32
     figures["employed"]["of"] = figures["danish"]["of"] = 40
     figures["ladder_now"] = [
         {"step": s, "label": "", "count": c}
@@ -448,11 +521,8 @@ def test_hidden_values_have_their_own_mark_in_tables_and_charts():
 
     svg = base64.b64decode(ctx["cohorts"]["chart"].split(",", 1)[1]).decode()
     labels = re.findall(r">([^<>]*)</text>", svg)
-    # 2 of 7 at 6 months: at most 4 of 7 = 57.1 -> "≤ 58 %"; 3 of 7 at 12
+    # 2 of 7 at 6 months: at most 4 of 7 = 57.1 -> "højst 58 %"; 3 of 7 at 12
     # months and now: both sides small, hidden.
-    assert [label for label in labels if "%" in label and label[0] in "≤≥" or label == ".."] == [
-        "≤ 58 %",
-        "..",
-        "..",
-    ]
+    marked = [label for label in labels if label.startswith(("højst", "mindst")) or label == ".."]
+    assert marked == ["højst 58 %", "..", ".."]
     assert "#" not in labels

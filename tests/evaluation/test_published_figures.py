@@ -504,11 +504,30 @@ def _read_repatriations(
     reading.protected |= {n for row in [*names, totals] for n in row.values()}
 
 
-def _month_and_year(reading: Reading, name: str, month: int, year: int, january: bool) -> None:
-    """``name`` in the month and in the year so far; the earlier months unprinted."""
+def _year_column(text: str, caption: str, year: int) -> tuple[str, int | None]:
+    """A table's year column as its heading or row names it ("2026 til og med
+    30-09-2026", through its own anchor), and the month it runs through (None:
+    the year is not printed, its cells are "..")."""
+    start = text.find(caption)
+    assert start >= 0, caption
+    match = re.compile(rf"{year} til og med (\d\d-(\d\d)-{year}) ").search(text, start)
+    if match and match.start() < start + 400:
+        return f"{year} til og med {match.group(1)}", int(match.group(2))
+    return str(year), None
+
+
+def _month_and_year(
+    reading: Reading, name: str, months: list[int], covered: int | None, january: bool
+) -> None:
+    """``name`` in the month and in the year through ``covered`` (None: not
+    printed, read as the whole year); the earlier months unprinted."""
+    month = months[-1]
+    year = sum(months[: covered or len(months)])
     reading.true[f"{name} in the month"] = month
     reading.true[f"{name} in the year"] = year
     reading.protected |= {f"{name} in the month", f"{name} in the year"}
+    if covered is not None and covered < len(months):
+        return
     if january:
         reading.line([f"{name} in the month"], f"{name} in the year")
         return
@@ -525,14 +544,17 @@ def _part_of(reading: Reading, part: str, value: int, whole: str) -> None:
     reading.line([part, f"{whole} but not {part}"], whole)
 
 
-def _read_month_and_year_parts(reading: Reading, figures: dict, january: bool) -> None:
-    """The sums that tie table 2's refugees and family reunified across the year,
-    and the employed by ladder step (table 5's note) to table 3.1's step 1."""
-    a = figures["arrivals"]
-    for basis, month, year in [
-        ("refugees", a["month_refugees"], a["year_to_date_refugees"]),
-        ("family", a["month_family_reunified"], a["year_to_date_family_reunified"]),
-    ]:
+def _read_month_and_year_parts(
+    reading: Reading, figures: dict, january: bool, whole_year: bool
+) -> None:
+    """The sums that tie table 2's refugees and family reunified across the year
+    (when its year runs through the month: ``whole_year``), and the employed by
+    ladder step (table 5's note) to table 3.1's step 1."""
+    for basis in ["refugees", "family"]:
+        month = reading.true[f"{basis} arrived in the month"]
+        year = reading.true[f"{basis} arrived in the year"]
+        if not whole_year:
+            continue
         if not january:
             earlier = f"{basis} arrived earlier in the year"
             reading.true[earlier] = year - month
@@ -597,7 +619,6 @@ def _read_additions(
     h = figures["headline"]
     rows = [
         ("Borgere i integrationsprogrammet", "in the programme", "in_programme"),
-        ("Ankomne i året til og med måneden", "arrived in the year", "arrivals_year_to_date"),
         ("Voksne i beskæftigelse eller selvforsørgende", "employed", "employed"),
         ("Voksne i danskuddannelse", "in a course", "danish_in_course"),
         (
@@ -614,15 +635,9 @@ def _read_additions(
         pos = match.end()
         reading.count(name, match.group(1))
         for when, change in zip(("last_month", "last_year"), match.groups()[1:], strict=True):
-            if key == "arrivals_year_to_date" and when == "last_month":
-                if january:
-                    assert change == "–", change
-                else:
-                    reading.count("arrived in the month", change.lstrip("+"))
-                continue
             value = _signed(change)
             if value is None:
-                assert change in ("–*", "–"), (label, change)
+                assert change in ("..", "–"), (label, change)
                 continue
             before = h[when][key]
             if reading.true[name] - value != before:
@@ -630,20 +645,18 @@ def _read_additions(
             if before < MIN:
                 reading.problems.append(f"{label}: the change gives {when}'s {before} away")
 
+    assert "Ankomne i året til og med måneden" not in text, "table 2 carries the year"
+    year = int(figures["arrivals"]["year"])
     fu = figures["follow_ups"]
+    fu_title, covered = _year_column(text, "Tabel 8.2.", year)
     for kind in ("held", "guided"):
-        _month_and_year(
-            reading,
-            f"follow-ups {kind}",
-            fu["month"][kind],
-            fu["year_to_date"][kind],
-            january,
-        )
+        months = [m[kind] for m in fu["months"]]
+        _month_and_year(reading, f"follow-ups {kind}", months, covered, january)
     printed = table_rows(
         text,
         "Tabel 8.2.",
         "Periode Opfølgninger Med vejledning om repatriering Andel",
-        [(month_title, 3), (year_title, 3)],
+        [(month_title, 3), (fu_title, 3)],
     )
     for when, [held, guided, share] in zip(("in the month", "in the year"), printed, strict=True):
         _part_of(
@@ -657,13 +670,20 @@ def _read_additions(
         reading.share(f"follow-ups guided {when}", f"follow-ups held {when}", share)
 
     rec = figures["reception"]
+    year_title, covered = _year_column(text, "Tabel 9.1.", year)
+    refugees = [m["refugees"] for m in rec["months"]]
+    # Table 9.1's refugees through its own month: table 2's year when the same.
+    in_year = "refugees arrived in the year"
+    if sum(refugees[: covered or len(refugees)]) != reading.true[in_year]:
+        in_year = "refugees arrived in 9.1's year"
+        reading.true[in_year] = sum(refugees[: covered or len(refugees)])
+        reading.protected.add(in_year)
     for kind in ("screened", "near_job"):
-        _month_and_year(
-            reading, f"refugees {kind}", rec["month"][kind], rec["year_to_date"][kind], january
-        )
+        months = [m[kind] for m in rec["months"]]
+        _month_and_year(reading, f"refugees {kind}", months, covered, january)
         for when, arrived in (
             ("in the month", "refugees arrived in the month"),
-            ("in the year", "refugees arrived in the year"),
+            ("in the year", in_year),
         ):
             _part_of(
                 reading, f"refugees {kind} {when}", reading.true[f"refugees {kind} {when}"], arrived
@@ -682,9 +702,11 @@ def _read_additions(
         ["refugees arrived", "refugees screened", "refugees near_job"], printed, strict=True
     ):
         reading.count(f"{prefix} in the month", tokens[0])
-        reading.count(f"{prefix} in the year", tokens[1])
+        reading.count(
+            in_year if prefix == "refugees arrived" else f"{prefix} in the year", tokens[1]
+        )
     moved = figures["moved_away"]
-    _month_and_year(reading, "moved away", moved["month"], moved["year_to_date"], january)
+    _month_and_year(reading, "moved away", moved["months"], covered, january)
     [[month, year]] = table_rows(
         text,
         "Tabel 9.2.",
@@ -736,8 +758,6 @@ def read_monthly(text: str, figures: dict) -> Reading:
             "measurements in the month": pr["month_caseworker_measurements"],
         }
     )
-    if not january:
-        reading.true["arrived earlier in the year"] = a["year_to_date"] - a["month"]
     assert fu["open_cases"] == p["adults"] and e["of"] == d["of"] == p["adults"]
     reading.protected |= set(reading.true)
     as_of = formatting.da_date(figures["as_of"])
@@ -766,10 +786,25 @@ def read_monthly(text: str, figures: dict) -> Reading:
         reading.count(name, token)
 
     month_title = month_label[:1].upper() + month_label[1:]
+    # Table 2's year is printed through the month its heading names (one anchor
+    # for its three rows): the year's counts are those months' sums.
+    through = re.search(
+        rf"Ankomster {re.escape(month_title)} {year} til og med (\d\d-(\d\d)-{year}) ", text
+    )
+    assert through, "table 2 names no date for the year"
+    covered = int(through.group(2))
+    family_months = [t - r for t, r in zip(a["months"], a["months_refugees"], strict=True)]
+    for name, months in [
+        ("arrived in the year", a["months"]),
+        ("refugees arrived in the year", a["months_refugees"]),
+        ("family arrived in the year", family_months),
+    ]:
+        reading.true[name] = sum(months[:covered])
+        reading.protected.add(name)
     [[m_ref, y_ref], [m_fam, y_fam], [m_all, y_all], [quota], [of_quota]] = table_rows(
         text,
         "Tabel 2.",
-        f"Ankomster {month_title} {year} til og med {as_of}",
+        f"Ankomster {month_title} {year} til og med {through.group(1)}",
         [
             ("Flygtninge", 2),
             ("Familiesammenførte til flygtninge", 2),
@@ -788,7 +823,7 @@ def read_monthly(text: str, figures: dict) -> Reading:
         assert quota == str(a["quota"])
         reading.fixed("quota", a["quota"])
         reading.share("refugees arrived in the year", "quota", of_quota)
-    _read_month_and_year_parts(reading, figures, january)
+    _read_month_and_year_parts(reading, figures, january, covered == len(a["months"]))
 
     ladder_now = table_rows(
         text,
@@ -987,6 +1022,8 @@ def read_monthly(text: str, figures: dict) -> Reading:
     ]:
         reading.line(cells, total)
     if covered == len(a["months"]):
+        reading.true["arrived earlier in the year"] = a["year_to_date"] - a["month"]
+        reading.protected.add("arrived earlier in the year")
         if january:
             reading.line(["arrived in the month"], "arrived in the year")
         else:
@@ -1002,11 +1039,12 @@ def read_monthly(text: str, figures: dict) -> Reading:
 def read_service_review(text: str, figures: dict) -> Reading:
     reading = Reading({})
     as_of = formatting.da_date(figures["as_of"])
-    # The columns are arrival years, or runs of them pooled ("2013–14"): read
-    # from the header, and the true counts summed here for each column.
-    header = re.search(r"Ankomstår((?: \d{4}(?:–\d{2})?)*) Antal personer", text)
-    assert header, "table 2.1 has no header"
-    years = header.group(1).split()
+    # The rows are arrival years, or runs of them pooled ("2013–14"): read from
+    # the table's row heads, and the true counts summed here for each row.
+    start = text.index("Tabel 2.1.")
+    table = text[start : text.index("Kilde:", start)]
+    years = re.findall(r"(?m)^(\d{4}(?:–\d{2})?) ", table)
+    assert years, "table 2.1 has no rows"
     cohorts = []
     for label in years:
         first = int(label[:4])
@@ -1024,7 +1062,7 @@ def read_service_review(text: str, figures: dict) -> Reading:
             pooled[f"share_{horizon}"] = 0 if reached else None
         cohorts.append(pooled)
     assert sum(c["persons"] for c in cohorts) == sum(c["persons"] for c in figures["cohorts"])
-    printed = table_rows(
+    rows = table_rows(
         text,
         "Tabel 2.1.",
         "Ankomstår Antal personer* Andel 6 måneder efter ankomst Andel 12 måneder efter ankomst "
@@ -1341,24 +1379,20 @@ def monthly_figures(draw) -> dict:
     earlier_months = [draw(st.integers(0, 12)) for _ in range(month - 1)]
     year_to_date = sum(earlier_months) + arrived
     month_refugees = draw(st.integers(0, arrived))
-    january = month == 1
-    earlier_refugees = 0 if january else draw(st.integers(0, year_to_date - arrived))
+    # Each month's refugees, January first (table 2 prints the year through an
+    # anchor over the months, so the figures keep them).
+    refugee_months = [draw(st.integers(0, n)) for n in earlier_months] + [month_refugees]
     due = draw(small)
 
-    def month_and_year() -> tuple[int, int]:
-        month_count = draw(small)
-        return month_count, month_count + (0 if january else draw(small))
+    def parts(counts: list[int]) -> list[int]:
+        return [draw(st.integers(0, n)) for n in counts]
 
-    def part_of(month_count: int, year_count: int) -> tuple[int, int]:
-        part = draw(st.integers(0, month_count))
-        return part, part + draw(st.integers(0, year_count - month_count))
-
-    held = month_and_year()
-    guided = part_of(*held)
-    moved = month_and_year()
-    refugees_year = month_refugees + earlier_refugees
-    screened = part_of(month_refugees, refugees_year)
-    near_job = part_of(month_refugees, refugees_year)
+    held_months = [draw(small) for _ in range(month)]
+    guided_months = parts(held_months)
+    moved_months = [draw(small) for _ in range(month)]
+    screened_months = parts(refugee_months)
+    near_job_months = parts(refugee_months)
+    refugees_year = sum(refugee_months)
 
     def headline_before() -> dict:
         return {
@@ -1426,6 +1460,8 @@ def monthly_figures(draw) -> dict:
             "year_to_date": year_to_date,
             "year_to_date_refugees": refugees_year,
             "year_to_date_family_reunified": year_to_date - refugees_year,
+            "months": [*earlier_months, arrived],
+            "months_refugees": refugee_months,
             "quota": draw(st.one_of(st.none(), st.integers(1, 80))),
         },
         "ladder_now": [
@@ -1469,17 +1505,32 @@ def monthly_figures(draw) -> dict:
             },
         },
         "follow_ups": {
-            "month": {"held": held[0], "guided": guided[0]},
-            "year_to_date": {"held": held[1], "guided": guided[1]},
+            "month": {"held": held_months[-1], "guided": guided_months[-1]},
+            "year_to_date": {"held": sum(held_months), "guided": sum(guided_months)},
+            "months": [
+                {"held": h, "guided": g} for h, g in zip(held_months, guided_months, strict=True)
+            ],
         },
-        "moved_away": {"month": moved[0], "year_to_date": moved[1]},
+        "moved_away": {
+            "month": moved_months[-1],
+            "year_to_date": sum(moved_months),
+            "months": moved_months,
+        },
         "reception": {
-            "month": {"refugees": month_refugees, "screened": screened[0], "near_job": near_job[0]},
+            "month": {
+                "refugees": month_refugees,
+                "screened": screened_months[-1],
+                "near_job": near_job_months[-1],
+            },
             "year_to_date": {
                 "refugees": refugees_year,
-                "screened": screened[1],
-                "near_job": near_job[1],
+                "screened": sum(screened_months),
+                "near_job": sum(near_job_months),
             },
+            "months": [
+                {"refugees": r, "screened": x, "near_job": n}
+                for r, x, n in zip(refugee_months, screened_months, near_job_months, strict=True)
+            ],
         },
         "headline": {
             "now": {

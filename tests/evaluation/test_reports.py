@@ -94,10 +94,12 @@ def monthly_by_hand(**changes) -> dict:
             "year": 2026,
             "month": 9,
             "year_to_date": 47,
-            # July to September (0, 2, 3) are a pool of 5: the year may be printed.
+            # The refugees' months add up to 40, the family reunified's
+            # (1, 0, 1, 1, 1, 0, 0, 0, 0, 3) to 7: the small months of each basis
+            # make a safe pool only with October's, so the year is printed
+            # through 31-10 (and through no earlier month).
             "months": [5, 6, 5, 5, 5, 7, 0, 2, 3, 9],
-            # no month's split gives its total away (5 = 3 + 2, 6 = 6 + 0 is 5–6)
-            "months_refugees": [3, 6, 3, 3, 3, 7, 0, 2, 3, 6],
+            "months_refugees": [4, 6, 4, 4, 4, 7, 0, 2, 3, 6],
             "quota": 60,
             "month_refugees": 6,
             "month_family_reunified": 3,
@@ -171,14 +173,26 @@ def monthly_by_hand(**changes) -> dict:
             "plan": {"due": 20, "on_time": 16, "months": 1},
         },
         # 100 / 110 = 90.9 % -> 91 %; the month's 2 without guidance are few.
+        # Each year to date is printed through the last month its months allow
+        # (here October for all: the small months pool up to it).
         "follow_ups": {
             "month": {"held": 12, "guided": 10},
             "year_to_date": {"held": 110, "guided": 100},
+            "months": [{"held": h, "guided": 10} for h in [11, 11, 11, 11, 11, 11, 10, 11, 11, 12]],
         },
-        "moved_away": {"month": 1, "year_to_date": 6},
+        "moved_away": {"month": 1, "year_to_date": 6, "months": [0, 0, 2, 0, 1, 1, 1, 0, 0, 1]},
         "reception": {
             "month": {"refugees": 6, "screened": 5, "near_job": 1},
             "year_to_date": {"refugees": 40, "screened": 30, "near_job": 8},
+            "months": [
+                {"refugees": r, "screened": s, "near_job": n}
+                for r, s, n in zip(
+                    [4, 6, 4, 4, 4, 7, 0, 2, 3, 6],
+                    [3, 1, 2, 3, 4, 7, 0, 2, 3, 5],
+                    [3, 0, 2, 0, 0, 2, 0, 0, 0, 1],
+                    strict=True,
+                )
+            ],
         },
         # Changes: 60 - 57 = +3, 60 - 70 = -10; 47 - 52 = -5 (and +9, the month's
         # arrivals); 18 - 15 = +3, 18 - 20 = -2; 30 - 31 = -1, 30 - 25 = +5; 12 - 12 = 0,
@@ -311,10 +325,13 @@ def test_monthly_pdf_holds_the_name_pages_date_rule_and_figures():
     for expected in [
         "Voksne (18 år og derover) 45",
         "Børn (under 18 år) 15",
-        "Ankomster Oktober 2026 2026 til og med 31-10-2026",
-        "I alt 9 47",
+        "I alt i oktober 2026 9",
+        # October's 6 refugees are printed as 5–9 (6 + 3 = 9 would give the 3
+        # family reunified away): a year through October would give the 6 away,
+        # so the year runs through September: 34 of the quota's 60, 57 %.
+        "Flygtninge i 2026 til og med 30-09-2026 34",
         "Forventet antal flygtninge i 2026 (kvote) 60",
-        "Ankomne flygtninge i forhold til kvoten 67 %",
+        "Ankomne flygtninge i forhold til kvoten 57 %",
         "1. Ordinært arbejde eller uddannelse 12",
         "Andel placeret inden for 96 timer 80 %",
         "Mediantid til første placering (timer) 60",
@@ -331,9 +348,10 @@ def test_monthly_pdf_holds_the_name_pages_date_rule_and_figures():
 def test_a_count_below_the_minimum_prints_as_less_than_never_the_number():
     text, _pages = pdf_text(render.render_pdf(render.render_html(monthly_by_hand())))
 
-    assert "Familiesammenførte til flygtninge <5 7" in text
-    # 6 + 3 = 9 is printed, so the 6 would give the 3 away: hidden too.
-    assert "Flygtninge –* 40" in text
+    assert "Familiesammenførte til flygtninge i oktober 2026 <5" in text
+    # 6 + 3 = 9 is printed, so the 6 would give the 3 away: printed as the
+    # range the reader works out anyway, 9 less 0–4.
+    assert "Flygtninge i oktober 2026 5–9" in text
     assert "6. Øvrige udviklingsindsatser <5" in text
     assert "Ingen aktuel placering <5" in text
     # 2 of 20 late: the on-time count and the share would show the 2. The
@@ -417,8 +435,10 @@ def test_pdf_of_real_figures_holds_no_cpr_and_no_name(team_a, caseworker_a, prov
     for case in cases:
         for word in (case.citizen.first_name, case.citizen.last_name, case.citizen.cpr):
             assert word not in text
-    # Three arrivals this month: a count below the minimum.
-    assert "I alt <5 <5" in text
+    # Three arrivals this month: a count below the minimum. The year's refugees
+    # are a pool of three: no month closes it, so the year is not printed yet.
+    assert "I alt i" in text and re.search(r"I alt i \w+ \d{4} <5", text)
+    assert re.search(r"Flygtninge i \d{4} til og med [\d-]+ \.\.", text)
     assert archive.figures["in_programme"]["total"] == 3
 
 
