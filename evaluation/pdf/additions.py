@@ -168,6 +168,10 @@ def _follow_ups_rows(figures: Mapping, period: ReportPeriod, marks: Marks, cells
             cells["fu_guided_month"], cells["fu_held_month"],
         ),
     )  # fmt: skip
+    if period.as_of.month == 1:
+        # January's year is the month: the same cells, whatever the anchor.
+        january = _year_label(period, da_date(period.as_of))
+        return [month, {**month, "label": january}]
     if "months" not in fu:
         # Figures made before the months were kept: no year to date is safe.
         hidden = marks.hidden()
@@ -193,6 +197,10 @@ def _reception(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapp
     moving away has a year to date of its own series."""
     moved = [int(n) for n in figures["moved_away"].get("months", [])]
     sums, through = _year_so_far(marks, period, {"moved": moved}) if moved else ({}, None)
+    year_cell = marks.count(sums["moved"]) if through else marks.hidden()
+    if period.as_of.month == 1:
+        # January's year is the month: the same cell, whatever the anchor.
+        through, year_cell = da_date(period.as_of), cells["moved_month"]
     return {
         "columns": [period.label],
         "rows": [
@@ -201,10 +209,7 @@ def _reception(figures: Mapping, period: ReportPeriod, marks: Marks, cells: Mapp
             ("heraf boligplaceret nær et kendt job", [cells["rec_near_job_month"]]),
         ],
         "moved_columns": [period.label, _year_label(period, through)],
-        "moved_away": [
-            cells["moved_month"],
-            marks.count(sums["moved"]) if through else marks.hidden(),
-        ],
+        "moved_away": [cells["moved_month"], year_cell],
     }
 
 

@@ -150,13 +150,18 @@ def _through(
     return through + 1, da_date(dates.month_end(dt.date(year, through + 1, 1)))
 
 
-def _refugees_so_far(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[Shown, str, int]:
+def _refugees_so_far(
+    a: Mapping, period: ReportPeriod, marks: Marks, refugees_cell: Shown
+) -> tuple[Shown, str, int]:
     """The year's refugees, the quota's people, through the last month their
     series allows (``disclosure.series_anchor``): no month's small count follows
     from this report's and an earlier one's. The family reunified and the total
     are printed for the month only; with the year's refugees beside the year's
     total, the few family reunified of a year would follow."""
     months = a.get("months_refugees")
+    if period.as_of.month == 1 and months is not None:
+        # January's year is the month: the same cell as the month's row.
+        return refugees_cell, da_date(period.as_of), int(months[0])
     if months is None or len(months) != period.as_of.month:
         # Figures without their months (archived before): nothing safe to print.
         return marks.hidden(), da_date(period.as_of), 0
@@ -178,7 +183,9 @@ def _refugees_so_far(a: Mapping, period: ReportPeriod, marks: Marks) -> tuple[Sh
 def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict) -> dict:
     a = figures["arrivals"]
     quota = a.get("quota")
-    ytd_refugees, through, refugees_arrived = _refugees_so_far(a, period, marks)
+    ytd_refugees, through, refugees_arrived = _refugees_so_far(
+        a, period, marks, cells["month_refugees"]
+    )
     return {
         "year": a["year"],
         "month_label": period.label,

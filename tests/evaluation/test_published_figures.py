@@ -550,7 +550,7 @@ def _read_month_and_year_parts(
     """The sums that tie table 2's refugees and family reunified across the year
     (when its year runs through the month: ``whole_year``), and the employed by
     ladder step (table 5's note) to table 3.1's step 1."""
-    for basis in ["refugees", "family"]:
+    for basis in ["refugees"]:
         month = reading.true[f"{basis} arrived in the month"]
         year = reading.true[f"{basis} arrived in the year"]
         if not whole_year:
@@ -584,10 +584,10 @@ def _read_month_and_year_parts(
 
 
 def _signed(token: str) -> int | None:
-    match = re.fullmatch(r"([+\N{MINUS SIGN}]?)(\d+)", token)
+    match = re.fullmatch(r"([+-]?)(\d+)", token)
     if not match:
         return None
-    return -int(match.group(2)) if match.group(1) == "\N{MINUS SIGN}" else int(match.group(2))
+    return -int(match.group(2)) if match.group(1) == "-" else int(match.group(2))
 
 
 def _read_additions(
@@ -669,48 +669,33 @@ def _read_additions(
         reading.count(f"follow-ups guided {when}", guided)
         reading.share(f"follow-ups guided {when}", f"follow-ups held {when}", share)
 
-    rec = figures["reception"]
-    year_title, covered = _year_column(text, "Tabel 9.1.", year)
-    refugees = [m["refugees"] for m in rec["months"]]
-    # Table 9.1's refugees through its own month: table 2's year when the same.
-    in_year = "refugees arrived in the year"
-    if sum(refugees[: covered or len(refugees)]) != reading.true[in_year]:
-        in_year = "refugees arrived in 9.1's year"
-        reading.true[in_year] = sum(refugees[: covered or len(refugees)])
-        reading.protected.add(in_year)
+    # Table 9.1 is the month's: the year's refugees are table 2's alone.
+    rec = figures["reception"]["month"]
     for kind in ("screened", "near_job"):
-        months = [m[kind] for m in rec["months"]]
-        _month_and_year(reading, f"refugees {kind}", months, covered, january)
-        for when, arrived in (
-            ("in the month", "refugees arrived in the month"),
-            ("in the year", in_year),
-        ):
-            _part_of(
-                reading, f"refugees {kind} {when}", reading.true[f"refugees {kind} {when}"], arrived
-            )
+        _part_of(
+            reading, f"refugees {kind} in the month", rec[kind], "refugees arrived in the month"
+        )
     printed = table_rows(
         text,
         "Tabel 9.1.",
-        f"Flygtninge {month_title} {year_title}",
+        f"Flygtninge {month_title}",
         [
-            ("Ankomne flygtninge", 2),
-            ("heraf med forbesøg på asylcenter før ankomst", 2),
-            ("heraf boligplaceret nær et kendt job", 2),
+            ("Ankomne flygtninge", 1),
+            ("heraf med forbesøg på asylcenter før ankomst", 1),
+            ("heraf boligplaceret nær et kendt job", 1),
         ],
     )
-    for prefix, tokens in zip(
+    for prefix, [token] in zip(
         ["refugees arrived", "refugees screened", "refugees near_job"], printed, strict=True
     ):
-        reading.count(f"{prefix} in the month", tokens[0])
-        reading.count(
-            in_year if prefix == "refugees arrived" else f"{prefix} in the year", tokens[1]
-        )
+        reading.count(f"{prefix} in the month", token)
     moved = figures["moved_away"]
+    moved_title, covered = _year_column(text, "Tabel 9.2.", year)
     _month_and_year(reading, "moved away", moved["months"], covered, january)
     [[month, year]] = table_rows(
         text,
         "Tabel 9.2.",
-        f"Sager lukket som fraflyttet {month_title} {year_title}",
+        f"Sager lukket som fraflyttet {month_title} {moved_title}",
         [("Fraflyttede borgere", 2)],
     )
     reading.count("moved away in the month", month)
@@ -786,29 +771,22 @@ def read_monthly(text: str, figures: dict) -> Reading:
         reading.count(name, token)
 
     month_title = month_label[:1].upper() + month_label[1:]
-    # Table 2's year is printed through the month its heading names (one anchor
-    # for its three rows): the year's counts are those months' sums.
-    through = re.search(
-        rf"Ankomster {re.escape(month_title)} {year} til og med (\d\d-(\d\d)-{year}) ", text
-    )
-    assert through, "table 2 names no date for the year"
+    # Table 2 prints the month for each basis, and the year for refugees only
+    # (the quota's people), through the month its row names.
+    through = re.search(rf"Flygtninge i {year} til og med (\d\d-(\d\d)-{year}) ", text)
+    assert through, "table 2 names no date for the year's refugees"
     covered = int(through.group(2))
-    family_months = [t - r for t, r in zip(a["months"], a["months_refugees"], strict=True)]
-    for name, months in [
-        ("arrived in the year", a["months"]),
-        ("refugees arrived in the year", a["months_refugees"]),
-        ("family arrived in the year", family_months),
-    ]:
-        reading.true[name] = sum(months[:covered])
-        reading.protected.add(name)
-    [[m_ref, y_ref], [m_fam, y_fam], [m_all, y_all], [quota], [of_quota]] = table_rows(
+    reading.true["refugees arrived in the year"] = sum(a["months_refugees"][:covered])
+    reading.protected.add("refugees arrived in the year")
+    [[m_ref], [m_fam], [m_all], [y_ref], [quota], [of_quota]] = table_rows(
         text,
         "Tabel 2.",
-        f"Ankomster {month_title} {year} til og med {through.group(1)}",
+        "Ankomster Antal",
         [
-            ("Flygtninge", 2),
-            ("Familiesammenførte til flygtninge", 2),
-            ("I alt", 2),
+            (f"Flygtninge i {month_label}", 1),
+            (f"Familiesammenførte til flygtninge i {month_label}", 1),
+            (f"I alt i {month_label}", 1),
+            (f"Flygtninge i {year} til og med {through.group(1)}", 1),
             (f"Forventet antal flygtninge i {year} (kvote)", 1),
             ("Ankomne flygtninge i forhold til kvoten", 1),
         ],
@@ -817,12 +795,11 @@ def read_monthly(text: str, figures: dict) -> Reading:
     reading.count("family arrived in the month", m_fam)
     reading.count("arrived in the month", m_all)
     reading.count("refugees arrived in the year", y_ref)
-    reading.count("family arrived in the year", y_fam)
-    reading.count("arrived in the year", y_all)
     if a["quota"]:
         assert quota == str(a["quota"])
         reading.fixed("quota", a["quota"])
         reading.share("refugees arrived in the year", "quota", of_quota)
+    assert f"I alt i {year} til og med" not in text, "table 2 prints the year's total"
     _read_month_and_year_parts(reading, figures, january, covered == len(a["months"]))
 
     ladder_now = table_rows(
@@ -1015,21 +992,11 @@ def read_monthly(text: str, figures: dict) -> Reading:
         (["in a course", "adults not in a course"], "adults"),
         (["course and work", "course only"], "in a course"),
         (["follow-up up to date", "follow-up overdue"], "adults"),
-        (["refugees arrived in the year", "family arrived in the year"], "arrived in the year"),
         (["refugees arrived in the month", "family arrived in the month"], "arrived in the month"),
         (["placed within 96 hours", "placed later", "not placed"], "adults arrived in 12 months"),
         (["health offers on time", "health offers late"], "health offers due"),
     ]:
         reading.line(cells, total)
-    if covered == len(a["months"]):
-        reading.true["arrived earlier in the year"] = a["year_to_date"] - a["month"]
-        reading.protected.add("arrived earlier in the year")
-        if january:
-            reading.line(["arrived in the month"], "arrived in the year")
-        else:
-            reading.line(
-                ["arrived in the month", "arrived earlier in the year"], "arrived in the year"
-            )
     return reading
 
 
@@ -1042,9 +1009,11 @@ def read_service_review(text: str, figures: dict) -> Reading:
     # The rows are arrival years, or runs of them pooled ("2013–14"): read from
     # the table's row heads, and the true counts summed here for each row.
     start = text.index("Tabel 2.1.")
-    table = text[start : text.index("Kilde:", start)]
-    years = re.findall(r"(?m)^(\d{4}(?:–\d{2})?) ", table)
-    assert years, "table 2.1 has no rows"
+    table = text[text.index("Antal pr.", start) : text.index("Kilde:", start)]
+    known = {str(c["year"]) for c in figures["cohorts"]}
+    # A row head is a year or a pool ("2013–14"); counts of 1.000 or more carry
+    # a dot, so no count reads as a year.
+    years = [y for y in re.findall(r"(?<![\d.–-])(\d{4}(?:–\d{2})?)(?= )", table) if y[:4] in known]
     cohorts = []
     for label in years:
         first = int(label[:4])
