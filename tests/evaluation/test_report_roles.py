@@ -3,6 +3,7 @@ month that has ended and follows its progress; the service review stays a
 manager's. Refusals are tested as carefully as the successes."""
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -224,6 +225,10 @@ def test_the_secretariat_pages_offer_the_monthly_form(client_as, secretariat):
         assert 'name="kind" value="monthly"' in body, name
         assert f'value="{_last_month()}"' in body, name
         assert 'value="service_review"' not in body, name
+        # The form once landed inside the page's <title> as well as its body.
+        title = re.search(r"<title>(.*?)</title>", body, re.S).group(1)
+        assert "<" not in title, (name, title)
+        assert body.count('id="monthly-heading"') <= 1, name
 
 
 # --- the service review stays a manager's -----------------------------------------------
