@@ -134,7 +134,7 @@ def test_administrator_cannot_make_anyone_staff_or_superuser(administrator, work
 
 
 def test_a_user_holds_at_most_one_role(administrator, worker, client_as):
-    client = client_as(administrator)
+    client = client_as(administrator, language="en")
     both = [_group("caseworker").pk, _group("manager").pk]
     answer = client.post(_url("change", worker), _change_data(worker, groups=both))
     assert answer.status_code == 200

@@ -852,7 +852,7 @@ def test_a_text_that_names_a_citizen_is_refused(client_as, manager, team_a):
     named = form | {"employment": "Som  hawa NUUROW abdi sagde: job.", "status": "draft"}
     response = client_as(manager).post(url, named)
     assert response.status_code == 400
-    assert "names a citizen" in response.content.decode()
+    assert "nævner en borger" in response.content.decode()
     assert not ReportNarrative.objects.exists()
     # A first name alone, or dates and counts, are no person.
     plain = form | {
