@@ -277,7 +277,8 @@ def _grid_save(request, form, case, round_) -> Round:
         case=case,
         measured_on=d["measured_on"],
         scores=form.scores(),
-        complete=request.POST.get("action", "finish") in ("finish", "finish_confirmed"),
+        # Anything but a draft finishes the round (an Enter, an old form's button).
+        complete=request.POST.get("action", "finish") != "draft",
         round_=round_,
         version=d.get("version"),
         submission=d.get("submission"),
@@ -293,8 +294,9 @@ def round_grid(request: HttpRequest, case_uuid=None, round_uuid=None) -> HttpRes
     form = RoundGridForm(request.POST or None, initial=initial, locked=locked)
     confirm = None
     if request.method == "POST" and form.is_valid():
-        # A post without a button is a finish too, as a form's Enter would be.
-        if request.POST.get("action", "finish") == "finish":
+        # A post without a button is a finish too, as a form's Enter would be;
+        # only "finish_confirmed" (the confirm step's button) and a draft skip it.
+        if request.POST.get("action", "finish") not in ("finish_confirmed", "draft"):
             confirm = _confirm(form, round_)
         if confirm is None:
             try:

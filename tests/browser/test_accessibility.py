@@ -49,6 +49,7 @@ NOT_PAGES = {
     "second_factor": "needs single sign-on on; checked in test_sign_in_sso.py",
     "integration:import_confirm": "POST only; its result page is checked in the import flow",
     "integration:access_log_export": "a CSV file",
+    "integration:import_errors": "a CSV file (404 without a refused file of one's own)",
     "progression:topic_agree": "POST only; the progression page is checked after it",
     "progression:link_create": "POST only; its page is checked in the caseworker's flow",
     "progression:citizen_form": "no sign-in; checked in every language by _citizen_pages",
@@ -88,8 +89,8 @@ REPORT_PAGES = {
     "evaluation:report_preview",
 }
 ROLE_PAGES = {
-    None: {"login"},
-    "caseworker_a": CASE_PAGES | CASE_EDIT_PAGES,
+    None: {"login", "password_reset_confirm", "password_reset_complete"},
+    "caseworker_a": CASE_PAGES | CASE_EDIT_PAGES | {"password_change", "password_change_done"},
     "provider": {"integration:provider_home", "progression:provider_score"},
     "manager": CASE_PAGES
     | REPORT_PAGES
@@ -285,6 +286,11 @@ def pages(world: World) -> dict[str, list[str]]:
     review = world.review_date.isoformat()
     return {
         "login": ["/login/"],
+        # A spent or unknown link shows the page that says so.
+        "password_reset_confirm": ["/password/reset/MQ/spent-link/"],
+        "password_reset_complete": ["/password/reset/done/"],
+        "password_change": ["/password/"],
+        "password_change_done": ["/password/done/"],
         "integration:caseload": [
             "/cases/",
             "/cases/?scope=team&sort=name",

@@ -72,7 +72,8 @@ def scores_of(round_: Round, rater: str) -> dict[int, int | None] | None:
 
 
 def topics_of(round_: Round) -> set[int]:
-    return set(round_.topics.values_list("item_number", flat=True))
+    """The open topics: one the scores no longer support is closed, not deleted."""
+    return set(round_.topics.filter(closed_at__isnull=True).values_list("item_number", flat=True))
 
 
 def grid_save(actor, round_id: int, version: int, scores):
