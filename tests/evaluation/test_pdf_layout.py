@@ -260,6 +260,20 @@ def test_the_pdf_embeds_only_the_shipped_font(make):
     assert {re.sub(r"^/?[A-Z]{6}\+", "", f) for f in fonts} >= {"Rapport-Sans", "Rapport-Sans-Bold"}
 
 
+def test_bounds_and_negative_changes_need_no_host_font():
+    """The font has no ≤, ≥ or minus sign: a chart's bound once fell back to a
+    host font (»≤ 58 %«), as did a headline's change (»−10«)."""
+    from tests.evaluation.test_disclosure_series import cohort, review_figures
+
+    review = review_figures(cohorts=[cohort(2024, 7, 3, 2, 3)])
+    monthly = monthly_by_hand()
+    monthly["headline"]["last_month"]["in_programme"] = monthly["in_programme"]["total"] + 12
+    for figures in (review, monthly):
+        fonts = base_fonts(pdf_of(figures))
+        assert [f for f in fonts if not SHIPPED_FONT.match(f)] == []
+    assert "højst 58 %" in " ".join(page_texts(pdf_of(review)))
+
+
 def test_the_shipped_font_files_are_small_and_licensed():
     folder = Path(settings.BASE_DIR) / "static" / "fonts"
     for name in charts.FONT_FILES:
