@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
+from common import dates
 from integration import deadlines
 from integration.models import (
     ClosingReason,
@@ -85,6 +86,31 @@ def follow_ups_by_year(user: User | None, start: dt.date, end: dt.date) -> list[
         .annotate(held=Count("id"), guided=Count("id", filter=Q(repatriation_guidance_given=True)))
         .order_by("year")
     )
+
+
+def follow_ups_by_month(user: User | None, year: int, last_month: int) -> list[dict]:
+    """``follow_ups_by_year``'s counts for each month of ``year`` from January to
+    ``last_month``, in one query (January first; a month without any is 0)."""
+    _check(user)
+    start = dt.date(year, 1, 1)
+    end = dates.month_end(dt.date(year, last_month, 1))
+    rows = (
+        FollowUp.objects.filter(held_on__gte=start, held_on__lte=end)
+        .alias(held=_day_number("held_on"), born=_day_number("case__citizen__birth_date"))
+        .filter(held__gte=F("born") + ADULT_AGE * 10000)
+        .annotate(month=ExtractMonth("held_on"))
+        .values("month")
+        .annotate(held=Count("id"), guided=Count("id", filter=Q(repatriation_guidance_given=True)))
+        .order_by("month")
+    )
+    by_month = {row["month"]: row for row in rows}
+    return [
+        {
+            "held": int(by_month.get(m, {}).get("held", 0)),
+            "guided": int(by_month.get(m, {}).get("guided", 0)),
+        }
+        for m in range(1, last_month + 1)
+    ]
 
 
 def moved_away(user: User | None, start: dt.date, end: dt.date) -> int:

@@ -445,3 +445,30 @@ def test_metrics_monthly_refuses_a_bad_month_with_a_clear_error(month):
 def test_metrics_monthly_refuses_a_month_not_yet_ended():
     with pytest.raises(CommandError, match="has not ended"):
         _metrics("--month", "2999-01")
+
+
+def test_follow_ups_by_month_in_one_query_equal_the_months_counted_apart(team_a):
+    from integration import follow_up_selectors as fs
+
+    a = adult(team_a, dt.date(2024, 5, 1))
+    child = make_case(team=team_a, arrival=dt.date(2024, 6, 1), birth=dt.date(2016, 1, 1))
+    for held, guided in [
+        (dt.date(2025, 1, 4), True),
+        (dt.date(2025, 1, 30), False),
+        (dt.date(2025, 3, 3), True),
+        (dt.date(2024, 12, 31), True),
+    ]:
+        fact(a, FollowUp(held_on=held, repatriation_guidance_given=guided))
+    fact(child, FollowUp(held_on=dt.date(2025, 3, 3), repatriation_guidance_given=True))
+
+    months = fs.follow_ups_by_month(None, 2025, 3)
+
+    assert months == [{"held": 2, "guided": 1}, {"held": 0, "guided": 0}, {"held": 1, "guided": 1}]
+    apart = [fs.follow_ups_by_year(None, dt.date(2025, m, 1), dates_end(m)) for m in (1, 2, 3)]
+    assert [sum(r["held"] for r in rows) for rows in apart] == [m["held"] for m in months]
+
+
+def dates_end(month: int) -> dt.date:
+    from common.dates import month_end
+
+    return month_end(dt.date(2025, month, 1))
