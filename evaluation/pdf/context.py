@@ -172,11 +172,10 @@ def _refugees_so_far(
         disclosure.suppress_group([r, t - r], total=t, min_cell=marks.min_cell).cells[0].hidden
         for t, r in zip(totals, months, strict=True)
     ]
-    last = disclosure.series_anchor(list(months), min_cell=marks.min_cell, hidden=hidden)
-    if last < 0:
+    covered, through = _through(a["year"], list(months), marks, hidden)
+    if through is None:
         return marks.hidden(), da_date(period.as_of), 0
-    arrived = sum(months[: last + 1])
-    through = da_date(dates.month_end(dt.date(a["year"], last + 1, 1)))
+    arrived = sum(months[:covered])
     return marks.count(arrived), through, arrived
 
 
