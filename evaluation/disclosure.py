@@ -448,6 +448,39 @@ def series_anchor(
     return through
 
 
+def running_closures(series: Sequence[Sequence[int]], *, min_cell: int) -> list[int]:
+    """The months (indices, January 0) through which running totals of counts
+    that are never printed month by month may be printed, as one table.
+
+    Each series is printed as its total through the last of these months,
+    ``<min_cell`` while that total is small. A reader who subtracts two
+    printed totals of a series learns the sum of the months between them, so
+    a month closes only when every series' total is still small (a "<5" then
+    a number leaves a range of ``min_cell`` values) or has grown by at least
+    ``min_cell`` since the last month it was printed exactly. The decision for
+    a month depends only on the months up to it, so every report of the year
+    makes the same decisions for the months it shares with the others."""
+    _check_min_cell(min_cell)
+    lengths = {len(s) for s in series}
+    if len(lengths) > 1:
+        raise ValueError("Every series must have a count for each month.")
+    totals = [0] * len(series)
+    exact: list[int | None] = [None] * len(series)
+    closures = []
+    for i in range(lengths.pop() if lengths else 0):
+        for k, counts in enumerate(series):
+            _check_count(counts[i])
+            totals[k] += counts[i]
+        if min_cell > 1 and not all(
+            t < min_cell or last is None or t - last >= min_cell
+            for t, last in zip(totals, exact, strict=True)
+        ):
+            continue
+        closures.append(i)
+        exact = [t if t >= min_cell else last for t, last in zip(totals, exact, strict=True)]
+    return closures
+
+
 def _pool_safe(values: list[int], large: list[bool], min_cell: int) -> bool:
     """Whether a reader who learns the sum of these unknown months pins none of
     them: small ones lie in 0…min−1, ``large`` ones (hidden, not small) in min…∞."""

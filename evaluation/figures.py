@@ -39,15 +39,20 @@ The monthly follow-up's dict::
                                  "citizen_item_13_mean": float | None}, ...12]},
       "repatriations": {"year": 2026, "households": n, "adults": n, "children": n,
                         "by_country": [{"country": "SY", "name": str, "households": n,
-                                        "adults": n, "children": n}, ...]},
+                                        "adults": n, "children": n}, ...],
+                        "months": [{"households": n, "persons": n}, ...]},  # January first
+
       # follow_up: adults (18 or over on as_of) in the programme, so open_cases
       # equals in_programme.adults. contract and plan: adults at arrival whose
       # deadline (CONTRACT_DEADLINE_MONTHS / PLAN_DEADLINE_MONTHS after arrival)
-      # fell in the year up to as_of; "months" is the setting used.
-      "compliance": {"health_offer": {"due": n, "on_time": n, "share": int | None},
+      # fell in the year up to as_of; "months" is the setting used. "by_month":
+      # the deadlines that fell in each month of the year so far, January first
+      # (a year so far is printed only through a month its series allows).
+      "compliance": {"health_offer": {"due": n, "on_time": n, "share": int | None,
+                                      "by_month": [{"due": n, "on_time": n}, ...]},
                      "follow_up": {"open_cases": n, "up_to_date": n, "share": int | None},
-                     "contract": {"due": n, "on_time": n, "months": n},
-                     "plan": {"due": n, "on_time": n, "months": n}},
+                     "contract": {"due": n, "on_time": n, "months": n, "by_month": [...]},
+                     "plan": {"due": n, "on_time": n, "months": n, "by_month": [...]}},
       # Follow-ups held with adults in the month and in the year to date, and
       # how many gave repatriation guidance.
       "follow_ups": {"month": {"held": n, "guided": n}, "year_to_date": {"held": n, "guided": n}},
@@ -358,11 +363,14 @@ def _repatriations_of_year(user: User | None, as_of: dt.date) -> dict:
         "adults": sum(r["adults"] or 0 for r in rows),
         "children": sum(r["children"] or 0 for r in rows),
         "by_country": _by_country(rows),
+        "months": fs.repatriations_by_month(user, as_of.year, as_of.month),
     }
 
 
 def _compliance(user: User | None, as_of: dt.date) -> dict:
-    health = rs.health_offer_compliance(user, as_of.replace(month=1, day=1), as_of)
+    health = monthly_additions.year_of_months(
+        fs.health_offers_by_month(user, as_of.year, as_of.month)
+    )
     follow_up = rs.follow_up_compliance(user, as_of)
     return {
         "health_offer": {**health, "share": metrics.share(health["on_time"], health["due"])},

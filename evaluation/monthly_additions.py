@@ -20,15 +20,25 @@ from integration import report_selectors as rs
 from integration.models import User
 
 
+def year_of_months(months: list[Mapping]) -> dict:
+    """Deadlines by month (``due``, ``on_time``) as the year's sums with the months kept."""
+    return {
+        "due": sum(m["due"] for m in months),
+        "on_time": sum(m["on_time"] for m in months),
+        "by_month": months,
+    }
+
+
 def compliance_deadlines(user: User | None, as_of: dt.date) -> dict:
-    """The contract and plan deadlines that fell in the year up to ``as_of``."""
+    """The contract and plan deadlines that fell in the year up to ``as_of``
+    (a month's last day), month by month."""
     contract, plan = settings.CONTRACT_DEADLINE_MONTHS, settings.PLAN_DEADLINE_MONTHS
-    rows = fs.contract_and_plan_compliance(
-        user, as_of.replace(month=1, day=1), as_of, contract_months=contract, plan_months=plan
+    rows = fs.contract_and_plan_by_month(
+        user, as_of.year, as_of.month, contract_months=contract, plan_months=plan
     )
     return {
-        "contract": {**rows["contract"], "months": contract},
-        "plan": {**rows["plan"], "months": plan},
+        "contract": {**year_of_months(rows["contract"]), "months": contract},
+        "plan": {**year_of_months(rows["plan"]), "months": plan},
     }
 
 

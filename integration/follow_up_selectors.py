@@ -17,6 +17,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Sum,
 )
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
@@ -25,10 +26,12 @@ from integration import deadlines
 from integration.models import (
     ClosingReason,
     FollowUp,
+    HealthAssessment,
     HousingPlacement,
     IntegrationContract,
     IntegrationPlan,
     PlanStatus,
+    Repatriation,
     ResidenceBasis,
     ScreeningVisit,
     User,
@@ -88,12 +91,25 @@ def follow_ups_by_year(user: User | None, start: dt.date, end: dt.date) -> list[
     )
 
 
+def _months(rows, last_month: int, keys: tuple[str, ...]) -> list[dict]:
+    """Grouped rows (``month`` 1–12 and ``keys``) as one dict per month from
+    January to ``last_month``; a month without a row counts 0."""
+    by_month = {row["month"]: row for row in rows}
+    return [
+        {key: int(by_month.get(m, {}).get(key) or 0) for key in keys}
+        for m in range(1, last_month + 1)
+    ]
+
+
+def _year_through(year: int, last_month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dates.month_end(dt.date(year, last_month, 1))
+
+
 def follow_ups_by_month(user: User | None, year: int, last_month: int) -> list[dict]:
     """``follow_ups_by_year``'s counts for each month of ``year`` from January to
     ``last_month``, in one query (January first; a month without any is 0)."""
     _check(user)
-    start = dt.date(year, 1, 1)
-    end = dates.month_end(dt.date(year, last_month, 1))
+    start, end = _year_through(year, last_month)
     rows = (
         FollowUp.objects.filter(held_on__gte=start, held_on__lte=end)
         .alias(held=_day_number("held_on"), born=_day_number("case__citizen__birth_date"))
@@ -103,14 +119,43 @@ def follow_ups_by_month(user: User | None, year: int, last_month: int) -> list[d
         .annotate(held=Count("id"), guided=Count("id", filter=Q(repatriation_guidance_given=True)))
         .order_by("month")
     )
-    by_month = {row["month"]: row for row in rows}
-    return [
-        {
-            "held": int(by_month.get(m, {}).get("held", 0)),
-            "guided": int(by_month.get(m, {}).get("guided", 0)),
-        }
-        for m in range(1, last_month + 1)
-    ]
+    return _months(rows, last_month, ("held", "guided"))
+
+
+def health_offers_by_month(user: User | None, year: int, last_month: int) -> list[dict]:
+    """``report_selectors.health_offer_compliance`` for each month of ``year`` from
+    January to ``last_month`` (the month the 3-month deadline fell in), in one query."""
+    start, end = _year_through(year, last_month)
+    offered = Exists(
+        HealthAssessment.objects.filter(
+            case__citizen=OuterRef("pk"), offered_on__lte=OuterRef("horizon_3m")
+        )
+    )
+    rows = (
+        _citizens(user)
+        .filter(horizon_3m__gte=start, horizon_3m__lte=end)
+        .annotate(offered=offered, month=ExtractMonth("horizon_3m"))
+        .values("month")
+        .annotate(due=Count("id"), on_time=Count("id", filter=Q(offered=True)))
+        .order_by("month")
+    )
+    return _months(rows, last_month, ("due", "on_time"))
+
+
+def repatriations_by_month(user: User | None, year: int, last_month: int) -> list[dict]:
+    """Households and persons (adults and children) who left in each month of
+    ``year`` from January to ``last_month``, in one query."""
+    _check(user)
+    start, end = _year_through(year, last_month)
+    rows = (
+        Repatriation.objects.filter(left_on__gte=start, left_on__lte=end)
+        .annotate(month=ExtractMonth("left_on"))
+        .values("month")
+        .annotate(households=Count("id"), adults=Sum("adults"), children=Sum("children"))
+        .order_by("month")
+    )
+    months = _months(rows, last_month, ("households", "adults", "children"))
+    return [{"households": m["households"], "persons": m["adults"] + m["children"]} for m in months]
 
 
 def moved_away(user: User | None, start: dt.date, end: dt.date) -> int:
@@ -153,14 +198,18 @@ def reception(user: User | None, start: dt.date, end: dt.date) -> dict:
     )
 
 
-def contract_and_plan_compliance(
-    user: User | None, start: dt.date, end: dt.date, *, contract_months: int, plan_months: int
-) -> dict:
+def contract_and_plan_by_month(
+    user: User | None, year: int, last_month: int, *, contract_months: int, plan_months: int
+) -> dict[str, list[dict]]:
     """Adults at arrival whose contract (plan) deadline, ``contract_months``
-    (``plan_months``) calendar months after arrival, fell in [start, end]: ``due``,
-    and ``on_time``: a contract signed (a plan offered, whatever the answer) on or
-    before the deadline, before arrival included."""
+    (``plan_months``) calendar months after arrival, fell in each month of ``year``
+    from January to ``last_month``: ``due``, and ``on_time``: a contract signed (a
+    plan offered, whatever the answer) on or before the deadline, before arrival
+    included. A deadline n calendar months on falls n months after the arrival's
+    month (``common.dates.add_months`` keeps the month), so the arrival's month
+    gives the deadline's."""
     offered = [PlanStatus.OFFERED, PlanStatus.ACCEPTED, PlanStatus.DECLINED]
+    start, end = _year_through(year, last_month)
     out = {}
     for name, model, date_field, months, extra in [
         ("contract", IntegrationContract, "signed_on", contract_months, Q()),
@@ -172,11 +221,20 @@ def contract_and_plan_compliance(
             .alias(done=_month_number(date_field))
             .filter(done__lte=OuterRef("arrived") + 100 * months)
         )
-        out[name] = (
+        rows = (
             _citizens(user)
             .filter(adult_at_arrival=True, arrival_date__gte=first, arrival_date__lte=last)
             .alias(arrived=_month_number("arrival_date"))
-            .annotate(in_time=in_time)
-            .aggregate(due=Count("id"), on_time=Count("id", filter=Q(in_time=True)))
+            .annotate(
+                in_time=in_time,
+                # The deadline's month, counted from January of ``year`` as 1.
+                month=(ExtractYear("arrival_date") - year) * 12
+                + ExtractMonth("arrival_date")
+                + months,
+            )
+            .values("month")
+            .annotate(due=Count("id"), on_time=Count("id", filter=Q(in_time=True)))
+            .order_by("month")
         )
+        out[name] = _months(rows, last_month, ("due", "on_time"))
     return out

@@ -37,7 +37,6 @@ from integration.models import (
     DanishCourse,
     EmploymentSpell,
     FollowUp,
-    HealthAssessment,
     LadderPlacement,
     Repatriation,
     ResidenceBasis,
@@ -359,28 +358,6 @@ def placement_delays(
 
 
 # --- deadlines ----------------------------------------------------------------
-
-
-def health_offer_compliance(
-    user: User | None,
-    start: dt.date,
-    end: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict:
-    """Citizens whose 3-month deadline fell in [start, end]: due, and offered in time."""
-    offered = Exists(
-        HealthAssessment.objects.filter(
-            case__citizen=OuterRef("pk"), offered_on__lte=OuterRef("horizon_3m")
-        )
-    )
-    return (
-        _citizens(user, team_id=team_id, residence_basis=residence_basis)
-        .filter(horizon_3m__gte=start, horizon_3m__lte=end)
-        .annotate(offered=offered)
-        .aggregate(due=Count("id"), on_time=Count("id", filter=Q(offered=True)))
-    )
 
 
 def follow_up_compliance(

@@ -303,27 +303,15 @@ def _monthly_progression(figures: Mapping, period: ReportPeriod, marks: Marks) -
 
 
 def _compliance(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict) -> list:
-    ho = figures["compliance"]["health_offer"]
     fu = figures["compliance"]["follow_up"]
-    (ho_ok, _late), ho_due = marks.group([ho["on_time"], ho["due"] - ho["on_time"]], ho["due"])
-    return [
-        {
-            "label": "Tilbud om helbredsmæssig vurdering inden 3 måneder efter ankomst "
-            f"(frist i {figures['arrivals']['year']} til og med {da_date(period.as_of)})",
-            "of": ho_due,
-            "ok": ho_ok,
-            "share": marks.share(ho["on_time"], ho["due"], ho_ok, ho_due),
-        },
-        {
-            "label": "Opfølgning inden for de seneste 3 måneder (voksne i programmet)",
-            "of": cells["adults"],
-            "ok": cells["fu_ok"],
-            "share": marks.share(
-                fu["up_to_date"], fu["open_cases"], cells["fu_ok"], cells["adults"]
-            ),
-        },
-        *additions.deadline_rows(figures, period, marks),
-    ]
+    rows = additions.deadline_rows(figures, period, marks)
+    follow_up = {
+        "label": "Opfølgning inden for de seneste 3 måneder (voksne i programmet)",
+        "of": cells["adults"],
+        "ok": cells["fu_ok"],
+        "share": marks.share(fu["up_to_date"], fu["open_cases"], cells["fu_ok"], cells["adults"]),
+    }
+    return [rows[0], follow_up, *rows[1:]]
 
 
 def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> dict:
@@ -332,7 +320,6 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
     values, lines = _linked_numbers(figures, period)
     linked = disclosure.suppress_linked(values, lines, min_cell=min_cell)
     cells = {name: marks.cell(cell) for name, cell in linked.items()}
-    repatriations = figures["repatriations"]
     ctx = _base_context(figures, period, min_cell=min_cell, draft=draft)
     ctx.update(
         in_programme={k: cells[k] for k in ("total", "adults", "children", "refugees", "family")},
@@ -341,10 +328,7 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
         placement=_placement(figures, marks, cells),
         **_work_and_danish(figures, marks, cells),
         progression=_monthly_progression(figures, period, marks),
-        repatriations={
-            "year": repatriations["year"],
-            **country_rows(repatriations.get("by_country") or [], marks, with_year=False),
-        },
+        repatriations=additions.repatriations_of_year(figures, period, marks),
         compliance=_compliance(figures, period, marks, cells),
         **additions.context(figures, period, marks, cells),
     )

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evaluation import disclosure
 from evaluation.disclosure import (
     HIDDEN,
     count_cell,
@@ -584,3 +585,17 @@ def test_a_month_hidden_in_its_own_report_is_not_given_away_by_the_running_total
     # Two hidden months of 5 under a pool of 10 are 5 and 5.
     assert series_anchor([5, 5], min_cell=5, hidden=[True, True]) == -1
     assert series_anchor([5, 6], min_cell=5, hidden=[True, True]) == 1
+
+
+def test_running_closures_need_each_exact_total_to_grow_by_the_minimum():
+    # 2 ("<5"), 5 (first exact), 6 (1 more), 8 (3 more), 10 (5 more: closes).
+    assert disclosure.running_closures([[2, 3, 1, 2, 2]], min_cell=5) == [0, 1, 4]
+    # Two series close together: the second's 0 → 6 → 7 holds the first back
+    # at its third month.
+    assert disclosure.running_closures([[5, 5, 5], [0, 6, 1]], min_cell=5) == [0, 1]
+    # A total that stays small closes every month ("<5" each time).
+    assert disclosure.running_closures([[0, 1, 0, 2]], min_cell=5) == [0, 1, 2, 3]
+    # With a minimum of 1 every count is shown: every month closes.
+    assert disclosure.running_closures([[0, 0, 1]], min_cell=1) == [0, 1, 2]
+    with pytest.raises(ValueError):
+        disclosure.running_closures([[1, 2], [1]], min_cell=5)

@@ -57,7 +57,14 @@ SCREENED = [2, 1, 0, 0, 0, 0, 0, 0, 0, 2, 3, 0]
 # Caseworker measurements per month: October's 3 and December's 2 are small.
 MEASURED_2025 = [14] * 12
 MEASURED = [14, 14, 14, 14, 14, 14, 14, 14, 14, 3, 14, 2]
+# Table 8's health offers: deadlines falling due per month, and how many of
+# them were late; table 7's repatriations per month (households, persons).
+HEALTH_DUE = [2, 3, 1, 2, 2, 2, 2, 1, 2, 3, 4, 2]
+HEALTH_LATE = [0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 2, 1]
+REPATRIATED_HOUSEHOLDS = [0, 0, 1, 0, 0, 0, 0, 2, 0, 1, 0, 0]
+REPATRIATED_PERSONS = [0, 0, 1, 0, 0, 0, 0, 7, 0, 4, 0, 0]
 TOKEN = r"(<\d+|\.\.|–|\d+(?:–\d+)?)"
+SHARE = r"((?:mindst |højst )?\d+ %|\.\.|–)"
 
 
 @pytest.fixture
@@ -104,6 +111,21 @@ def month_figures(month: int, arrivals=ARRIVALS, measured=MEASURED, family=FAMIL
         "months": [{"held": 12, "guided": 10}] * month,
     }
     figures["moved_away"] = {"month": 6, "year_to_date": 6 * month, "months": [6] * month}
+    health = [
+        {"due": d, "on_time": d - n}
+        for d, n in zip(HEALTH_DUE[:month], HEALTH_LATE[:month], strict=True)
+    ]
+    figures["compliance"]["health_offer"] = {
+        "due": sum(HEALTH_DUE[:month]),
+        "on_time": sum(m["on_time"] for m in health),
+        "by_month": health,
+    }
+    for key in ("contract", "plan"):
+        figures["compliance"][key] = {**figures["compliance"][key], "by_month": health}
+    figures["repatriations"]["months"] = [
+        {"households": h, "persons": p}
+        for h, p in zip(REPATRIATED_HOUSEHOLDS[:month], REPATRIATED_PERSONS[:month], strict=True)
+    ]
     window = [(YEAR - 1, m) for m in range(month + 1, 13)] + [
         (YEAR, m) for m in range(1, month + 1)
     ]
@@ -183,6 +205,30 @@ def read_measurements(text: str, month: int) -> tuple[dict[str, str], int, str]:
     return rows, int(year.group(1)), year.group(2)
 
 
+def read_repatriations(text: str) -> tuple[int, str, str]:
+    """Table 7: the month the year runs through, and its households and persons."""
+    table = text[text.find("Tabel 7.") :]
+    found = re.match(
+        rf"Tabel 7\. Repatrierede i {YEAR} til og med \d\d-(\d\d)-{YEAR} .*? "
+        rf"Husstande {TOKEN} Personer {TOKEN} ",
+        table,
+    )
+    assert found, "table 7 prints no year"
+    return int(found.group(1)), found.group(2), found.group(3)
+
+
+def read_health_offers(text: str) -> tuple[int, str, str, str]:
+    """Table 8's health offers: the month the year runs through, those due, on
+    time, and the share."""
+    found = re.search(
+        rf"Tilbud om helbredsmæssig vurdering inden 3 måneder efter ankomst "
+        rf"\(frist i {YEAR} til og med \d\d-(\d\d)-{YEAR}\) {TOKEN} {TOKEN} {SHARE} ",
+        text,
+    )
+    assert found, "table 8 prints no health offers"
+    return int(found.group(1)), found.group(2), found.group(3), found.group(4)
+
+
 class SeriesReader:
     """What the twelve reports tell a reader who holds them all."""
 
@@ -195,12 +241,24 @@ class SeriesReader:
         for y, counts in ((YEAR - 1, MEASURED_2025), (YEAR, measured)):
             true |= {f"measured {y}-{m:02d}": counts[m - 1] for m in range(1, 13)}
         true |= {f"measured through {k}": sum(measured[:k]) for k in range(1, 13)}
+        on_time = [d - n for d, n in zip(HEALTH_DUE, HEALTH_LATE, strict=True)]
+        for prefix, counts in (
+            ("due", HEALTH_DUE),
+            ("late", HEALTH_LATE),
+            ("on time", on_time),
+            ("households", REPATRIATED_HOUSEHOLDS),
+            ("persons", REPATRIATED_PERSONS),
+        ):
+            true |= {f"{prefix} {m}": counts[m - 1] for m in range(1, 13)}
+            true |= {f"{prefix} through {k}": sum(counts[:k]) for k in range(1, 13)}
         self.reading = Reading(true)
         self.reading.protected |= set(true)
         self.printed: dict[str, set[int]] = {}
         # Each month's refugees and family reunified add up to its arrivals.
         for m in range(1, 13):
             self.reading.line([f"refugees {m}", f"family {m}"], f"arrived {m}")
+            self.reading.line([f"on time {m}", f"late {m}"], f"due {m}")
+            self.reading.line([f"on time through {m}", f"late through {m}"], f"due through {m}")
 
     @staticmethod
     def month(prefix: str, m: int) -> str:
@@ -210,7 +268,8 @@ class SeriesReader:
         """A running total through month ``k``; the reader subtracts it from every
         other one printed: the months between two totals are their difference."""
         name = f"{prefix} through {k}"
-        self.reading.count(name, token)
+        if token is not None:  # None: not printed, but tied to the printed ones
+            self.reading.count(name, token)
         seen = self.printed.setdefault(prefix, set())
         if k in seen:
             return
@@ -234,6 +293,14 @@ class SeriesReader:
         for ym, token in rows.items():
             self.reading.count(f"measured {ym}", token)
         self._through("measured", through, year)
+        through, households, persons = read_repatriations(text)
+        self._through("households", through, households)
+        self._through("persons", through, persons)
+        through, due, on_time, share = read_health_offers(text)
+        self._through("due", through, due)
+        self._through("on time", through, on_time)
+        self._through("late", through, None)
+        self.reading.share(f"on time through {through}", f"due through {through}", share)
 
     def problems(self) -> list[str]:
         return disclosures(self.reading)
@@ -248,6 +315,39 @@ def test_twelve_monthly_reports_read_together_give_no_hidden_count_away(plain_ch
         reader.read(month, html_flat(render.render_html(month_figures(month), min_cell=MIN)))
 
     assert reader.problems() == []
+
+
+def test_the_years_repatriations_and_deadlines_stop_where_no_month_is_given_away(plain_charts):
+    """Repatriated persons by month: 1 in March, 7 in August, 4 in October.
+    Through March "<5"; August 8 (the first exact); October would be 12, only
+    4 more: table 7 stays at August. Health offers due 2, 3, 1, 2, 2, 2, 2, 1,
+    2, 3, 4, 2: through February (5), May (10), August (15), October (20),
+    December (26). The late ones stay below 5 until December, so until then
+    on time is a range (February's 5 of 5 would be 1–5, reaching below the
+    minimum: the group is hidden) and the share a bound; December's 5 late
+    are the first exact count of them."""
+    printed = {}
+    for month in (3, 8, 10, 12):
+        text = html_flat(render.render_html(month_figures(month), min_cell=MIN))
+        printed[month] = (read_repatriations(text), read_health_offers(text))
+
+    assert printed == {
+        3: ((3, "<5", "<5"), (2, "..", "..", "mindst 20 %")),
+        8: ((8, "<5", "8"), (8, "15", "11–15", "mindst 73 %")),
+        10: ((8, "<5", "8"), (10, "20", "16–20", "mindst 80 %")),
+        12: ((8, "<5", "8"), (12, "26", "21", "81 %")),
+    }
+
+
+def test_the_reader_finds_a_late_deadline_in_year_totals_printed_as_of_each_report():
+    """The old rule printed table 8's year as of each report's own day: the
+    reader subtracts September's from October's and finds October's 3 due."""
+    reader = SeriesReader()
+    for month in (9, 10):
+        due = sum(HEALTH_DUE[:month])
+        reader._through("due", month, str(due) if due >= MIN else f"<{MIN}")
+
+    assert "due 10 = 3 can be worked out" in reader.problems()
 
 
 def test_the_year_so_far_stops_at_the_last_month_that_gives_no_month_away(plain_charts):

@@ -365,16 +365,30 @@ def test_contract_and_plan_deadlines_one_month_after_arrival(team_a, settings):
 
     c = monthly_figures(MARCH_2025)["compliance"]
 
-    assert c["contract"] == {"due": 3, "on_time": 1, "months": 1}
-    assert c["plan"] == {"due": 3, "on_time": 2, "months": 1}
+    # By the deadline's month: none in January, a's in February, b's and the
+    # third one's in March.
+    assert c["contract"] == {
+        "due": 3,
+        "on_time": 1,
+        "months": 1,
+        "by_month": [{"due": 0, "on_time": 0}, {"due": 1, "on_time": 1}, {"due": 2, "on_time": 0}],
+    }
+    assert c["plan"]["by_month"] == [
+        {"due": 0, "on_time": 0},
+        {"due": 1, "on_time": 1},
+        {"due": 2, "on_time": 1},
+    ]
+    assert (c["plan"]["due"], c["plan"]["on_time"]) == (3, 2)
 
     # With two months the deadlines of 2025 are those of arrivals from November
     # to January: the early one (in time) and a (in time).
     settings.CONTRACT_DEADLINE_MONTHS = 2
+    # (the early one's deadline 30-01, a's 31-03).
     assert monthly_figures(MARCH_2025)["compliance"]["contract"] == {
         "due": 2,
         "on_time": 2,
         "months": 2,
+        "by_month": [{"due": 1, "on_time": 1}, {"due": 0, "on_time": 0}, {"due": 1, "on_time": 1}],
     }
 
 

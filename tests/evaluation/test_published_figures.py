@@ -44,6 +44,7 @@ from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from common import dates
 from evaluation import charts, reports
 from evaluation import services as evaluation_services
 from evaluation.models import ReportKind
@@ -702,11 +703,71 @@ def _read_additions(
     reading.count("moved away in the year", year)
 
 
+def _through_month(text: str, start: str, year: int) -> int:
+    """The month a year so far runs through, named after ``start`` ("til og med dd-mm-yyyy")."""
+    found = re.search(re.escape(start) + rf".*? til og med \d\d-(\d\d)-{year}\b", text)
+    assert found, f"{start!r} names no month"
+    return int(found.group(1))
+
+
+def _read_year_of_repatriations(reading: Reading, text: str, figures: dict) -> None:
+    """Table 7: the year's households and persons through the month it names."""
+    r = figures["repatriations"]
+    through = _through_month(text, "Tabel 7. Repatrierede i", r["year"])
+    for key in ("households", "persons"):
+        reading.true[f"repatriated {key}"] = sum(m[key] for m in r["months"][:through])
+        reading.protected.add(f"repatriated {key}")
+    [[households], [persons]] = table_rows(
+        text, "Tabel 7.", "Repatrierede Antal", [("Husstande", 1), ("Personer", 1)]
+    )
+    reading.count("repatriated households", households)
+    reading.count("repatriated persons", persons)
+
+
+def _read_deadlines(reading: Reading, text: str, figures: dict) -> list[list[str]]:
+    """Table 8: each deadline row through the month it names; returns the
+    health offers' and the follow-ups' printed values."""
+    year = figures["arrivals"]["year"]
+    rows = [
+        ("health_offer", "Tilbud om helbredsmæssig vurdering inden 3 måneder efter ankomst"),
+        ("contract", "Integrationskontrakt indgået senest 1 måned efter ankomst"),
+        ("plan", "Integrationsplan tilbudt senest 1 måned efter ankomst"),
+    ]
+    labels = {}
+    for key, what in rows:
+        through = _through_month(text, f"{what} (frist i {year}", year)
+        labels[key] = (
+            f"{what} (frist i {year} til og med "
+            + formatting.da_date(dates.month_end(dt.date(year, through, 1)))
+            + ")"
+        )
+        months = figures["compliance"][key]["by_month"][:through]
+        names = [f"{key} due", f"{key} on time", f"{key} late"]
+        due = sum(m["due"] for m in months)
+        on_time = sum(m["on_time"] for m in months)
+        for name, value in zip(names, [due, on_time, due - on_time], strict=True):
+            reading.true[name] = value
+        reading.protected |= set(names)
+        reading.line(names[1:], names[0])
+    follow_up = "Opfølgning inden for de seneste 3 måneder (voksne i programmet)"
+    printed = table_rows(
+        text,
+        "Tabel 8.",
+        "Frist Omfattet Overholdt Andel",
+        [(labels["health_offer"], 3), (follow_up, 3), (labels["contract"], 3), (labels["plan"], 3)],
+    )
+    for (key, _what), tokens in zip(rows, [printed[0], *printed[2:]], strict=True):
+        reading.count(f"{key} due", tokens[0])
+        reading.count(f"{key} on time", tokens[1])
+        reading.share(f"{key} on time", f"{key} due", tokens[2])
+    return printed[:2]
+
+
 def read_monthly(text: str, figures: dict) -> Reading:
     p, a = figures["in_programme"], figures["arrivals"]
     pl, e, d = figures["placement_96h"], figures["employed"], figures["danish"]
     pr = figures["progression"]
-    ho, fu = figures["compliance"]["health_offer"], figures["compliance"]["follow_up"]
+    fu = figures["compliance"]["follow_up"]
     period = figures["period"]
     january = period.endswith("-01")
     ladder = {
@@ -737,9 +798,6 @@ def read_monthly(text: str, figures: dict) -> Reading:
             "placed later": pl["arrivals"] - pl["within"] - pl["not_placed"],
             "not placed": pl["not_placed"],
             "adults arrived in 12 months": pl["arrivals"],
-            "health offers due": ho["due"],
-            "health offers on time": ho["on_time"],
-            "health offers late": ho["due"] - ho["on_time"],
             "measurements in the month": pr["month_caseworker_measurements"],
         }
     )
@@ -930,56 +988,9 @@ def read_monthly(text: str, figures: dict) -> Reading:
     ):
         reading.line(of_year, "measurements in the year")
 
-    _read_repatriations(
-        reading,
-        text,
-        "Tabel 7.",
-        "Land Husstande Voksne Børn Personer",
-        figures["repatriations"]["by_country"],
-        by_year=False,
-    )
-
-    deadline_rows = [
-        ("contract", "Integrationskontrakt indgået"),
-        ("plan", "Integrationsplan tilbudt"),
-    ]
-    [
-        [due, on_time, on_time_share],
-        [open_cases, up_to_date, up_to_date_share],
-        *deadlines,
-    ] = table_rows(
-        text,
-        "Tabel 8.",
-        "Frist Omfattet Overholdt Andel",
-        [
-            (
-                "Tilbud om helbredsmæssig vurdering inden 3 måneder efter ankomst "
-                f"(frist i {year} til og med {as_of})",
-                3,
-            ),
-            ("Opfølgning inden for de seneste 3 måneder (voksne i programmet)", 3),
-        ]
-        + [
-            (f"{what} senest 1 måned efter ankomst (frist i {year} til og med {as_of})", 3)
-            for _key, what in deadline_rows
-        ],
-    )
-    for (key, _what), tokens in zip(deadline_rows, deadlines, strict=True):
-        c = figures["compliance"][key]
-        names = [f"{key} due", f"{key} on time", f"{key} late"]
-        for name, value in zip(
-            names, [c["due"], c["on_time"], c["due"] - c["on_time"]], strict=True
-        ):
-            reading.true[name] = value
-        reading.protected |= set(names)
-        reading.count(names[0], tokens[0])
-        reading.count(names[1], tokens[1])
-        reading.share(names[1], names[0], tokens[2])
-        reading.line(names[1:], names[0])
+    _read_year_of_repatriations(reading, text, figures)
+    _health, [open_cases, up_to_date, up_to_date_share] = _read_deadlines(reading, text, figures)
     _read_additions(reading, text, figures, month_title, f"{year} til og med {as_of}", january)
-    reading.count("health offers due", due)
-    reading.count("health offers on time", on_time)
-    reading.share("health offers on time", "health offers due", on_time_share)
     reading.count("adults", open_cases)
     reading.count("follow-up up to date", up_to_date)
     reading.share("follow-up up to date", "adults", up_to_date_share)
@@ -994,7 +1005,6 @@ def read_monthly(text: str, figures: dict) -> Reading:
         (["follow-up up to date", "follow-up overdue"], "adults"),
         (["refugees arrived in the month", "family arrived in the month"], "arrived in the month"),
         (["placed within 96 hours", "placed later", "not placed"], "adults arrived in 12 months"),
-        (["health offers on time", "health offers late"], "health offers due"),
     ]:
         reading.line(cells, total)
     return reading
@@ -1351,10 +1361,16 @@ def monthly_figures(draw) -> dict:
     # Each month's refugees, January first (table 2 prints the year through an
     # anchor over the months, so the figures keep them).
     refugee_months = [draw(st.integers(0, n)) for n in earlier_months] + [month_refugees]
-    due = draw(small)
 
     def parts(counts: list[int]) -> list[int]:
         return [draw(st.integers(0, n)) for n in counts]
+
+    def deadline_months() -> dict:
+        """Deadlines falling due in each month of the year so far, and in time."""
+        due = [draw(st.integers(0, 9)) for _ in range(month)]
+        on_time = parts(due)
+        by_month = [{"due": d, "on_time": o} for d, o in zip(due, on_time, strict=True)]
+        return {"due": sum(due), "on_time": sum(on_time), "by_month": by_month}
 
     held_months = [draw(small) for _ in range(month)]
     guided_months = parts(held_months)
@@ -1464,14 +1480,19 @@ def monthly_figures(draw) -> dict:
             ),
             "trend": trend,
         },
-        "repatriations": {"year": year, "by_country": by_country},
+        "repatriations": {
+            "year": year,
+            "by_country": by_country,
+            "months": [
+                {"households": h, "persons": h + draw(st.integers(0, 7))}
+                for h in (draw(st.integers(0, 3)) for _ in range(month))
+            ],
+        },
         "compliance": {
-            "health_offer": {"due": due, "on_time": draw(st.integers(0, due))},
+            "health_offer": deadline_months(),
             "follow_up": {"open_cases": adults, "up_to_date": draw(st.integers(0, adults))},
-            **{
-                key: {"due": n, "on_time": draw(st.integers(0, n)), "months": 1}
-                for key, n in (("contract", draw(small)), ("plan", draw(small)))
-            },
+            "contract": {**deadline_months(), "months": 1},
+            "plan": {**deadline_months(), "months": 1},
         },
         "follow_ups": {
             "month": {"held": held_months[-1], "guided": guided_months[-1]},

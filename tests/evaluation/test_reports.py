@@ -68,6 +68,15 @@ def _months(last: str, count: int = 12) -> list[str]:
 LADDER_OCTOBER = {"1": 12, "2": 6, "3": 5, "4": 10, "5": 7, "6": 3, "none": 2}  # 45 adults
 
 
+DEADLINES_DUE = [2, 3, 1, 2, 2, 2, 2, 1, 2, 3]
+
+
+def _deadline_months(late: list[int]) -> list[dict]:
+    """Table 8's deadlines of January to October: ``DEADLINES_DUE`` a month, of
+    which ``late`` were not met in time."""
+    return [{"due": d, "on_time": d - n} for d, n in zip(DEADLINES_DUE, late, strict=True)]
+
+
 def monthly_by_hand(**changes) -> dict:
     """October 2026, with every figure chosen so that the printed value is easy
     to work out by hand (see the comments)."""
@@ -162,15 +171,43 @@ def monthly_by_hand(**changes) -> dict:
                 {"country": "SY", "name": "Syrien", "households": 2, "adults": 3, "children": 4},
                 {"country": "SO", "name": "Somalia", "households": 1, "adults": 1, "children": 0},
             ],
+            # One household of one in March, two of seven in August. The year
+            # through August is 3 households and 8 persons; September and
+            # October add nobody, so a total through them would be 8 again: the
+            # difference (0) is a small count, and table 7 runs through August.
+            "months": [
+                {"households": h, "persons": p}
+                for h, p in [(0, 0), (0, 0), (1, 1), (0, 0), (0, 0), (0, 0), (0, 0), (2, 7)]
+                + [(0, 0), (0, 0)]
+            ],
         },
         "compliance": {
             # 18 of 20 in time: the 2 late ones would show, so both are hidden.
-            "health_offer": {"due": 20, "on_time": 18, "share": 90},
+            # The deadlines fell 2, 3, 1, 2, 2, 2, 2, 1, 2, 3 a month: the year so
+            # far closes in January (2, small), February (5), May (10), August
+            # (15) and October (20), each at least 5 more than the last exact.
+            "health_offer": {
+                "due": 20,
+                "on_time": 18,
+                "share": 90,
+                "by_month": _deadline_months(late=[0, 0, 0, 1, 0, 0, 0, 0, 1, 0]),
+            },
             # Adults only: 38 / 45 = 84.4 % -> 84 %
             "follow_up": {"open_cases": 45, "up_to_date": 38, "share": 84},
-            # 15 / 20 = 75 %; 16 / 20 = 80 %
-            "contract": {"due": 20, "on_time": 15, "months": 1},
-            "plan": {"due": 20, "on_time": 16, "months": 1},
+            # 15 / 20 = 75 %: the fifth late one in October makes both sides 5
+            # or more for the first time, so October is exact. 16 / 20 = 80 %.
+            "contract": {
+                "due": 20,
+                "on_time": 15,
+                "months": 1,
+                "by_month": _deadline_months(late=[1, 0, 1, 0, 0, 1, 0, 0, 1, 1]),
+            },
+            "plan": {
+                "due": 20,
+                "on_time": 16,
+                "months": 1,
+                "by_month": _deadline_months(late=[0, 1, 0, 0, 1, 0, 1, 0, 0, 1]),
+            },
         },
         # 100 / 110 = 90.9 % -> 91 %; the month's 2 without guidance are few.
         # Each year to date is printed through the last month its months allow
@@ -358,8 +395,12 @@ def test_a_count_below_the_minimum_prints_as_less_than_never_the_number():
     # count is 20 less 0–4, the share at least (20 - 4) / 20 = 80 %.
     assert "efter ankomst (frist i 2026 til og med 31-10-2026) 20 16–20 mindst 80 %" in text
     # Somalia's one person is pooled, and the pool is small.
+    # Table 7 runs through August (nobody since): 3 households, 8 persons;
+    # the split by country is the service review's.
+    assert "Tabel 7. Repatrierede i 2026 til og med 31-08-2026" in text
+    assert "Husstande <5" in text
+    assert "Personer 8" in text
     assert "Somalia" not in text
-    assert "Øvrige lande <5 <5 <5 <5" in text
     assert "<5: Færre end 5 personer" in text
 
 
