@@ -17,7 +17,12 @@ from common.forms import CsvFileField, DateInput, date_bounds
 from evaluation import dashboard as board
 from evaluation.models import ArrivalQuota, BenchmarkSource, ReportKind, ReportNarrative
 from evaluation.period import ReportPeriod
-from evaluation.reports import NARRATIVE_KEYS, OPTIONAL_NARRATIVE_KEYS
+from evaluation.reports import (
+    CASE_NUMBER_MAX,
+    NARRATIVE_KEYS,
+    OPTIONAL_NARRATIVE_KEYS,
+    clean_case_number,
+)
 from integration import selectors as case_selectors
 from integration.models import ResidenceBasis
 
@@ -173,6 +178,13 @@ class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(choices=ReportKind.choices)
     period = forms.CharField(max_length=20)
     submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    case_number = forms.CharField(
+        label=gettext_lazy("The council's case number (optional)"),
+        # The length is checked with the rest (``clean_case_number``), with one message.
+        max_length=CASE_NUMBER_MAX * 4,
+        required=False,
+        help_text=gettext_lazy("Printed on the cover, e.g. 27.00.00-A00-1-26."),
+    )
     adjusted_denominator = forms.BooleanField(
         label=gettext_lazy("Also show the cohorts without those who have left"),
         required=False,
@@ -214,6 +226,10 @@ class ReportRequestForm(forms.Form):
                 _("The report date %(date)s has not passed yet; make the report after it.")
                 % {"date": f"{period.as_of:%d-%m-%Y}"}
             )
+        try:
+            data["case_number"] = clean_case_number(data.get("case_number") or "")
+        except ValueError as exc:
+            self.add_error("case_number", str(exc))
         if data.get("adjusted_denominator") and period.is_monthly:
             raise forms.ValidationError(_("Only the service review has an adjusted denominator."))
         data["report_period"] = period

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from django.utils.translation import gettext as _
+
 from common import cpr
 from evaluation.models import ReportArchive, ReportKind, ReportNarrative
 
@@ -100,6 +102,32 @@ def check_no_cpr(figures: Mapping) -> None:
     for text in walk(figures):
         if CPR_RE.search(text) or cpr.found_in_text(text):
             raise ReportRefused("The report's text holds something shaped like a CPR number.")
+
+
+CASE_NUMBER_MAX = 40
+# A journal number as the municipality's case system writes it (KLE numbers,
+# letters, dots, hyphens, slashes): nothing else is printed on a public paper.
+CASE_NUMBER_RE = re.compile(r"[0-9A-Za-zÆØÅæøå][0-9A-Za-zÆØÅæøå./ -]*")
+
+
+def clean_case_number(raw: str) -> str:
+    """The council's case number as the cover prints it ("" for none); a
+    ValueError says what is wrong with it."""
+    value = " ".join((raw or "").split())
+    if not value:
+        return ""
+    if len(value) > CASE_NUMBER_MAX or not CASE_NUMBER_RE.fullmatch(value):
+        raise ValueError(
+            _("A case number holds at most %(max)d letters, digits, dots, hyphens and slashes.")
+            % {"max": CASE_NUMBER_MAX}
+        )
+    if (
+        CPR_RE.search(value)
+        or cpr.found_in_text(value)
+        or cpr.found_in_text(value.replace("-", ""))
+    ):
+        raise ValueError(_("That looks like a CPR number, not a case number."))
+    return value
 
 
 def download_filename(archive: ReportArchive) -> str:

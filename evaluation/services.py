@@ -103,6 +103,7 @@ def report_make(
     on_step: StepCallback | None = None,
     today: dt.date | None = None,
     adjusted_denominator: bool = False,
+    case_number: str = "",
 ) -> ReportArchive:
     """Compute, render and archive one report; returns the new archive row.
 
@@ -110,7 +111,8 @@ def report_make(
     service review whose narrative sections are not all final unless
     ``allow_draft`` (then every page is stamped UDKAST).
     ``adjusted_denominator`` asks the service review for its cohort table
-    without those who have left as well.
+    without those who have left as well. ``case_number`` is the council's
+    journal number for the paper, printed on its cover and kept with the figures.
     """
     started = time.perf_counter()
     step = on_step or (lambda _key, _percent: None)
@@ -122,6 +124,8 @@ def report_make(
     # The option is passed only when asked for: report_figures(period) is the plain report.
     options = {"adjusted_denominator": True} if adjusted_denominator else {}
     figures = report_figures(period, **options)
+    if case_number:
+        figures["case_number"] = case_number
     check_no_cpr(figures)
     draft = figures_are_draft(figures)
     if draft and not allow_draft:

@@ -228,8 +228,11 @@ def report_generate(request: HttpRequest) -> HttpResponse:
             return render(request, "evaluation/report_refused.html", context, status=409)
     job = services.report_job_create(period=period, user=request.user)
     _remember_submission(request, submission, job.uuid)
-    adjusted = form.cleaned_data["adjusted_denominator"]
-    generate_report.enqueue(job_id=job.pk, adjusted_denominator=adjusted)
+    generate_report.enqueue(
+        job_id=job.pk,
+        adjusted_denominator=form.cleaned_data["adjusted_denominator"],
+        case_number=form.cleaned_data["case_number"],
+    )
     return redirect("evaluation:report_job", job_uuid=job.uuid)
 
 

@@ -1049,3 +1049,69 @@ def test_report_list_queries_stay_flat(client_as, secretariat, archived, django_
     # in a savepoint. The same however many versions are archived.
     with django_assert_num_queries(10):
         assert client.get(reverse("evaluation:report_list")).status_code == 200
+
+
+def test_the_secretariat_gives_the_council_case_number_and_the_cover_prints_it(
+    client_as, secretariat
+):
+    period = previous_month(timezone.localdate())
+    client = client_as(secretariat)
+    page = client.get(reverse("evaluation:report_list")).content.decode()
+    assert 'name="case_number"' in page
+
+    response = client.post(
+        reverse("evaluation:report_generate"),
+        {"kind": "monthly", "period": period, "case_number": "  27.00.00-A00-1-26 "},
+    )
+
+    assert response.status_code == 302
+    archive = ReportArchive.objects.get()
+    assert archive.figures["case_number"] == "27.00.00-A00-1-26"
+    cover = " ".join(pdf_text(bytes(archive.pdf))[1][0].split())
+    assert "Sagsnr.: 27.00.00-A00-1-26" in cover
+
+
+@pytest.mark.parametrize(
+    "case_number, message",
+    [
+        ("010190-1234", "Det ligner et CPR-nummer, ikke et sagsnummer."),
+        ("0101901234", "Det ligner et CPR-nummer, ikke et sagsnummer."),
+        ("<script>", "Et sagsnummer består af højst 40 bogstaver"),
+        ("x" * 41, "Et sagsnummer består af højst 40 bogstaver"),
+    ],
+    ids=["cpr-dashed", "cpr-plain", "markup", "too-long"],
+)
+def test_a_case_number_that_is_no_case_number_is_refused_and_nothing_is_made(
+    client_as, secretariat, case_number, message
+):
+    period = previous_month(timezone.localdate())
+    client = client_as(secretariat)
+
+    with translation.override("da"):
+        response = client.post(
+            reverse("evaluation:report_generate"),
+            {"kind": "monthly", "period": period, "case_number": case_number},
+            HTTP_ACCEPT_LANGUAGE="da",
+        )
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not ReportJob.objects.exists() and not ReportArchive.objects.exists()
+
+
+def test_the_command_prints_the_case_number_and_refuses_a_cpr_number(db, tmp_path):
+    period = previous_month(timezone.localdate())
+    output = tmp_path / "m.pdf"
+
+    with pytest.raises(CommandError, match="CPR"):
+        call_command(
+            "report", "monthly", "--month", period, "--output", str(output),
+            "--case-number", "010190-1234", stdout=io.StringIO(),
+        )  # fmt: skip
+    assert not output.exists() and not ReportArchive.objects.exists()
+
+    call_command(
+        "report", "monthly", "--month", period, "--output", str(output),
+        "--case-number", "26/04512", stdout=io.StringIO(),
+    )  # fmt: skip
+    assert "Sagsnr.: 26/04512" in " ".join(pdf_text(output.read_bytes())[1][0].split())

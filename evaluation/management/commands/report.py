@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from evaluation import services
 from evaluation.models import ReportKind
 from evaluation.period import ReportPeriod
-from evaluation.reports import ReportRefused
+from evaluation.reports import ReportRefused, clean_case_number
 
 
 def peak_memory_mb() -> float:
@@ -38,9 +38,21 @@ class Command(BaseCommand):
         monthly = sub.add_parser("monthly", help="The monthly council follow-up.")
         monthly.add_argument("--month", required=True, help="The month, YYYY-MM.")
         monthly.add_argument("--output", required=True, help="Where to write the PDF.")
+        monthly.add_argument(
+            "--case-number",
+            dest="case_number",
+            default="",
+            help="The council's case number, printed on the cover.",
+        )
         review = sub.add_parser("service-review", help="The service review.")
         review.add_argument("--as-of", required=True, dest="as_of", help="The date, YYYY-MM-DD.")
         review.add_argument("--output", required=True, help="Where to write the PDF.")
+        review.add_argument(
+            "--case-number",
+            dest="case_number",
+            default="",
+            help="The council's case number, printed on the cover.",
+        )
         review.add_argument(
             "--allow-draft",
             action="store_true",
@@ -63,6 +75,10 @@ class Command(BaseCommand):
             period = ReportPeriod.parse(kind, period)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        try:
+            case_number = clean_case_number(options.get("case_number") or "")
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         output = Path(options["output"])
         if not output.parent.exists():
             raise CommandError(f"The folder {output.parent} does not exist.")
@@ -72,6 +88,7 @@ class Command(BaseCommand):
                 period=period,
                 allow_draft=options.get("allow_draft", False),
                 adjusted_denominator=options.get("adjusted_denominator", False),
+                case_number=case_number,
             )
         except ReportRefused as exc:
             raise CommandError(str(exc)) from exc
