@@ -1,51 +1,53 @@
 """The menu of the signed-in user's role, ready for base.html."""
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+
+# Every entry a menu may hold: its label, the page's URL name and a query.
+_ENTRIES = {
+    "my_cases": (_("My cases"), "integration:caseload", "?scope=mine"),
+    "team_cases": (_("Team caseload"), "integration:caseload", "?scope=team"),
+    "all_cases": (_("All cases"), "integration:caseload", "?scope=all"),
+    "new_case": (_("New case"), "integration:case_create", ""),
+    "providers": (_("Provider organisations"), "integration:provider_list", ""),
+    "referred": (_("Referred citizens"), "integration:provider_home", ""),
+    "overview": (_("Overview"), "integration:manager_home", ""),
+    "administration": (_("Administration"), "integration:admin_home", ""),
+    "imports": (_("Imports"), "integration:import_upload", ""),
+    "access_log": (_("Access log"), "integration:access_log", ""),
+    "questionnaire": (_("Questionnaire"), "progression:questionnaire_list", ""),
+    "dashboard": (_("Dashboard"), "evaluation:dashboard", ""),
+    "reports": (_("Reports"), "evaluation:report_list", ""),
+    "benchmarks": (_("Benchmarks"), "evaluation:benchmark_list", ""),
+    "figures": (_("Figures"), "evaluation:secretariat_home", ""),
+}
+
+# Each role's menu, in the order it shows.
+_MENUS = {
+    Role.CASEWORKER: ["my_cases", "team_cases", "new_case", "providers"],
+    Role.MANAGER: ["dashboard", "overview", "reports", "benchmarks", "all_cases", "providers"],
+    Role.PROVIDER: ["referred"],
+    Role.SECRETARIAT: ["reports", "figures"],
+    Role.ADMINISTRATOR: [
+        "dashboard",
+        "administration",
+        "reports",
+        "all_cases",
+        "imports",
+        "access_log",
+        "questionnaire",
+        "providers",
+    ],
+}
 
 
 def menu_for(user) -> list[tuple[str, str]]:
     if not user.is_authenticated:
         return []
-    role = user.role
-    items: list[tuple[str, str]] = []
-    if role == Role.CASEWORKER:
-        items = [
-            (_("My cases"), reverse("integration:caseload") + "?scope=mine"),
-            (_("Team caseload"), reverse("integration:caseload") + "?scope=team"),
-            (_("New case"), reverse("integration:case_create")),
-            (_("Provider organisations"), reverse("integration:provider_list")),
-        ]
-    elif role == Role.MANAGER:
-        items = [
-            (_("Dashboard"), reverse("evaluation:dashboard")),
-            (_("Overview"), reverse("integration:manager_home")),
-            (_("Reports"), reverse("evaluation:report_list")),
-            (_("Benchmarks"), reverse("evaluation:benchmark_list")),
-            (_("All cases"), reverse("integration:caseload") + "?scope=all"),
-            (_("Provider organisations"), reverse("integration:provider_list")),
-        ]
-    elif role == Role.PROVIDER:
-        items = [(_("Referred citizens"), reverse("integration:provider_home"))]
-    elif role == Role.SECRETARIAT:
-        items = [
-            (_("Reports"), reverse("evaluation:report_list")),
-            (_("Figures"), reverse("evaluation:secretariat_home")),
-        ]
-    elif role == Role.ADMINISTRATOR:
-        items = [
-            (_("Dashboard"), reverse("evaluation:dashboard")),
-            (_("Administration"), reverse("integration:admin_home")),
-            (_("Reports"), reverse("evaluation:report_list")),
-            (_("All cases"), reverse("integration:caseload") + "?scope=all"),
-            (_("Imports"), reverse("integration:import_upload")),
-            (_("Access log"), reverse("integration:access_log")),
-            (_("Questionnaire"), reverse("progression:questionnaire_list")),
-            (_("Provider organisations"), reverse("integration:provider_list")),
-        ]
-    return items
+    entries = [_ENTRIES[key] for key in _MENUS.get(user.role, [])]
+    return [(str(label), reverse(name) + query) for label, name, query in entries]
 
 
 def navigation(request):

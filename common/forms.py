@@ -58,6 +58,11 @@ class CsvFileField(forms.FileField):
         return upload
 
 
+def read_upload(upload) -> tuple[bytes, str]:
+    """An uploaded file's bytes and its name, cut to the length a report keeps."""
+    return upload.read(), upload.name[:100]
+
+
 class CountryField(forms.ChoiceField):
     def __init__(self, **kwargs):
         super().__init__(choices=self._choices, **kwargs)

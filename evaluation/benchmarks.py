@@ -26,19 +26,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.csvimport import (
-    ImportFileError,
-    ImportReport,
-    RowChecker,
-    RowError,
-    decode,
-    read_table,
-    write_failed,
-)
+from common.csvimport import ImportReport, RowChecker, RowError, read_report_table, write_failed
 from evaluation.models import (
     ArrivalQuota,
     BenchmarkIndicator,
@@ -224,36 +216,49 @@ def _check_row(check: RowChecker, *, source: str) -> _BenchmarkRow | None:
     return _BenchmarkRow(check.line, municipality, period, indicator, value, role, period_kind)
 
 
+def _agreeing(
+    check: RowChecker,
+    column: str,
+    choices: type[models.TextChoices],
+    derived: str,
+    *,
+    unknown: str,
+    disagrees: str,
+    facts: dict,
+) -> str:
+    """``derived``, what the row's other columns give; a ``column`` the file
+    fills in must be one of ``choices`` (else ``unknown``) and say the same
+    (else ``disagrees``, formatted with ``facts`` and what it states)."""
+    stated = check.values.get(column, "").lower()
+    if stated and stated not in choices.values:
+        check.error(column, unknown % {"value": stated[:40], "choices": ", ".join(choices.values)})
+    elif stated and stated != derived:
+        check.error(column, disagrees % {**facts, "stated": stated})
+    return derived
+
+
 def _checked_role(check: RowChecker, municipality: str) -> str:
     """The role the municipality's name gives; a ``role`` column must agree."""
     if not municipality:
         return ""
     role = BenchmarkRole.of(municipality).value
-    stated = check.values.get("role", "").lower()
-    if not stated:
-        return role
-    if stated not in BenchmarkRole.values:
-        check.error(
-            "role",
-            _("Unknown role “%(value)s”; use one of: %(choices)s.")
-            % {"value": stated[:40], "choices": ", ".join(BenchmarkRole.values)},
-        )
-    elif stated != role:
-        check.error(
-            "role",
-            _(
-                "%(municipality)s is %(role)s, not %(stated)s: the national figure is "
-                "written “%(national)s” and our own is “%(own)s”."
-            )
-            % {
-                "municipality": municipality,
-                "role": role,
-                "stated": stated,
-                "national": NATIONAL_NAME,
-                "own": settings.MUNICIPALITY_NAME,
-            },
-        )
-    return role
+    return _agreeing(
+        check,
+        "role",
+        BenchmarkRole,
+        role,
+        unknown=_("Unknown role “%(value)s”; use one of: %(choices)s."),
+        disagrees=_(
+            "%(municipality)s is %(role)s, not %(stated)s: the national figure is "
+            "written “%(national)s” and our own is “%(own)s”."
+        ),
+        facts={
+            "municipality": municipality,
+            "role": role,
+            "national": NATIONAL_NAME,
+            "own": settings.MUNICIPALITY_NAME,
+        },
+    )
 
 
 def _checked_period_kind(check: RowChecker, period: str) -> str:
@@ -261,22 +266,15 @@ def _checked_period_kind(check: RowChecker, period: str) -> str:
     if not period:
         return ""
     kind = BenchmarkPeriodKind.of(period).value
-    stated = check.values.get("period_kind", "").lower()
-    if not stated:
-        return kind
-    if stated not in BenchmarkPeriodKind.values:
-        check.error(
-            "period_kind",
-            _("Unknown period kind “%(value)s”; use one of: %(choices)s.")
-            % {"value": stated[:40], "choices": ", ".join(BenchmarkPeriodKind.values)},
-        )
-    elif stated != kind:
-        check.error(
-            "period_kind",
-            _("%(period)s is a %(kind)s, not a %(stated)s.")
-            % {"period": period, "kind": kind, "stated": stated},
-        )
-    return kind
+    return _agreeing(
+        check,
+        "period_kind",
+        BenchmarkPeriodKind,
+        kind,
+        unknown=_("Unknown period kind “%(value)s”; use one of: %(choices)s."),
+        disagrees=_("%(period)s is a %(kind)s, not a %(stated)s."),
+        facts={"period": period, "kind": kind},
+    )
 
 
 def _checked_rows(table, report: ImportReport, *, source: str) -> list[_BenchmarkRow]:
@@ -395,15 +393,9 @@ def import_benchmarks(
             RowError(None, "downloaded_on", _("The download date cannot be in the future."))
         )
         return report
-    try:
-        text = decode(data)
-    except ImportFileError as exc:
-        report.errors.append(exc.error)
-        return report
-    table = read_table(text, required=REQUIRED, optional=OPTIONAL, errors=report.errors)
+    table = read_report_table(data, report, required=REQUIRED, optional=OPTIONAL)
     if table is None:
         return report
-    report.rows = len(table.rows)
     rows = _checked_rows(table, report, source=source)
     if not report.ok:
         report.errors.sort(key=lambda e: e.line or 0)

@@ -59,8 +59,29 @@ class InvitationForm(forms.ModelForm):
         return user
 
 
+class _LoggedChangeAdmin:
+    """Logs what an admin page changed: the row as it was before the save, and
+    as it is once save_related has saved its many-to-many fields too."""
+
+    def snapshot(self, obj) -> dict:
+        raise NotImplementedError
+
+    def log_change_of(self, request, obj, before: dict, after: dict) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        before = self.snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        request._admin_before = before
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_admin_before", {})
+        self.log_change_of(request, form.instance, before, self.snapshot(form.instance))
+
+
 @admin.register(User)
-class AppUserAdmin(UserAdmin):
+class AppUserAdmin(_LoggedChangeAdmin, UserAdmin):
     form = AccountChangeForm
     list_display = [
         "username",
@@ -125,20 +146,15 @@ class AppUserAdmin(UserAdmin):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 
-    def save_model(self, request, obj, form, change):
-        before = account_changes.user_snapshot(User.objects.get(pk=obj.pk)) if change else {}
-        super().save_model(request, obj, form, change)
-        request._account_before = before
+    def snapshot(self, obj) -> dict:
+        return account_changes.user_snapshot(obj)
+
+    def log_change_of(self, request, obj, before: dict, after: dict) -> None:
+        account_changes.user_changed(actor=request.user, user=obj, before=before, after=after)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         user = form.instance
-        account_changes.user_changed(
-            actor=request.user,
-            user=user,
-            before=getattr(request, "_account_before", {}),
-            after=account_changes.user_snapshot(user),
-        )
         if not change and not user.has_usable_password():
             self._send_reset(request, user)
 
@@ -186,22 +202,14 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleGroupAdmin(GroupAdmin):
+class RoleGroupAdmin(_LoggedChangeAdmin, GroupAdmin):
     """Only a superuser reaches this page; what it changes is logged."""
 
-    def save_model(self, request, obj, form, change):
-        before = account_changes.group_snapshot(Group.objects.get(pk=obj.pk)) if change else {}
-        super().save_model(request, obj, form, change)
-        request._group_before = before
+    def snapshot(self, obj) -> dict:
+        return account_changes.group_snapshot(obj)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        account_changes.group_changed(
-            actor=request.user,
-            group=form.instance,
-            before=getattr(request, "_group_before", {}),
-            after=account_changes.group_snapshot(form.instance),
-        )
+    def log_change_of(self, request, obj, before: dict, after: dict) -> None:
+        account_changes.group_changed(actor=request.user, group=obj, before=before, after=after)
 
     def delete_model(self, request, obj):
         account_changes.group_changed(

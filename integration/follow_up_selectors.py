@@ -75,20 +75,27 @@ def employed_by_step(user: User | None, day: dt.date) -> dict[int | None, int]:
     return {row["step"]: row["n"] for row in rows}
 
 
+def _adult_follow_ups(start: dt.date, end: dt.date, *, per: str):
+    """Follow-ups held in [start, end] with citizens who were 18 or over that day,
+    ``held`` and ``guided`` per ``per`` ("year" or "month" of the day held)."""
+    extract = {"year": ExtractYear, "month": ExtractMonth}[per]
+    return (
+        FollowUp.objects.filter(held_on__gte=start, held_on__lte=end)
+        .alias(held=_day_number("held_on"), born=_day_number("case__citizen__birth_date"))
+        .filter(held__gte=F("born") + ADULT_AGE * 10000)
+        .annotate(**{per: extract("held_on")})
+        .values(per)
+        .annotate(held=Count("id"), guided=Count("id", filter=Q(repatriation_guidance_given=True)))
+        .order_by(per)
+    )
+
+
 def follow_ups_by_year(user: User | None, start: dt.date, end: dt.date) -> list[dict]:
     """Follow-ups held in [start, end] with citizens who were 18 or over that day,
     per year: ``held``, and ``guided`` (repatriation guidance given). A child's
     case carries copies of the guardian's follow-ups; they are not counted twice."""
     _check(user)
-    return list(
-        FollowUp.objects.filter(held_on__gte=start, held_on__lte=end)
-        .alias(held=_day_number("held_on"), born=_day_number("case__citizen__birth_date"))
-        .filter(held__gte=F("born") + ADULT_AGE * 10000)
-        .annotate(year=ExtractYear("held_on"))
-        .values("year")
-        .annotate(held=Count("id"), guided=Count("id", filter=Q(repatriation_guidance_given=True)))
-        .order_by("year")
-    )
+    return list(_adult_follow_ups(start, end, per="year"))
 
 
 def _months(rows, last_month: int, keys: tuple[str, ...]) -> list[dict]:
@@ -110,16 +117,7 @@ def follow_ups_by_month(user: User | None, year: int, last_month: int) -> list[d
     ``last_month``, in one query (January first; a month without any is 0)."""
     _check(user)
     start, end = _year_through(year, last_month)
-    rows = (
-        FollowUp.objects.filter(held_on__gte=start, held_on__lte=end)
-        .alias(held=_day_number("held_on"), born=_day_number("case__citizen__birth_date"))
-        .filter(held__gte=F("born") + ADULT_AGE * 10000)
-        .annotate(month=ExtractMonth("held_on"))
-        .values("month")
-        .annotate(held=Count("id"), guided=Count("id", filter=Q(repatriation_guidance_given=True)))
-        .order_by("month")
-    )
-    return _months(rows, last_month, ("held", "guided"))
+    return _months(_adult_follow_ups(start, end, per="month"), last_month, ("held", "guided"))
 
 
 def health_offers_by_month(user: User | None, year: int, last_month: int) -> list[dict]:

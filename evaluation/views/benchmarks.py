@@ -20,7 +20,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.csvimport import ImportReport, decode
+from common.csvimport import ImportReport
+from common.forms import read_upload
 from evaluation import benchmarks, selectors, services
 from evaluation.forms import BenchmarkUploadForm, QuotaFormSet
 from evaluation.models import (
@@ -33,6 +34,7 @@ from integration import services as case_services
 
 SESSION_KEY = "evaluation_pending_benchmarks"
 PURPOSE = "benchmark import"
+WAITING = case_services.UploadWaiting(purpose=PURPOSE, session_key=SESSION_KEY)
 
 
 # --- list ---------------------------------------------------------------------------
@@ -127,11 +129,9 @@ def _render_report(
         request,
         "evaluation/benchmark_upload.html",
         {
-            "report": report,
+            **WAITING.preview(user=request.user, report=report),
             "source_label": BenchmarkSource(source).label,
             "downloaded_on": downloaded_on,
-            "can_confirm": report.ok and not report.written,
-            "errors_url": case_services.import_errors_url(user=request.user, report=report),
         },
     )
 
@@ -147,16 +147,11 @@ def _source_indicators() -> list[tuple[str, list[str]]]:
 @permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def benchmark_upload(request: HttpRequest) -> HttpResponse:
-    # A new upload, or coming back to this page, drops any file left waiting.
-    request.session.pop(SESSION_KEY, None)
-    case_services.pending_upload_drop(user=request.user, purpose=PURPOSE)
+    WAITING.drop(session=request.session, user=request.user)
     form = BenchmarkUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        source = form.cleaned_data["source"]
-        downloaded_on = form.cleaned_data["downloaded_on"]
-        raw = upload.read()
-        filename = upload.name[:100]
+        raw, filename = read_upload(form.cleaned_data["file"])
+        source, downloaded_on = form.cleaned_data["source"], form.cleaned_data["downloaded_on"]
         report = services.import_benchmarks(
             raw,
             source=source,
@@ -166,13 +161,12 @@ def benchmark_upload(request: HttpRequest) -> HttpResponse:
             commit=False,
         )
         if report.ok:
-            meta = {"source": source, "downloaded_on": downloaded_on.isoformat()}
-            request.session[SESSION_KEY] = case_services.pending_upload_put(
-                user=request.user,
-                purpose=PURPOSE,
-                meta={**meta, "filename": filename},
-                text=decode(raw),
-            )
+            meta = {
+                "source": source,
+                "downloaded_on": downloaded_on.isoformat(),
+                "filename": filename,
+            }
+            WAITING.keep(session=request.session, user=request.user, raw=raw, meta=meta)
         return _render_report(request, report, source=source, downloaded_on=downloaded_on)
     return render(
         request,
@@ -189,9 +183,7 @@ def benchmark_upload(request: HttpRequest) -> HttpResponse:
 @permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
 @require_POST
 def benchmark_confirm(request: HttpRequest) -> HttpResponse:
-    taken = case_services.pending_upload_take(
-        user=request.user, purpose=PURPOSE, key=request.session.pop(SESSION_KEY, None)
-    )
+    taken = WAITING.take(session=request.session, user=request.user)
     if taken is None:
         messages.error(request, _("There is no checked file waiting; upload it again."))
         return redirect("evaluation:benchmark_upload")

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .fields import user_reference
+from .fields import optional_reference, user_reference
 from .people import Citizen
 
 
@@ -52,14 +52,7 @@ class AccessLog(models.Model):
     # Kept as text too, so that the row still says who it was if a user is renamed.
     username = models.CharField(_("username"), max_length=150)
     action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
-    citizen = models.ForeignKey(
-        Citizen,
-        verbose_name=_("citizen"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    citizen = optional_reference(Citizen, verbose_name=_("citizen"), related_name="+")
     search_term = models.CharField(_("search term"), max_length=200, blank=True)
     what = models.CharField(_("what"), max_length=200, blank=True)
     path = models.CharField(_("address"), max_length=500, blank=True)

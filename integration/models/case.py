@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from integration.deadlines import DeadlineKind
 
+from .fields import optional_reference
 from .org import Team
 from .people import Citizen
 
@@ -42,13 +43,8 @@ class Case(models.Model):
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases"
     )
-    caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("caseworker"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="cases",
+    caseworker = optional_reference(
+        settings.AUTH_USER_MODEL, verbose_name=_("caseworker"), related_name="cases"
     )
     status = models.CharField(
         _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .case import Case
-from .fields import user_reference
+from .fields import optional_reference, user_reference
 from .org import ProviderOrganisation
 
 
@@ -124,12 +124,9 @@ class LadderPlacement(SpellMixin, CaseFact):
     """A spell on the employment priority ladder (prioriteringstrappen)."""
 
     step = models.PositiveSmallIntegerField(_("ladder step"), choices=LadderStep.choices)
-    provider = models.ForeignKey(
+    provider = optional_reference(
         ProviderOrganisation,
         verbose_name=_("provider organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="ladder_placements",
     )
 

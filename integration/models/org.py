@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 
+from .fields import optional_reference
+
 
 class Team(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -58,21 +60,9 @@ class User(AbstractUser):
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    team = models.ForeignKey(
-        Team,
-        verbose_name=_("team"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="members",
-    )
-    provider_organisation = models.ForeignKey(
-        ProviderOrganisation,
-        verbose_name=_("provider organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="members",
+    team = optional_reference(Team, verbose_name=_("team"), related_name="members")
+    provider_organisation = optional_reference(
+        ProviderOrganisation, verbose_name=_("provider organisation"), related_name="members"
     )
     # The subject the municipality's identity provider knows this user by
     # (OpenID Connect ``sub``, SAML NameID); NULL for a local account. Role and

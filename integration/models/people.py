@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 from common import cpr
 from common.dates import add_months
 
+from .fields import optional_reference
+
 ADULT_AGE = 18
 
 
@@ -53,14 +55,7 @@ class Citizen(models.Model):
         _("nationality"), max_length=2, help_text=_("Country of origin, ISO 3166 code.")
     )
     languages = models.CharField(_("languages"), max_length=200, blank=True)
-    household = models.ForeignKey(
-        Household,
-        verbose_name=_("household"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="members",
-    )
+    household = optional_reference(Household, verbose_name=_("household"), related_name="members")
     unaccompanied_minor = models.BooleanField(_("unaccompanied minor"), default=False)
     residence_basis = models.CharField(
         _("residence basis"), max_length=20, choices=ResidenceBasis.choices

@@ -33,6 +33,7 @@ from integration.services.cases import (
 from integration.services.facts import fact_save, provider_organisation_save
 from integration.services.pending_uploads import (
     ERRORS_PURPOSE,
+    UploadWaiting,
     import_errors_url,
     pending_upload_drop,
     pending_upload_peek,
@@ -44,6 +45,7 @@ from integration.services.versions import ConcurrentEditError
 
 __all__ = [
     "ERRORS_PURPOSE",
+    "UploadWaiting",
     "import_errors_url",
     "pending_upload_drop",
     "pending_upload_peek",

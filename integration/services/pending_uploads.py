@@ -7,12 +7,14 @@ the purpose it was made for, once: taking it deletes it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import MutableMapping
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from common.csvimport import ImportReport
+from common.csvimport import ImportReport, decode
 from integration.models import PendingUpload, User
 
 
@@ -55,6 +57,39 @@ def pending_upload_drop(*, user: User, purpose: str) -> None:
 def pending_uploads_expire(*, now: dt.datetime | None = None) -> int:
     """Delete every upload past its hour; ``apply_retention`` calls this."""
     return PendingUpload.objects.filter(created_at__lt=_oldest_allowed(now)).delete()[0]
+
+
+@dataclass(frozen=True)
+class UploadWaiting:
+    """One upload page's checked file between the check and the confirm: the
+    database keeps the text, the session only its key. The citizen, employment
+    and benchmark imports all wait this way."""
+
+    purpose: str
+    session_key: str
+
+    def drop(self, *, session: MutableMapping, user: User) -> None:
+        """A new upload, or coming back to the upload page, drops any file left waiting."""
+        session.pop(self.session_key, None)
+        pending_upload_drop(user=user, purpose=self.purpose)
+
+    def keep(self, *, session: MutableMapping, user: User, raw: bytes, meta: dict) -> None:
+        session[self.session_key] = pending_upload_put(
+            user=user, purpose=self.purpose, meta=meta, text=decode(raw)
+        )
+
+    def take(self, *, session: MutableMapping, user: User) -> tuple[dict, str] | None:
+        """The meta and text the confirm runs again, once; None when nothing waits."""
+        key = session.pop(self.session_key, None)
+        return pending_upload_take(user=user, purpose=self.purpose, key=key)
+
+    def preview(self, *, user: User, report: ImportReport) -> dict:
+        """What every preview page shows of a checked or written file."""
+        return {
+            "report": report,
+            "can_confirm": report.ok and not report.written,
+            "errors_url": import_errors_url(user=user, report=report),
+        }
 
 
 ERRORS_PURPOSE = "import errors"

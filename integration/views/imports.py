@@ -16,12 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.csv_export import BOM
-from common.csvimport import ImportReport, decode
+from common.csvimport import ImportReport
+from common.forms import read_upload
 from integration import imports, selectors, services
 from integration.forms import ImportUploadForm
 
 SESSION_KEY = "integration_pending_import"
 PURPOSE = "case import"
+WAITING = services.UploadWaiting(purpose=PURPOSE, session_key=SESSION_KEY)
 
 
 def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
@@ -29,10 +31,8 @@ def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
         request,
         "integration/import_preview.html",
         {
-            "report": report,
+            **WAITING.preview(user=request.user, report=report),
             "kind_label": imports.ImportKind(report.kind).label,
-            "can_confirm": report.ok and not report.written,
-            "errors_url": services.import_errors_url(user=request.user, report=report),
         },
     )
 
@@ -41,24 +41,17 @@ def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
 @permission_required("integration.import_data", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    # A new upload, or coming back to this page, drops any file left waiting.
-    request.session.pop(SESSION_KEY, None)
-    services.pending_upload_drop(user=request.user, purpose=PURPOSE)
+    WAITING.drop(session=request.session, user=request.user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        team = form.cleaned_data["team"]
-        kind = form.cleaned_data["kind"]
-        raw = upload.read()
-        filename = upload.name[:100]
+        raw, filename = read_upload(form.cleaned_data["file"])
+        kind, team = form.cleaned_data["kind"], form.cleaned_data["team"]
         report = imports.run_import(
             kind, raw, filename=filename, user=request.user, default_team=team, commit=False
         )
         if report.ok:
             meta = {"kind": kind, "filename": filename, "team_id": team.pk if team else None}
-            request.session[SESSION_KEY] = services.pending_upload_put(
-                user=request.user, purpose=PURPOSE, meta=meta, text=decode(raw)
-            )
+            WAITING.keep(session=request.session, user=request.user, raw=raw, meta=meta)
         return _render_report(request, report)
     return render(request, "integration/import_upload.html", {"form": form})
 
@@ -67,9 +60,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @permission_required("integration.import_data", raise_exception=True)
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    taken = services.pending_upload_take(
-        user=request.user, purpose=PURPOSE, key=request.session.pop(SESSION_KEY, None)
-    )
+    taken = WAITING.take(session=request.session, user=request.user)
     if taken is None:
         messages.error(request, _("There is no checked file waiting; upload it again."))
         return redirect("integration:import_upload")

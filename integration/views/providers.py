@@ -17,12 +17,15 @@ from integration.forms import ProviderOrganisationForm
 @login_required
 @permission_required("integration.view_providerorganisation", raise_exception=True)
 def provider_list(request: HttpRequest) -> HttpResponse:
+    can_edit = request.user.has_perm("integration.change_providerorganisation")
+    new = (_("New provider organisation"), reverse("integration:provider_create"))
     return render(
         request,
         "integration/provider_list.html",
         {
             "providers": selectors.provider_organisations(),
-            "can_edit": request.user.has_perm("integration.change_providerorganisation"),
+            "can_edit": can_edit,
+            "actions": [new] if can_edit else [],
         },
     )
 

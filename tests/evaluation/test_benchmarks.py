@@ -149,6 +149,8 @@ def test_role_and_period_kind_columns_must_agree_and_nothing_is_written():
     ]
     assert "Odder is neighbour, not own" in report.errors[0].reason
     assert "2018-12 is a month, not a year" in report.errors[2].reason
+    assert report.errors[3].reason.startswith("Unknown role “nabo”; use one of: own,")
+    assert report.errors[4].reason.startswith("Unknown period kind “annual”; use one of:")
     assert not report.written
     assert BenchmarkValue.objects.count() == 0
 

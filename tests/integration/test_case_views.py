@@ -701,3 +701,17 @@ def test_provider_list_shows_a_page_at_a_time_and_logs_only_the_names_shown(
         "Borger2",
         "Borger3",
     ]
+
+
+def test_provider_organisation_list_offers_a_new_one_only_to_those_who_may_add_one(
+    administrator, caseworker_a, client_as
+):
+    url = reverse("integration:provider_list")
+    create = reverse("integration:provider_create")
+
+    admin_page = client_as(administrator, language="en").get(url).content.decode()
+    caseworker_page = client_as(caseworker_a, language="en").get(url).content.decode()
+
+    assert f'href="{create}">New provider organisation</a>' in admin_page
+    assert create not in caseworker_page
+    assert "New provider organisation" not in caseworker_page
