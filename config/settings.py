@@ -364,15 +364,23 @@ CONTRACT_DEADLINE_MONTHS = env_int("CONTRACT_DEADLINE_MONTHS", 1)
 # action plan (seed 002, delmål 1) starts contract and plan together before
 # arrival; a municipality that counts the plan on another rule sets it here.
 PLAN_DEADLINE_MONTHS = env_int("PLAN_DEADLINE_MONTHS", 1)
-# The dashboard caches its figures; with several gunicorn workers they must
-# share the cache, so production points DJANGO_CACHE_DIR at a folder they share.
+# The dashboard caches its figures under the data version (common.data_version),
+# which every write bumps. With several gunicorn workers (or servers) the cache
+# must be shared so that one worker's write invalidates what another cached:
+# production sets REDIS_URL. Without it each process keeps its own memory cache,
+# which is all a laptop needs. CACHE_KEY_PREFIX keeps two deployments (or test
+# runs) that share one Redis apart.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": env_str("DJANGO_CACHE_DIR"),
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "integration"),
         }
-        if env_str("DJANGO_CACHE_DIR")
+        if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }

