@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -135,6 +135,10 @@ class _BenchmarkRow:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.indicator, self.municipality, self.period)
+
+    def value_fields(self) -> dict:
+        """The row as the ``BenchmarkValue`` fields it fills (all but its line)."""
+        return {name: value for name, value in asdict(self).items() if name != "line"}
 
 
 @dataclass
@@ -328,14 +332,9 @@ def _changes(
             creates.append(
                 BenchmarkValue(
                     source=source,
-                    indicator=row.indicator,
-                    municipality=row.municipality,
-                    period=row.period,
-                    role=row.role,
-                    period_kind=row.period_kind,
-                    value=row.value,
                     downloaded_on=downloaded_on,
                     imported_by=user,
+                    **row.value_fields(),
                 )
             )
         elif (stored.value, stored.role) != (row.value, row.role):

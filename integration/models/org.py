@@ -12,17 +12,25 @@ from accounts.roles import Role
 from .fields import optional_reference
 
 
-class Team(models.Model):
+class _KnownByName(models.Model):
+    """An organisation with a UUID for its pages, listed and shown by its name."""
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(_("name"), max_length=100, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
         return self.name
+
+
+class Team(_KnownByName):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta(_KnownByName.Meta):
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
 
 
 class ProviderKind(models.TextChoices):
@@ -32,10 +40,9 @@ class ProviderKind(models.TextChoices):
     MUNICIPAL = "municipal", _("Municipal team")
 
 
-class ProviderOrganisation(models.Model):
+class ProviderOrganisation(_KnownByName):
     """A workplace, language school or course that citizens are referred to."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ProviderKind.choices)
     cvr = models.CharField(_("CVR number"), max_length=8, blank=True)
@@ -43,13 +50,9 @@ class ProviderOrganisation(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(_KnownByName.Meta):
         verbose_name = _("provider organisation")
         verbose_name_plural = _("provider organisations")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class User(AbstractUser):

@@ -37,22 +37,16 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="kind", required=True)
         monthly = sub.add_parser("monthly", help="The monthly council follow-up.")
         monthly.add_argument("--month", required=True, help="The month, YYYY-MM.")
-        monthly.add_argument("--output", required=True, help="Where to write the PDF.")
-        monthly.add_argument(
-            "--case-number",
-            dest="case_number",
-            default="",
-            help="The council's case number, printed on the cover.",
-        )
         review = sub.add_parser("service-review", help="The service review.")
         review.add_argument("--as-of", required=True, dest="as_of", help="The date, YYYY-MM-DD.")
-        review.add_argument("--output", required=True, help="Where to write the PDF.")
-        review.add_argument(
-            "--case-number",
-            dest="case_number",
-            default="",
-            help="The council's case number, printed on the cover.",
-        )
+        for paper in (monthly, review):
+            paper.add_argument("--output", required=True, help="Where to write the PDF.")
+            paper.add_argument(
+                "--case-number",
+                dest="case_number",
+                default="",
+                help="The council's case number, printed on the cover.",
+            )
         review.add_argument(
             "--allow-draft",
             action="store_true",
