@@ -209,7 +209,7 @@ def read_repatriations(text: str) -> tuple[int, str, str]:
     """Table 7: the month the year runs through, and its households and persons."""
     table = text[text.find("Tabel 7.") :]
     found = re.match(
-        rf"Tabel 7\. Repatrierede i {YEAR} Repatrierede {YEAR} til og med \d\d-(\d\d)-{YEAR} .*? "
+        rf"Tabel 7\. Repatrierede i {YEAR} Repatrierede {YEAR} til og med \d\d-(\d\d)-{YEAR} "
         rf"Husstande {TOKEN} Personer {TOKEN} ",
         table,
     )
