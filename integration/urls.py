@@ -45,6 +45,16 @@ urlpatterns = [
         access_log.access_log_export,
         name="access_log_export",
     ),
-    path("citizens/<uuid:citizen_uuid>/record.json", record.record_json, name="record_json"),
-    path("citizens/<uuid:citizen_uuid>/record.pdf", record.record_pdf, name="record_pdf"),
+    path(
+        "citizens/<uuid:citizen_uuid>/record.json",
+        record.record_export,
+        {"kind": "json"},
+        name="record_json",
+    ),
+    path(
+        "citizens/<uuid:citizen_uuid>/record.pdf",
+        record.record_export,
+        {"kind": "pdf"},
+        name="record_pdf",
+    ),
 ]

@@ -33,17 +33,18 @@ def _download(content: bytes, content_type: str, citizen: Citizen, extension: st
     return response
 
 
-@login_required
-@permission_required("integration.view_accesslog", raise_exception=True)
-@require_GET
-def record_json(request: HttpRequest, citizen_uuid: UUID) -> HttpResponse:
-    citizen, data = _record(request, citizen_uuid, "JSON")
-    return _download(record.record_json(data), "application/json", citizen, "json")
+# Each file of the record: what makes it from the record's data, and its type.
+FORMATS = {
+    "json": (record.record_json, "application/json"),
+    "pdf": (record.record_pdf, "application/pdf"),
+}
 
 
 @login_required
 @permission_required("integration.view_accesslog", raise_exception=True)
 @require_GET
-def record_pdf(request: HttpRequest, citizen_uuid: UUID) -> HttpResponse:
-    citizen, data = _record(request, citizen_uuid, "PDF")
-    return _download(record.record_pdf(data), "application/pdf", citizen, "pdf")
+def record_export(request: HttpRequest, citizen_uuid: UUID, kind: str) -> HttpResponse:
+    """The citizen's whole record as ``kind`` (the URL conf names one per format)."""
+    make, content_type = FORMATS[kind]
+    citizen, data = _record(request, citizen_uuid, kind.upper())
+    return _download(make(data), content_type, citizen, kind)

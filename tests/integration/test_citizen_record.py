@@ -25,7 +25,6 @@ from integration.models import (
     Case,
     Citizen,
     DanishAbsence,
-    DanishCourse,
     EmploymentCategory,
     EmploymentSpell,
     FollowUp,
