@@ -12,6 +12,12 @@ class IntegrationConfig(AppConfig):
 
         return role_permissions()
 
+    def citizen_record_sections(self, *, case):
+        """This app's sections of a citizen's own record (see integration.record)."""
+        from integration.record import integration_sections
+
+        return integration_sections(case=case)
+
     def provision_identity(self, identity):
         """The account of someone the identity provider signed in (see accounts.identity)."""
         from integration.services.sign_in import user_provision

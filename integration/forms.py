@@ -382,3 +382,43 @@ class CaseloadFilterForm(forms.Form):
     def __init__(self, *args, sorts, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sort"].choices = [("", ""), *((key, key) for key in sorts)]
+
+
+# --- journal notes ------------------------------------------------------------
+
+
+class JournalNoteForm(forms.Form):
+    happened_on = date_field(
+        _("Date"),
+        initial=timezone.localdate,
+        help_text=_("The day of the meeting or event the note is about."),
+    )
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=models.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("You can change the note for 24 hours; then it is locked."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, note: models.JournalNote | None = None, **kwargs):
+        if note is not None:
+            kwargs.setdefault(
+                "initial",
+                {"happened_on": note.happened_on, "text": note.text, "version": note.version},
+            )
+        self.note = note
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if self.note is not None and not data.get("version"):
+            raise forms.ValidationError(_("The form is missing its version; reload the page."))
+        return data
+
+
+class NoteSearchForm(forms.Form):
+    """The note search's query string: a value it does not take is a bad request."""
+
+    q = forms.CharField(label=_("Search the notes"), required=False, max_length=200)
+    page = forms.IntegerField(required=False, min_value=1, max_value=DB_INTEGER_MAX)

@@ -20,6 +20,10 @@ def role_permissions() -> dict[str, list[str]]:
         *_crud("household", "view", "add", "change"),
         "integration.view_providerorganisation",
         *facts_edit,
+        # Journal notes: read and written by the case's team; changed by their
+        # author only (services.journal_note_update), hence no change permission
+        # beyond the caseworker's own.
+        *_crud("journalnote", "view", "add", "change"),
     ]
     manager = [
         "integration.view_case",
@@ -29,6 +33,7 @@ def role_permissions() -> dict[str, list[str]]:
         "integration.view_providerorganisation",
         "integration.view_aggregates",
         *facts_view,
+        "integration.view_journalnote",
     ]
     administrator = sorted(
         {

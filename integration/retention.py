@@ -14,8 +14,9 @@ scores and indexes.
 Cleared, in the rows and in every history row that holds their old values:
 name, CPR number (NULL), sex, nationality, languages, household,
 unaccompanied-minor flag, the asylum centre of the screening visit, the
-housing locality, every note, and the words of agreed dialogue topics. An
-access-log search term that holds the CPR number or the last name is blanked.
+housing locality, every note (the journal notes' words too), and the words
+of agreed dialogue topics. An access-log search term that holds the CPR
+number or the last name is blanked.
 The anonymised case can still be read, and no one can edit or reopen it.
 The apps above this one clear their own rows of the case through their
 AppConfig's ``anonymise_cases`` hook (progression clears the agreements),
@@ -48,6 +49,7 @@ from integration.models import (
     FollowUp,
     Household,
     HousingPlacement,
+    JournalNote,
     ScreeningVisit,
 )
 
@@ -67,6 +69,7 @@ FACTS_CLEARED: dict[type, dict[str, str]] = {
     ScreeningVisit: {"location": "", "note": ""},
     HousingPlacement: {"locality": ""},
     FollowUp: {"note": ""},
+    JournalNote: {"text": ""},
 }
 
 

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from integration.views import access_log, caseload, cases, facts, home, imports, providers
+from integration.views import (
+    access_log,
+    caseload,
+    cases,
+    facts,
+    home,
+    imports,
+    notes,
+    providers,
+    record,
+)
 
 app_name = "integration"
 
@@ -17,6 +27,9 @@ urlpatterns = [
         facts.fact_edit,
         name="fact_edit",
     ),
+    path("cases/<uuid:case_uuid>/notes/new/", notes.note_edit, name="note_create"),
+    path("cases/<uuid:case_uuid>/notes/<uuid:note_uuid>/", notes.note_edit, name="note_edit"),
+    path("notes/", notes.note_search, name="note_search"),
     path("providers/", providers.provider_list, name="provider_list"),
     path("providers/new/", providers.provider_edit, name="provider_create"),
     path("providers/<uuid:provider_uuid>/", providers.provider_edit, name="provider_edit"),
@@ -31,5 +44,17 @@ urlpatterns = [
         "access-log/citizens/<uuid:citizen_uuid>/export/",
         access_log.access_log_export,
         name="access_log_export",
+    ),
+    path(
+        "citizens/<uuid:citizen_uuid>/record.json",
+        record.record_export,
+        {"kind": "json"},
+        name="record_json",
+    ),
+    path(
+        "citizens/<uuid:citizen_uuid>/record.pdf",
+        record.record_export,
+        {"kind": "pdf"},
+        name="record_pdf",
     ),
 ]

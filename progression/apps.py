@@ -12,6 +12,12 @@ class ProgressionConfig(AppConfig):
 
         cases_anonymise(case_ids=case_ids)
 
+    def citizen_record_sections(self, *, case):
+        """This app's sections of a citizen's own record (see integration.record)."""
+        from progression.record import citizen_record_sections
+
+        return citizen_record_sections(case=case)
+
     def role_permissions(self) -> dict[str, list[str]]:
         """Permissions this app adds to the roles (see accounts.roles)."""
         scoring = ["progression.view_round", "progression.add_round", "progression.change_round"]

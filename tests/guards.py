@@ -7,7 +7,9 @@ first fixture to the teardown of its last, it keeps
 - every log record emitted (a handler on the root logger and on every logger
   that does not propagate to it);
 - every PDF rendered (``evaluation.pdf.render.render_pdf``, which every report
-  passes through, is wrapped once per session);
+  passes through, is wrapped once per session; a citizen's own record,
+  ``integration.record``, names the citizen by design and is rendered through
+  ``common.pdf`` directly, outside the guard);
 - the names and CPR numbers of every citizen saved: ``post_save`` for a
   ``save()``, and the bulk paths (``QuerySet.bulk_create`` and the multi-row
   ``common.bulk.insert`` of the imports), which send no signal.

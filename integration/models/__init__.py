@@ -30,6 +30,7 @@ from .facts import (
     ScreeningVisit,
 )
 from .fields import user_reference
+from .notes import NOTE_EDIT_WINDOW, NOTE_MAX_LENGTH, JournalNote
 from .org import ProviderKind, ProviderOrganisation, Team, User
 from .people import Citizen, Household, ResidenceBasis, Sex
 
@@ -37,6 +38,8 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "EMPLOYED_OR_SELF_SUPPORTING",
     "FACT_MODELS",
+    "NOTE_EDIT_WINDOW",
+    "NOTE_MAX_LENGTH",
     "AccessAction",
     "PendingUpload",
     "AccessLog",
@@ -61,6 +64,7 @@ __all__ = [
     "HousingPlacement",
     "IntegrationContract",
     "IntegrationPlan",
+    "JournalNote",
     "LadderPlacement",
     "LadderStep",
     "PlanStatus",

@@ -9,6 +9,7 @@ from integration.selectors.access_log import (
     ACCESS_LOG_COLUMNS,
     access_log_citizens_matching,
     access_log_entries,
+    can_export_record,
     can_read_access_log,
     get_citizen_for_access_log,
 )
@@ -57,8 +58,21 @@ from integration.selectors.lookups import (
     citizen_names_in,
     provider_spells,
 )
+from integration.selectors.notes import (
+    can_read_notes,
+    can_write_notes,
+    get_note_for_case,
+    notes_matching,
+    notes_of_case,
+)
 
 __all__ = [
+    "can_export_record",
+    "can_read_notes",
+    "can_write_notes",
+    "get_note_for_case",
+    "notes_matching",
+    "notes_of_case",
     "citizen_names_in",
     "ACCESS_LOG_COLUMNS",
     "CASELOAD_SORTS",

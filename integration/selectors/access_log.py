@@ -91,3 +91,12 @@ def get_citizen_for_access_log(user: User, citizen_uuid: UUID | str) -> Citizen:
         return Citizen.objects.only("uuid", "cpr", "first_name", "last_name").get(uuid=citizen_uuid)
     except (Citizen.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+
+
+def can_export_record(user: User) -> bool:
+    """Whether the user may export a citizen's whole record (indsigt).
+
+    The record ends with the citizen's access log, so it is for those who
+    may read the log: the administrators.
+    """
+    return can_read_access_log(user)

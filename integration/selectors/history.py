@@ -11,6 +11,7 @@ from integration.models import (
     FACT_MODELS,
     Case,
     Citizen,
+    JournalNote,
 )
 
 
@@ -30,8 +31,11 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
-def case_change_history(case: Case, *, limit: int = 200) -> list[HistoryEntry]:
-    """Old and new values of every change to the case, its citizen and facts.
+def case_change_history(
+    case: Case, *, limit: int = 200, with_notes: bool = False
+) -> list[HistoryEntry]:
+    """Old and new values of every change to the case, its citizen and facts,
+    and of its journal notes when ``with_notes`` (for a user who may read them).
 
     One query per model kind (history rows with their users), whatever the
     number of changes.
@@ -42,6 +46,8 @@ def case_change_history(case: Case, *, limit: int = 200) -> list[HistoryEntry]:
     ]
     for model in FACT_MODELS.values():
         sources.append((model.history.model.objects.filter(case_id=case.pk), model))
+    if with_notes:
+        sources.append((JournalNote.history.model.objects.filter(case_id=case.pk), JournalNote))
     entries: list[HistoryEntry] = []
     for qs, model in sources:
         rows = list(qs.select_related("history_user").order_by("id", "history_id"))

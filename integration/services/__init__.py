@@ -31,6 +31,11 @@ from integration.services.cases import (
     households_get_or_create,
 )
 from integration.services.facts import fact_save, provider_organisation_save
+from integration.services.notes import (
+    NoteLockedError,
+    journal_note_create,
+    journal_note_update,
+)
 from integration.services.pending_uploads import (
     ERRORS_PURPOSE,
     UploadWaiting,
@@ -55,6 +60,9 @@ __all__ = [
     "CITIZEN_EDITABLE",
     "SYSTEM_USERNAME",
     "ConcurrentEditError",
+    "NoteLockedError",
+    "journal_note_create",
+    "journal_note_update",
     "access_log_request",
     "access_log_write",
     "log_change",

@@ -28,7 +28,7 @@ from integration.forms import (
     ReopenCaseForm,
     add_service_errors,
 )
-from integration.models import AccessAction, Case, CaseStatus, Citizen
+from integration.models import AccessAction, Case, CaseStatus, Citizen, JournalNote
 from integration.views.caseload import deadline_label, placement_breach
 
 
@@ -137,8 +137,10 @@ def case_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _timeline(case: Case, facts: dict[str, list]) -> list[dict]:
-    events = []
+def _timeline(case: Case, facts: dict[str, list], notes: list[JournalNote]) -> list[dict]:
+    events = [
+        {"date": note.happened_on, "text": note.timeline_text(), "kind": "note"} for note in notes
+    ]
     for kind, items in facts.items():
         for fact in items:
             events.append(
@@ -217,12 +219,34 @@ def _header(case: Case, citizen: Citizen, facts: dict[str, list], today: dt.date
     }
 
 
+def _journal(user, case: Case, notes: list[JournalNote], can_edit: bool) -> dict:
+    """The case page's journal notes, each with whether this user may still change it."""
+    now = timezone.now()
+    return {
+        "can_read_notes": selectors.can_read_notes(user),
+        "can_write_notes": can_edit and selectors.can_write_notes(user),
+        "notes": [
+            {
+                "note": note,
+                "author": (note.created_by.get_full_name() or note.created_by.get_username())
+                if note.created_by
+                else "",
+                "editable": can_edit and note.is_editable_by(user, now=now),
+                "locked": now >= note.locked_at,
+            }
+            for note in notes
+        ],
+    }
+
+
 @login_required
 def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     case = selectors.get_case_for_user(request.user, case_uuid)
     today = timezone.localdate()
     citizen = case.citizen
     facts = selectors.case_facts(case)
+    notes = selectors.notes_of_case(request.user, case)
+    can_edit = selectors.cases_editable_by(request.user).filter(pk=case.pk).exists()
     show_full_cpr = request.GET.get("cpr") == "full"
     services.access_log_request(
         request,
@@ -243,11 +267,13 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
             "cpr_display": citizen.formatted_cpr if show_full_cpr else citizen.masked_cpr,
             "show_full_cpr": show_full_cpr,
             **_header(case, citizen, facts, today),
-            "timeline": _timeline(case, facts),
+            "timeline": _timeline(case, facts, notes),
             "sections": _sections(facts),
             "household": household,
-            "can_edit": selectors.cases_editable_by(request.user).filter(pk=case.pk).exists(),
+            "can_edit": can_edit,
             "is_open": case.status == CaseStatus.OPEN,
+            "can_export_record": selectors.can_export_record(request.user),
+            **_journal(request.user, case, notes, can_edit),
         },
     )
 
@@ -330,5 +356,10 @@ def case_history(request: HttpRequest, case_uuid) -> HttpResponse:
     return render(
         request,
         "integration/case_history.html",
-        {"case": case, "entries": selectors.case_change_history(case)},
+        {
+            "case": case,
+            "entries": selectors.case_change_history(
+                case, with_notes=selectors.can_read_notes(request.user)
+            ),
+        },
     )

@@ -46,6 +46,7 @@ from integration.models import (
     FollowUp,
     HealthAssessment,
     HealthResponse,
+    JournalNote,
     LadderStep,
     ProviderKind,
     ProviderOrganisation,
@@ -98,6 +99,7 @@ HEALTH = {
 }
 FOLLOW_UP_NOTE = "Talte om tandlægehenvisning og søvnløshed"
 SCREENING_PLACE = "Center Sjælsmark"
+JOURNAL_NOTE = "Fortalte om angst og gæld efter flugten"
 
 
 def da_date(day: dt.date) -> str:
@@ -149,6 +151,9 @@ def municipality(team_a, team_b, caseworker_a, caseworker_b, provider_org, other
             fact=ScreeningVisit(
                 visit_date=person.arrival - dt.timedelta(days=20), location=SCREENING_PLACE
             ),
+        )
+        services.journal_note_create(
+            actor=caseworker, case=case, happened_on=person.arrival, text=JOURNAL_NOTE
         )
         services.fact_save(
             actor=None,
@@ -244,6 +249,10 @@ def _arguments(m: Municipality) -> dict[tuple[str, ...], list[dict]]:
             {"case_uuid": c.uuid, "kind": k} for c, k in product(cases, FACT_FORMS)
         ],
         ("case_uuid", "fact_uuid", "kind"): facts,
+        ("case_uuid", "note_uuid"): [
+            {"case_uuid": note.case.uuid, "note_uuid": note.uuid}
+            for note in JournalNote.objects.select_related("case")
+        ],
         ("action", "case_uuid"): [
             {"case_uuid": c.uuid, "action": a} for c, a in product(cases, ("close", "reopen"))
         ],
@@ -389,7 +398,11 @@ def leaks(page: Page, *, names_allowed=(), cpr_numbers=True, health_words=False)
         if cpr_numbers:
             found += [f"{what} {d!r}" for d, what in person_details(person).items() if d in text]
     found += [f"{what} {d!r}" for d, what in health_details().items() if d in text]
-    for secret, what in ((FOLLOW_UP_NOTE, "follow-up note"), (SCREENING_PLACE, "screening")):
+    for secret, what in (
+        (FOLLOW_UP_NOTE, "follow-up note"),
+        (SCREENING_PLACE, "screening"),
+        (JOURNAL_NOTE, "journal note"),
+    ):
         if secret in text:
             found.append(what)
     if health_words:

@@ -144,6 +144,15 @@ GET_MATRIX: dict[str, dict] = {
     "integration:import_confirm": row(LOGIN, 403, 403, 403, 403, 403, 403, 405),
     "integration:access_log": ADMIN_ONLY,
     "integration:access_log_export": ADMIN_ONLY,
+    # A citizen's own record (indsigt) holds their access log: administrators only.
+    "integration:record_json": ADMIN_ONLY,
+    "integration:record_pdf": ADMIN_ONLY,
+    # Journal notes: written by those who edit the case; changed by their author
+    # (caseworker_a wrote this one) for 24 hours, so the administrator is refused.
+    "integration:note_create": CASE_EDIT_PAGE,
+    "integration:note_edit": row(LOGIN, 200, 404, 404, 404, 404, 404, 403),
+    # Searched by those who read cases; never by a provider or the secretariat.
+    "integration:note_search": row(LOGIN, 200, 200, 403, 403, 200, 403, 200),
     # Progression: the case's rounds are read like the case, entered like its facts.
     "progression:case_progression": row(LOGIN, 200, 404, 403, 403, 200, 403, 200),
     "progression:round_create": CASE_EDIT_PAGE,
@@ -247,6 +256,21 @@ def _round_of(case: Case):
     )
 
 
+def _note_of(case: Case):
+    """The case's journal note by caseworker_a, written on first use."""
+    from integration.models import JournalNote, User
+
+    existing = JournalNote.objects.filter(case=case).first()
+    if existing is not None:
+        return existing
+    return services.journal_note_create(
+        actor=User.objects.get(username="caseworker_a"),
+        case=case,
+        happened_on=dt.date(2024, 2, 1),
+        text="Samtale om praktik.",
+    )
+
+
 def _placement_of(case: Case) -> LadderPlacement:
     return LadderPlacement.objects.get(case=case)
 
@@ -265,6 +289,10 @@ def url_for(name: str, case: Case, provider_org) -> str:
         },
         "integration:provider_edit": {"provider_uuid": provider_org.uuid},
         "integration:access_log_export": {"citizen_uuid": case.citizen.uuid},
+        "integration:record_json": {"citizen_uuid": case.citizen.uuid},
+        "integration:record_pdf": {"citizen_uuid": case.citizen.uuid},
+        "integration:note_create": {"case_uuid": case.uuid},
+        "integration:note_edit": {"case_uuid": case.uuid, "note_uuid": _note_of(case).uuid},
         "progression:case_progression": {"case_uuid": case.uuid},
         "progression:round_create": {"case_uuid": case.uuid},
         "progression:round_edit": {"round_uuid": _round_of(case).uuid},
@@ -683,6 +711,29 @@ POST_MATRIX: dict[str, Post] = {
     "integration:access_log": Post(row(LOGIN, 403, 403, 403, 403, 403, 403, 405)),
     "integration:import_errors": Post(row(LOGIN, *[405] * 7)),
     "integration:access_log_export": Post(row(LOGIN, 403, 403, 403, 403, 403, 403, 405)),
+    "integration:record_json": Post(row(LOGIN, 403, 403, 403, 403, 403, 403, 405)),
+    "integration:record_pdf": Post(row(LOGIN, 403, 403, 403, 403, 403, 403, 405)),
+    "integration:note_search": Post(row(LOGIN, *[405] * 7)),
+    "integration:note_create": Post(
+        row(
+            LOGIN,
+            To("/cases/{case}/#note-{uuid}"),
+            404,
+            404,
+            404,
+            404,
+            404,
+            To("/cases/{case}/#note-{uuid}"),
+        ),
+        OWN_CASE_ONLY,
+        data=lambda w: {"happened_on": "2024-02-01", "text": "Nyt notat."},
+    ),
+    # Only the note's author changes it; the administrator's POST is refused.
+    "integration:note_edit": Post(
+        row(LOGIN, To("/cases/{case}/#note-{uuid}"), 404, 404, 404, 404, 404, 403),
+        ("caseworker_a",),
+        data=lambda w: {"happened_on": "2024-02-01", "text": "Rettet notat.", "version": 1},
+    ),
     "progression:round_create": Post(
         _ROUND_SAVED,
         OWN_CASE_ONLY,

@@ -49,6 +49,8 @@ NOT_PAGES = {
     "second_factor": "needs single sign-on on; checked in test_sign_in_sso.py",
     "integration:import_confirm": "POST only; its result page is checked in the import flow",
     "integration:access_log_export": "a CSV file",
+    "integration:record_json": "a JSON file",
+    "integration:record_pdf": "a PDF file (its layout is looked at in tests/integration)",
     "integration:import_errors": "a CSV file (404 without a refused file of one's own)",
     "progression:topic_agree": "POST only; the progression page is checked after it",
     "progression:link_create": "POST only; its page is checked in the caseworker's flow",
@@ -68,6 +70,7 @@ CASE_PAGES = {
     "integration:caseload",
     "integration:case_detail",
     "integration:case_history",
+    "integration:note_search",
     "integration:provider_list",
     "progression:case_progression",
     "progression:questionnaire_list",
@@ -79,6 +82,7 @@ CASE_EDIT_PAGES = {
     "integration:case_status",
     "integration:fact_create",
     "integration:fact_edit",
+    "integration:note_create",
     "progression:round_create",
     "progression:round_edit",
 }
@@ -90,7 +94,9 @@ REPORT_PAGES = {
 }
 ROLE_PAGES = {
     None: {"login", "password_reset_confirm", "password_reset_complete"},
-    "caseworker_a": CASE_PAGES | CASE_EDIT_PAGES | {"password_change", "password_change_done"},
+    "caseworker_a": CASE_PAGES
+    | CASE_EDIT_PAGES
+    | {"password_change", "password_change_done", "integration:note_edit"},
     "provider": {"integration:provider_home", "progression:provider_score"},
     "manager": CASE_PAGES
     | REPORT_PAGES
@@ -126,6 +132,7 @@ ALL_PATHS_FOR = {
     "integration:caseload": "caseworker_a",
     "integration:case_detail": "caseworker_a",
     "integration:case_status": "caseworker_a",
+    "integration:note_search": "caseworker_a",
     "integration:access_log": "admin",
     "progression:questionnaire_detail": "admin",
     "progression:item_edit": "admin",
@@ -177,6 +184,7 @@ class World:
     closed_case: object
     round: object
     placement: object
+    note: object
     referred_citizen: object
     provider_org: object
     draft_version: int
@@ -193,6 +201,7 @@ def _load_world() -> World:
     from fixtures.demo import municipality as demo
     from fixtures.demo.report_inputs import review_date
     from integration import selectors
+    from integration import services as case_services
     from integration.models import Case, CaseStatus, LadderPlacement, User
     from progression import services as progression_services
     from progression.models import Round
@@ -263,9 +272,16 @@ def _load_world() -> World:
             requested_by=users["manager"],
         ),
     ]
+    note = case_services.journal_note_create(
+        actor=users["caseworker_a"],
+        case=round_.case,
+        happened_on=today,
+        text="Samtale med tolk om praktik i køkkenet.",
+    )
     return World(
         users=users,
         case=round_.case,
+        note=note,
         closed_case=Case.objects.filter(team=team, status=CaseStatus.CLOSED).first(),
         round=round_,
         placement=LadderPlacement.objects.filter(case=round_.case).first(),
@@ -312,6 +328,9 @@ def pages(world: World) -> dict[str, list[str]]:
         ],
         "integration:fact_create": [f"/cases/{case}/facts/ladder/new/"],
         "integration:fact_edit": [f"/cases/{case}/facts/ladder/{world.placement.uuid}/"],
+        "integration:note_create": [f"/cases/{case}/notes/new/"],
+        "integration:note_edit": [f"/cases/{case}/notes/{world.note.uuid}/"],
+        "integration:note_search": ["/notes/", "/notes/?q=samtale+praktik", "/notes/?q=ingen"],
         "integration:provider_list": ["/providers/"],
         "integration:provider_create": ["/providers/new/"],
         "integration:provider_edit": [f"/providers/{world.provider_org.uuid}/"],

@@ -27,7 +27,7 @@ from integration.models import (
     ProviderKind,
     ResidenceBasis,
 )
-from tests.factories import ProviderFactory, enrol, make_case, place
+from tests.factories import ProviderFactory, UserFactory, enrol, make_case, place
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -574,13 +574,14 @@ def test_caseload_query_count_does_not_grow_with_the_cases(
 #  5. the case with citizen, team, caseworker and household joined
 #  6-16. one query per fact kind (11 kinds); placements and courses with their
 #        provider joined, absences with their course and its provider
-#  17. INSERT of the access-log row
-#  18. the user's groups (User.role, in cases_editable_by)
-#  19. may this user edit this case (EXISTS)
-#  20. the other members of the household
-#  21. the status changes (the timeline)
-#  22-24. SAVEPOINT, UPDATE of the session, RELEASE
-CASE_PAGE_QUERIES = 24
+#  17. the journal notes with their authors joined
+#  18. INSERT of the access-log row
+#  19. the user's groups (User.role, in cases_editable_by)
+#  20. may this user edit this case (EXISTS)
+#  21. the other members of the household
+#  22. the status changes (the timeline)
+#  23-25. SAVEPOINT, UPDATE of the session, RELEASE
+CASE_PAGE_QUERIES = 25
 
 
 def test_case_page_query_count_is_pinned(
@@ -602,6 +603,12 @@ def test_case_page_query_count_is_pinned(
     services.fact_save(actor=None, case=case, fact=HealthAssessment(offered_on=dt.date(2024, 2, 1)))
     for held in (dt.date(2024, 4, 1), dt.date(2024, 7, 1)):
         services.fact_save(actor=None, case=case, fact=FollowUp(held_on=held))
+    # Two journal notes, by two authors.
+    colleague = UserFactory(username="colleague_a", team=team_a, role="caseworker")
+    for author in (caseworker_a, colleague):
+        services.journal_note_create(
+            actor=author, case=case, happened_on=dt.date(2024, 2, 2), text=f"Notat af {author}"
+        )
     # The household has two more members.
     make_case(team=team_a, household=household, first_name="Sami")
     make_case(team=team_a, household=household, first_name="Lina", birth=dt.date(2015, 5, 5))
@@ -611,6 +618,7 @@ def test_case_page_query_count_is_pinned(
         response = client.get(reverse("integration:case_detail", args=[case.uuid]))
     assert response.status_code == 200
     assert "Lina" in response.content.decode()
+    assert "Notat af colleague_a" in response.content.decode()
 
 
 # --- languages and formats ------------------------------------------------------
