@@ -103,6 +103,7 @@ def report_make(
     on_step: StepCallback | None = None,
     today: dt.date | None = None,
     adjusted_denominator: bool = False,
+    include_ukraine: bool = False,
 ) -> ReportArchive:
     """Compute, render and archive one report; returns the new archive row.
 
@@ -110,7 +111,8 @@ def report_make(
     service review whose narrative sections are not all final unless
     ``allow_draft`` (then every page is stamped UDKAST).
     ``adjusted_denominator`` asks the service review for its cohort table
-    without those who have left as well.
+    without those who have left as well; ``include_ukraine`` counts those
+    displaced from Ukraine in its cohort tables (the paper says which).
     """
     started = time.perf_counter()
     step = on_step or (lambda _key, _percent: None)
@@ -119,8 +121,17 @@ def report_make(
     step("figures", STEPS["figures"])
     if adjusted_denominator and period.is_monthly:
         raise ReportRefused("Only the service review has an adjusted denominator.")
-    # The option is passed only when asked for: report_figures(period) is the plain report.
-    options = {"adjusted_denominator": True} if adjusted_denominator else {}
+    if include_ukraine and period.is_monthly:
+        raise ReportRefused("Only the service review's cohort table has this option.")
+    # Options are passed only when asked for: report_figures(period) is the plain report.
+    options = {
+        name: True
+        for name, asked in (
+            ("adjusted_denominator", adjusted_denominator),
+            ("include_ukraine", include_ukraine),
+        )
+        if asked
+    }
     figures = report_figures(period, **options)
     check_no_cpr(figures)
     draft = figures_are_draft(figures)

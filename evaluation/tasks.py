@@ -21,11 +21,14 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def generate_report(job_id: int, adjusted_denominator: bool = False) -> str | None:
+def generate_report(
+    job_id: int, adjusted_denominator: bool = False, include_ukraine: bool = False
+) -> str | None:
     """Make the report a :class:`ReportJob` asks for; returns the archive's uuid.
 
-    ``adjusted_denominator`` is the service review's option (see
-    ``evaluation.figures.service_review_figures``); the archived figures record it.
+    ``adjusted_denominator`` and ``include_ukraine`` are the service review's
+    options (see ``evaluation.figures.service_review_figures``); the archived
+    figures record them.
 
     A refusal (texts not final, a period not over) or an unexpected error
     marks the job failed; the error kept on the job names no person.
@@ -50,6 +53,7 @@ def generate_report(job_id: int, adjusted_denominator: bool = False) -> str | No
             user=job.requested_by,
             on_step=on_step,
             adjusted_denominator=adjusted_denominator,
+            include_ukraine=include_ukraine,
         )
     except ReportRefused as exc:
         services.report_job_finish(job=job, status=failed, error=str(exc))

@@ -79,7 +79,9 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     one problem: the adults in the programme are the base of the ladder, of
     the employment, of the Danish courses and of the follow-ups; the arrivals
     of the month are part of the year's, and refugees and family reunified
-    are each counted for the month and the year (the quota is the refugees')."""
+    are each counted for the month and the year (the quota is the refugees').
+    Those displaced from Ukraine have a row of their own, never the refugees';
+    figures archived before it have none, and the sums hold with a zero."""
     p, a, pl = figures["in_programme"], figures["arrivals"], figures["placement_96h"]
     e, d, fu = figures["employed"], figures["danish"], figures["compliance"]["follow_up"]
     if e["of"] != p["adults"] or d["of"] != p["adults"] or fu["open_cases"] != p["adults"]:
@@ -93,6 +95,7 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         "children": p["children"],
         "refugees": p["refugees"],
         "family": p["family_reunified"],
+        "ukraine": p.get("displaced_ukraine", 0),
         **{f"ladder_{k}": ladder.get(k, 0) for k in LADDER_KEYS},
         "employed": e["count"],
         "not_employed": e["of"] - e["count"],
@@ -104,6 +107,7 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         "fu_not": fu["open_cases"] - fu["up_to_date"],
         "month_refugees": a["month_refugees"],
         "month_family": a["month_family_reunified"],
+        "month_ukraine": a.get("month_displaced_ukraine", 0),
         "month": a["month"],
         "within": pl["within"],
         "late": int(pl["arrivals"]) - int(pl["within"]) - int(pl["not_placed"]),
@@ -112,13 +116,13 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     }
     lines = [
         (["adults", "children"], "total"),
-        (["refugees", "family"], "total"),
+        (["refugees", "family", "ukraine"], "total"),
         ([f"ladder_{k}" for k in LADDER_KEYS], "adults"),
         (["employed", "not_employed"], "adults"),
         (["in_course", "not_in_course"], "adults"),
         (["with_work", "course_only"], "in_course"),
         (["fu_ok", "fu_not"], "adults"),
-        (["month_refugees", "month_family"], "month"),
+        (["month_refugees", "month_family", "month_ukraine"], "month"),
         (["within", "late", "not_placed"], "adult_arrivals"),
     ]
     additions.link(figures, period, values, lines)
@@ -190,6 +194,7 @@ def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict)
         "month_label": period.label,
         "month_refugees": cells["month_refugees"],
         "month_family": cells["month_family"],
+        "month_ukraine": cells["month_ukraine"],
         "month": cells["month"],
         "ytd_refugees": ytd_refugees,
         "through": through,
@@ -335,7 +340,9 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
     repatriations = figures["repatriations"]
     ctx = _base_context(figures, period, min_cell=min_cell, draft=draft)
     ctx.update(
-        in_programme={k: cells[k] for k in ("total", "adults", "children", "refugees", "family")},
+        in_programme={
+            k: cells[k] for k in ("total", "adults", "children", "refugees", "family", "ukraine")
+        },
         arrivals=_arrivals(figures, period, marks, cells),
         **_ladders(figures, period, marks, cells, values),
         placement=_placement(figures, marks, cells),
@@ -393,6 +400,8 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
             column[k].suppressed for column in columns for k in ("m6", "m12", "as_of")
         ),
         "pool_target": 2 * marks.min_cell,
+        # Figures archived before the option counted refugees alone.
+        "with_ukraine": bool((figures.get("cohorts_population") or {}).get("displaced_ukraine")),
     }
     if cohorts:
 

@@ -228,8 +228,8 @@ def report_generate(request: HttpRequest) -> HttpResponse:
             return render(request, "evaluation/report_refused.html", context, status=409)
     job = services.report_job_create(period=period, user=request.user)
     _remember_submission(request, submission, job.uuid)
-    adjusted = form.cleaned_data["adjusted_denominator"]
-    generate_report.enqueue(job_id=job.pk, adjusted_denominator=adjusted)
+    options = {key: form.cleaned_data[key] for key in ("adjusted_denominator", "include_ukraine")}
+    generate_report.enqueue(job_id=job.pk, **options)
     return redirect("evaluation:report_job", job_uuid=job.uuid)
 
 

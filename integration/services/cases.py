@@ -218,7 +218,7 @@ def citizen_update(
     citizen.full_clean()
     save_versioned(case, expected_version=version, fields=[])
     set_history_user(citizen, actor)
-    # clean() derives these from the CPR number and the arrival date.
+    # clean() derives these from the CPR number, the arrival date and the name.
     citizen.save(
         update_fields=[
             *changes,
@@ -227,6 +227,7 @@ def citizen_update(
             "horizon_3m",
             "horizon_6m",
             "horizon_12m",
+            "search_name",
         ]
     )
     case_refresh_deadlines(case=case)
