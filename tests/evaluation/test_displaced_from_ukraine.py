@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from evaluation import reports
 from evaluation.figures import cohort_rows, monthly_figures, service_review_figures
@@ -215,3 +216,18 @@ def test_a_monthly_report_archived_before_the_row_still_renders():
     ctx = context.monthly_context(figures, min_cell=1)
     assert str(ctx["in_programme"]["ukraine"]) == "0"
     assert str(ctx["arrivals"]["month"]) == "9"
+
+
+# --- the review's date fields -------------------------------------------------------
+
+
+def test_the_review_date_is_shown_and_taken_as_day_month_year(manager, client_as):
+    body = client_as(manager, language="en").get(reverse("evaluation:report_list")).content
+    body = body.decode()
+    today = timezone.localdate()
+    assert f'id="review-period" name="period" value="{today:%d-%m-%Y}"' in body
+    assert 'type="date"' not in body
+    assert ReportPeriod.parse("service_review", "31-01-2019").as_of == dt.date(2019, 1, 31)
+    assert ReportPeriod.parse("service_review", "2019-01-31").as_of == dt.date(2019, 1, 31)
+    with pytest.raises(ValueError, match="DD-MM-YYYY"):
+        ReportPeriod.parse("service_review", "01/31/2019")

@@ -52,15 +52,20 @@ def test_the_folded_name_follows_a_change_of_name(karimis, caseworker_a):
     assert [c.citizen.first_name for c in found] == ["Hana"]
 
 
-def test_name_search_with_accents_takes_no_more_queries(
-    karimis, caseworker_a, client_as, django_assert_max_num_queries
-):
+def test_name_search_with_accents_takes_no_more_queries(karimis, caseworker_a, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client = client_as(caseworker_a)
-    client.get(URL, {"q": "karimi"})  # warm the session and the user
-    # session, user, count, page of cases, access-log insert, and the
-    # savepoints around the log write: as many as a plain name search.
-    with django_assert_max_num_queries(8):
-        assert client.get(URL, {"q": "Karími"}).status_code == 200
+    client.get(URL, {"q": "nouri"})  # warm the session and the user
+    counts = []
+    for term in ("karimi", "Karími", "Kárímí Ráná"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL, {"q": term}).status_code == 200
+        counts.append(len(queries))
+    # The folding happens in Python on the term; the database compares the
+    # stored folded name: one filter, however the term is written.
+    assert counts[0] == counts[1] == counts[2]
 
 
 # --- a partial CPR number ------------------------------------------------------
