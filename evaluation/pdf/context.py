@@ -81,7 +81,7 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     of the month are part of the year's, and refugees and family reunified
     are each counted for the month and the year (the quota is the refugees').
     Those displaced from Ukraine have a row of their own, never the refugees';
-    figures archived before it have none, and the sums hold with a zero."""
+    figures archived before that row print without it, as they did."""
     p, a, pl = figures["in_programme"], figures["arrivals"], figures["placement_96h"]
     e, d, fu = figures["employed"], figures["danish"], figures["compliance"]["follow_up"]
     if e["of"] != p["adults"] or d["of"] != p["adults"] or fu["open_cases"] != p["adults"]:
@@ -89,13 +89,19 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     ladder = {
         str(r["step"]) if r["step"] else "none": int(r["count"]) for r in figures["ladder_now"]
     }
+    # A row for those displaced from Ukraine where the figures count them apart.
+    ukraine = ["ukraine"] if "displaced_ukraine" in p else []
     values = {
+        **(
+            {"ukraine": p["displaced_ukraine"], "month_ukraine": a["month_displaced_ukraine"]}
+            if ukraine
+            else {}
+        ),
         "total": p["total"],
         "adults": p["adults"],
         "children": p["children"],
         "refugees": p["refugees"],
         "family": p["family_reunified"],
-        "ukraine": p.get("displaced_ukraine", 0),
         **{f"ladder_{k}": ladder.get(k, 0) for k in LADDER_KEYS},
         "employed": e["count"],
         "not_employed": e["of"] - e["count"],
@@ -107,7 +113,6 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
         "fu_not": fu["open_cases"] - fu["up_to_date"],
         "month_refugees": a["month_refugees"],
         "month_family": a["month_family_reunified"],
-        "month_ukraine": a.get("month_displaced_ukraine", 0),
         "month": a["month"],
         "within": pl["within"],
         "late": int(pl["arrivals"]) - int(pl["within"]) - int(pl["not_placed"]),
@@ -116,13 +121,13 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     }
     lines = [
         (["adults", "children"], "total"),
-        (["refugees", "family", "ukraine"], "total"),
+        (["refugees", "family", *ukraine], "total"),
         ([f"ladder_{k}" for k in LADDER_KEYS], "adults"),
         (["employed", "not_employed"], "adults"),
         (["in_course", "not_in_course"], "adults"),
         (["with_work", "course_only"], "in_course"),
         (["fu_ok", "fu_not"], "adults"),
-        (["month_refugees", "month_family", "month_ukraine"], "month"),
+        (["month_refugees", "month_family", *[f"month_{k}" for k in ukraine]], "month"),
         (["within", "late", "not_placed"], "adult_arrivals"),
     ]
     additions.link(figures, period, values, lines)
@@ -194,7 +199,7 @@ def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict)
         "month_label": period.label,
         "month_refugees": cells["month_refugees"],
         "month_family": cells["month_family"],
-        "month_ukraine": cells["month_ukraine"],
+        "month_ukraine": cells.get("month_ukraine"),
         "month": cells["month"],
         "ytd_refugees": ytd_refugees,
         "through": through,
@@ -341,7 +346,9 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
     ctx = _base_context(figures, period, min_cell=min_cell, draft=draft)
     ctx.update(
         in_programme={
-            k: cells[k] for k in ("total", "adults", "children", "refugees", "family", "ukraine")
+            k: cells[k]
+            for k in ("total", "adults", "children", "refugees", "family", "ukraine")
+            if k in cells
         },
         arrivals=_arrivals(figures, period, marks, cells),
         **_ladders(figures, period, marks, cells, values),

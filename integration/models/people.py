@@ -123,6 +123,17 @@ class Citizen(models.Model):
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
+    # What clean() derives from the CPR number, the arrival date and the name:
+    # a save of changed fields saves these too.
+    DERIVED_FIELDS = (
+        "sex",
+        "adult_at_arrival",
+        "horizon_3m",
+        "horizon_6m",
+        "horizon_12m",
+        "search_name",
+    )
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 

@@ -267,16 +267,7 @@ def citizens_update_bulk(
         case.version = version + 1
         cases.append(case)
     citizens = [case.citizen for case in cases]
-    # clean() derives these from the CPR number and the arrival date.
-    derived = [
-        "sex",
-        "adult_at_arrival",
-        "horizon_3m",
-        "horizon_6m",
-        "horizon_12m",
-        "search_name",
-    ]
-    bulk.update(citizens, sorted(fields | set(derived)))
+    bulk.update(citizens, sorted(fields | set(models.Citizen.DERIVED_FIELDS)))
     user_id = actor_id(actor)
     bulk.insert_history(models.Case, [case.pk for case in cases], user_id=user_id, history_type="~")
     bulk.insert_history(
