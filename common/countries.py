@@ -7,11 +7,12 @@ so no GNU gettext is needed at run time.
 from __future__ import annotations
 
 import gettext
-import unicodedata
 from functools import cache
 
 import pycountry
 from django.utils.translation import get_language
+
+from common.text import fold
 
 
 @cache
@@ -53,13 +54,8 @@ def country_name(code: str, language: str | None = None) -> str:
 def country_choices(language: str | None = None) -> list[tuple[str, str]]:
     return sorted(
         ((c.alpha_2, country_name(c.alpha_2, language)) for c in pycountry.countries),
-        key=lambda pair: _fold(pair[1]),
+        key=lambda pair: fold(pair[1]),
     )
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.strip().casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 @cache
@@ -72,17 +68,17 @@ def _lookup() -> dict[str, str]:
         if official:
             names.add(official)
         for name in names:
-            table.setdefault(_fold(name), c.alpha_2)
+            table.setdefault(fold(name), c.alpha_2)
     # Names Danish caseworkers write that the ISO catalogue spells otherwise.
     for alias, code in {
         "syrien": "SY",
         "iran": "IR",
         "rusland": "RU",
     }.items():
-        table.setdefault(_fold(alias), code)
+        table.setdefault(fold(alias), code)
     return table
 
 
 def parse_country(text: str) -> str | None:
     """The ISO alpha-2 code for a Danish or English name or an ISO code."""
-    return _lookup().get(_fold(text or ""))
+    return _lookup().get(fold(text or ""))

@@ -110,6 +110,13 @@ def looks_like_cpr(text: str) -> bool:
     return len(number) == 10 and number.isdigit()
 
 
+def looks_like_birth_date(text: str) -> bool:
+    """True for a search term that is a CPR number's first six digits (DDMMYY,
+    maybe with the dash after them): a partial CPR search."""
+    number = text.strip().removesuffix("-")
+    return len(number) == 6 and number.isdigit()
+
+
 # A CPR number as people write it in running text: with or without a dash, a
 # space, a dot or a dash of another kind between its parts (650594-1539,
 # 650594 1539, 650594–1539, 65.05.94-1539, 65 05 94 1539).

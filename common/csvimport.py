@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from common import cpr
 from common.csv_export import SafeWriter
+from common.text import fold
 
 # Queries with ``__in`` stay below every database's limit on parameters.
 CHUNK = 500
@@ -377,16 +378,29 @@ class RowChecker:
             self.error(column, str(exc))
             return None
 
-    def choice(self, column: str, choices: type[models.TextChoices]) -> str:
+    def choice(
+        self,
+        column: str,
+        choices: type[models.TextChoices],
+        words: Mapping[str, str] | None = None,
+    ) -> str:
+        """The column's value among ``choices``; ``words`` maps other spellings
+        (folded: case and accents do not matter) to a value, such as the Danish
+        and English words a register export writes."""
         value = self.required(column)
-        if value and value.lower() not in choices.values:
+        if not value:
+            return ""
+        if value.lower() in choices.values:
+            return value.lower()
+        found = {fold(word): v for word, v in (words or {}).items()}.get(fold(value))
+        if found is None:
             self.error(
                 column,
                 _("Unknown value “%(value)s”; use one of: %(choices)s.")
                 % {"value": value[:40], "choices": ", ".join(choices.values)},
             )
             return ""
-        return value.lower()
+        return found
 
 
 def read_report_table(

@@ -10,14 +10,32 @@ from django.utils.translation import gettext_lazy as _
 
 from common.countries import country_choices
 
+# What a date field shows and asks for: 31-01-2019. ISO (2019-01-31) is
+# accepted too (config.formats' DATE_INPUT_FORMATS), for links and pasted values.
+DATE_DISPLAY_FORMAT = "%d-%m-%Y"
+DATE_PATTERN = r"\d{1,2}-\d{1,2}-\d{4}|\d{4}-\d{2}-\d{2}"
+
 
 class DateInput(forms.DateInput):
-    """The browser's date picker; its value is always ISO, whatever the locale."""
+    """A date as 31-01-2019, whatever the browser's locale.
 
-    input_type = "date"
+    A text field, not the browser's date picker: Chromium shows ``type=date``
+    in the browser's locale (01/31/2019 in en-US), not the municipality's
+    day-month-year, and a date typed there in the other order is silently
+    another day.
+    """
+
+    input_type = "text"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        defaults = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "placeholder": _("dd-mm-yyyy"),
+            "pattern": DATE_PATTERN,
+            "size": 10,
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=DATE_DISPLAY_FORMAT)
 
 
 # Dates a form accepts at all: a filter or a fact far outside them is a typing

@@ -13,12 +13,19 @@ The monthly follow-up's dict::
     {
       "kind": "monthly", "period": "2026-10", "as_of": "2026-10-31",
       "municipality": "Demo Kommune", "generated_at": "2026-11-22T20:15:00+01:00",
-      "in_programme": {"total", "adults", "children", "refugees", "family_reunified"},
+      # Each residence basis apart: total = refugees + family_reunified +
+      # displaced_ukraine (the special act's people are never counted as
+      # refugees; figures archived before them lack the key).
+      "in_programme": {"total", "adults", "children", "refugees", "family_reunified",
+                       "displaced_ukraine"},
       # The quota is the year's expected refugees: compare it with
-      # year_to_date_refugees, never with year_to_date (family reunified too).
+      # year_to_date_refugees, never with year_to_date (family reunified and
+      # displaced from Ukraine too).
       "arrivals": {"year": 2026, "month": n, "year_to_date": n, "quota": n | None,
                    "month_refugees": n, "month_family_reunified": n,
+                   "month_displaced_ukraine": n,
                    "year_to_date_refugees": n, "year_to_date_family_reunified": n,
+                   "year_to_date_displaced_ukraine": n,
                    "months": [n, ...], "months_refugees": [n, ...]},  # January first
       # placement_96h: adults arrived in the 12 months up to as_of
       "ladder_now": [{"step": 1..6 | None, "label": str, "count": n}, ...],  # None = no placement
@@ -77,6 +84,9 @@ The service review's::
       "municipality": str, "generated_at": str,
       "cohorts": [{"year", "persons", "share_6m", "share_12m", "share_as_of",
                    "count_as_of", "employed_6m", "employed_12m"}, ...],  # share None = "#"
+      # Who the cohort tables count besides refugees (the option "include
+      # displaced from Ukraine"); figures archived before it have neither.
+      "cohorts_population": {"family_reunified": False, "displaced_ukraine": bool},
       "benchmark_employment": [{"period": "2018", "values": {"Hedensted": 35.0, ...}}, ...],
       "benchmark_municipalities": ["Demo Kommune", "Odder", ..., "Hele landet"],  # own first
       "benchmark_roles": {"Demo Kommune": "own", "Odder": "neighbour",
@@ -180,6 +190,7 @@ def cohort_rows(
     as_of: dt.date,
     *,
     include_family: bool = False,
+    include_ukraine: bool = False,
     adjust_for_leavers: bool = False,
     team_id: int | None = None,
     residence_basis: str | None = None,
@@ -188,6 +199,7 @@ def cohort_rows(
         user,
         as_of=as_of,
         include_family=include_family,
+        include_ukraine=include_ukraine,
         team_id=team_id,
         residence_basis=residence_basis,
     )
@@ -265,7 +277,8 @@ def dashboard_figures(
         "today": today.isoformat(),
         "in_programme": blocks["in_programme"],
         "arrivals": {
-            key: arrivals[key] for key in ("total", "refugees", "family_reunified", "adults")
+            key: arrivals[key]
+            for key in ("total", "refugees", "family_reunified", "displaced_ukraine", "adults")
         },
         "placement_96h": metrics.placement_summary(
             rs.placement_delays(user, start, end, today=today, **narrow)
@@ -336,9 +349,11 @@ def _arrivals_block(user: User | None, as_of: dt.date) -> dict:
         "month": month["total"],
         "month_refugees": month["refugees"],
         "month_family_reunified": month["family_reunified"],
+        "month_displaced_ukraine": month["displaced_ukraine"],
         "year_to_date": year["total"],
         "year_to_date_refugees": year["refugees"],
         "year_to_date_family_reunified": year["family_reunified"],
+        "year_to_date_displaced_ukraine": year["displaced_ukraine"],
         "quota": selectors.quota_expected(as_of.year),
     }
 
@@ -495,10 +510,10 @@ def _questionnaire_annex(user: User | None, start: dt.date, end: dt.date) -> dic
     return {"versions": [current] if current else [], "current_only": True}
 
 
-def _cohorts_adjusted(user: User | None, as_of: dt.date) -> dict:
+def _cohorts_adjusted(user: User | None, as_of: dt.date, *, include_ukraine: bool) -> dict:
     """The cohort table with those who had left by each horizon taken out of
     numerator and denominator, and how many left for which reason."""
-    counts = rs.cohort_counts(user, as_of=as_of)
+    counts = rs.cohort_counts(user, as_of=as_of, include_ukraine=include_ukraine)
     rows = metrics.cohort_table(counts, adjust_for_leavers=True)
     return {
         "rows": [
@@ -510,7 +525,7 @@ def _cohorts_adjusted(user: User | None, as_of: dt.date) -> dict:
             }
             for row, c in zip(rows, counts, strict=True)
         ],
-        "left_by_reason": rs.cohort_leavers(user, as_of=as_of),
+        "left_by_reason": rs.cohort_leavers(user, as_of=as_of, include_ukraine=include_ukraine),
     }
 
 
@@ -520,19 +535,25 @@ def service_review_figures(
     user: User | None = None,
     progression_from: dt.date | None = None,
     adjusted_denominator: bool = False,
+    include_ukraine: bool = False,
 ) -> dict:
     """Everything the service review shows, as of its date.
 
     ``adjusted_denominator`` adds the cohort table without those who moved
     away, were repatriated, died or retired; table 2.1 itself is never
-    adjusted back in time (DOMAIN.md).
+    adjusted back in time (DOMAIN.md). ``include_ukraine`` counts those
+    displaced from Ukraine in the cohort tables beside the refugees; without
+    it they are left out, as the seeds' table 2.1 predates them.
     """
     as_of = period.as_of
     repatriations = rs.repatriations_by_year_and_country(user, REVIEW_REPATRIATIONS_FROM, as_of)
     narratives = selectors.narrative_texts(as_of)
     return {
         **_heading(period),
-        "cohorts": [row.as_dict() for row in cohort_rows(user, as_of)],
+        "cohorts": [
+            row.as_dict() for row in cohort_rows(user, as_of, include_ukraine=include_ukraine)
+        ],
+        "cohorts_population": {"family_reunified": False, "displaced_ukraine": include_ukraine},
         **benchmark_figures(user, as_of),
         "repatriations": [
             {
@@ -555,13 +576,19 @@ def service_review_figures(
         "questionnaire_annex": _questionnaire_annex(
             user, progression_from or REVIEW_PROGRESSION_FROM, as_of
         ),
-        "cohorts_adjusted": _cohorts_adjusted(user, as_of) if adjusted_denominator else None,
+        "cohorts_adjusted": _cohorts_adjusted(user, as_of, include_ukraine=include_ukraine)
+        if adjusted_denominator
+        else None,
     }
 
 
-def report_figures(period: ReportPeriod, *, adjusted_denominator: bool = False) -> dict:
+def report_figures(
+    period: ReportPeriod, *, adjusted_denominator: bool = False, include_ukraine: bool = False
+) -> dict:
     """A report's figures computed now, for the whole municipality (Danish labels)."""
     with translation.override("da"):
         if period.is_monthly:
             return monthly_figures(period)
-        return service_review_figures(period, adjusted_denominator=adjusted_denominator)
+        return service_review_figures(
+            period, adjusted_denominator=adjusted_denominator, include_ukraine=include_ukraine
+        )

@@ -26,7 +26,7 @@ from evaluation.reports import (
 from integration import selectors as case_selectors
 from integration.models import ResidenceBasis
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_WIDGET = DateInput()
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 SECTION_LABELS = {
     "introduction": gettext_lazy("Introduction"),
@@ -194,6 +194,15 @@ class ReportRequestForm(forms.Form):
         ),
     )
 
+    include_ukraine = forms.BooleanField(
+        label=gettext_lazy("Count those displaced from Ukraine in table 2.1"),
+        required=False,
+        help_text=gettext_lazy(
+            "They come under the special act, not as refugees, and are left out unless "
+            "chosen; the report says which."
+        ),
+    )
+
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
@@ -232,6 +241,10 @@ class ReportRequestForm(forms.Form):
             self.add_error("case_number", str(exc))
         if data.get("adjusted_denominator") and period.is_monthly:
             raise forms.ValidationError(_("Only the service review has an adjusted denominator."))
+        if data.get("include_ukraine") and period.is_monthly:
+            raise forms.ValidationError(
+                _("Only the service review's cohort table can count those displaced from Ukraine.")
+            )
         data["report_period"] = period
         return data
 

@@ -189,7 +189,14 @@ def mean_or_none(value) -> float | None:
     return _round(value)
 
 
-PROGRAMME_KEYS = ("total", "adults", "children", "refugees", "family_reunified")
+PROGRAMME_KEYS = (
+    "total",
+    "adults",
+    "children",
+    "refugees",
+    "family_reunified",
+    "displaced_ukraine",
+)
 
 
 def programme_blocks(programme: Mapping) -> dict:

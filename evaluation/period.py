@@ -26,7 +26,7 @@ class ReportPeriod:
 
     @classmethod
     def parse(cls, kind: str, text: str) -> ReportPeriod:
-        """``2026-10`` for a month, ``2026-11-22`` for a review.
+        """``2026-10`` for a month, ``2026-11-22`` or ``22-11-2026`` for a review.
 
         Raises ValueError for a malformed period or an unknown kind; the
         message names the format and is safe to show.
@@ -36,8 +36,12 @@ class ReportPeriod:
                 raise ValueError(f"A month is written YYYY-MM, not {text!r}")
             return cls.monthly(dt.date.fromisoformat(f"{text}-01"))
         if kind == ReportKind.SERVICE_REVIEW:
+            # DD-MM-YYYY as the page's date field shows it, or ISO as addresses carry it.
+            if re.fullmatch(r"\d{2}-\d{2}-\d{4}", text or ""):
+                day, month, year = text.split("-")
+                text = f"{year}-{month}-{day}"
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
-                raise ValueError(f"A date is written YYYY-MM-DD, not {text!r}")
+                raise ValueError(f"A date is written DD-MM-YYYY or YYYY-MM-DD, not {text!r}")
             return cls.service_review(dt.date.fromisoformat(text))
         raise ValueError(f"Unknown report kind {kind!r}")
 

@@ -103,6 +103,7 @@ def report_make(
     on_step: StepCallback | None = None,
     today: dt.date | None = None,
     adjusted_denominator: bool = False,
+    include_ukraine: bool = False,
     case_number: str = "",
 ) -> ReportArchive:
     """Compute, render and archive one report; returns the new archive row.
@@ -111,8 +112,10 @@ def report_make(
     service review whose narrative sections are not all final unless
     ``allow_draft`` (then every page is stamped UDKAST).
     ``adjusted_denominator`` asks the service review for its cohort table
-    without those who have left as well. ``case_number`` is the council's
-    journal number for the paper, printed on its cover and kept with the figures.
+    without those who have left as well; ``include_ukraine`` counts those
+    displaced from Ukraine in its cohort tables (the paper says which).
+    ``case_number`` is the council's journal number for the paper, printed on
+    its cover and kept with the figures.
     """
     started = time.perf_counter()
     step = on_step or (lambda _key, _percent: None)
@@ -121,8 +124,17 @@ def report_make(
     step("figures", STEPS["figures"])
     if adjusted_denominator and period.is_monthly:
         raise ReportRefused("Only the service review has an adjusted denominator.")
-    # The option is passed only when asked for: report_figures(period) is the plain report.
-    options = {"adjusted_denominator": True} if adjusted_denominator else {}
+    if include_ukraine and period.is_monthly:
+        raise ReportRefused("Only the service review's cohort table has this option.")
+    # Options are passed only when asked for: report_figures(period) is the plain report.
+    options = {
+        name: True
+        for name, asked in (
+            ("adjusted_denominator", adjusted_denominator),
+            ("include_ukraine", include_ukraine),
+        )
+        if asked
+    }
     figures = report_figures(period, **options)
     if case_number:
         figures["case_number"] = case_number

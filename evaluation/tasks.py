@@ -22,13 +22,17 @@ logger = logging.getLogger(__name__)
 
 @task()
 def generate_report(
-    job_id: int, adjusted_denominator: bool = False, case_number: str = ""
+    job_id: int,
+    adjusted_denominator: bool = False,
+    include_ukraine: bool = False,
+    case_number: str = "",
 ) -> str | None:
     """Make the report a :class:`ReportJob` asks for; returns the archive's uuid.
 
-    ``adjusted_denominator`` is the service review's option (see
-    ``evaluation.figures.service_review_figures``); the archived figures record it,
-    and ``case_number``, the council's journal number printed on the cover.
+    ``adjusted_denominator`` and ``include_ukraine`` are the service review's
+    options (see ``evaluation.figures.service_review_figures``); the archived
+    figures record them, and ``case_number``, the council's journal number
+    printed on the cover.
 
     A refusal (texts not final, a period not over) or an unexpected error
     marks the job failed; the error kept on the job names no person.
@@ -53,6 +57,7 @@ def generate_report(
             user=job.requested_by,
             on_step=on_step,
             adjusted_denominator=adjusted_denominator,
+            include_ukraine=include_ukraine,
             case_number=case_number,
         )
     except ReportRefused as exc:

@@ -41,6 +41,15 @@ def add_service_errors(form: forms.Form, exc: Exception) -> None:
         form.add_error(None, exc)
 
 
+def default_to_only_choice(field: forms.ModelChoiceField) -> None:
+    """Preselect a choice field's one choice, without the empty line, when it
+    offers exactly one (a caseworker's own team; a municipality with one team)."""
+    only = list(field.queryset[:2])
+    if len(only) == 1:
+        field.initial = only[0].pk
+        field.empty_label = None
+
+
 class CaseworkerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: models.User) -> str:
         name = obj.get_full_name() or obj.username
@@ -89,6 +98,13 @@ class CitizenFieldsMixin(forms.Form):
         self.fields["caseworker"].queryset = (
             caseworkers_of(team).select_related("team") if team else models.User.objects.none()
         )
+
+    def default_for(self, user: models.User) -> None:
+        """A new case's defaults: the only team offered, and the signed-in user
+        as its caseworker when they are one of the caseworkers offered."""
+        default_to_only_choice(self.fields["team"])
+        if self.fields["caseworker"].queryset.filter(pk=user.pk).exists():
+            self.fields["caseworker"].initial = user.pk
 
     def clean_arrival_date(self):
         day = self.cleaned_data["arrival_date"]
@@ -299,13 +315,13 @@ class AccessLogFilterForm(forms.Form):
         label=_("From date"),
         required=False,
         validators=date_bounds(),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     date_to = forms.DateField(
         label=_("To date"),
         required=False,
         validators=date_bounds(),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def clean(self):
@@ -354,6 +370,10 @@ class ImportUploadForm(forms.Form):
         required=False,
         help_text=_("Citizens: new cases go to this team when the file's team column is empty."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_to_only_choice(self.fields["team"])
 
 
 DB_INTEGER_MAX = 2**31 - 1

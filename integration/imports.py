@@ -56,12 +56,22 @@ CITIZEN_COLUMNS = ("cpr", "first_name", "last_name", "nationality", "residence_b
 CITIZEN_REQUIRED = (*CITIZEN_COLUMNS, "arrival_date")
 CITIZEN_OPTIONAL = ("sex", "team", "household")
 EMPLOYMENT_REQUIRED = ("cpr", "start_date", "end_date", "category")
-
-
-CITIZEN_COLUMNS = ("cpr", "first_name", "last_name", "nationality", "residence_basis")
-CITIZEN_REQUIRED = (*CITIZEN_COLUMNS, "arrival_date")
-CITIZEN_OPTIONAL = ("sex", "team", "household")
-EMPLOYMENT_REQUIRED = ("cpr", "start_date", "end_date", "category")
+# The words for a residence basis that a register export or a caseworker's
+# spreadsheet writes, in Danish and English, besides the codes themselves.
+RESIDENCE_BASIS_WORDS = {
+    "flygtning": ResidenceBasis.REFUGEE,
+    "refugee": ResidenceBasis.REFUGEE,
+    "familiesammenført": ResidenceBasis.FAMILY_REUNIFIED,
+    "familiesammenført til flygtning": ResidenceBasis.FAMILY_REUNIFIED,
+    "family reunified": ResidenceBasis.FAMILY_REUNIFIED,
+    "family reunified with a refugee": ResidenceBasis.FAMILY_REUNIFIED,
+    "særloven": ResidenceBasis.UKRAINE,
+    "saerloven": ResidenceBasis.UKRAINE,
+    "fordrevet fra ukraine": ResidenceBasis.UKRAINE,
+    "ukrainsk særlov": ResidenceBasis.UKRAINE,
+    "displaced from ukraine": ResidenceBasis.UKRAINE,
+    "ukraine": ResidenceBasis.UKRAINE,
+}
 
 
 # --- citizens -------------------------------------------------------------------
@@ -97,7 +107,7 @@ def _check_citizen(
                 _("Unknown country “%(value)s”; write a Danish or English name or an ISO code.")
                 % {"value": country[:40]},
             )
-    basis = check.choice("residence_basis", ResidenceBasis)
+    basis = check.choice("residence_basis", ResidenceBasis, RESIDENCE_BASIS_WORDS)
     arrival = check.date("arrival_date")
     if arrival and arrival > today:
         check.error("arrival_date", _("The arrival date cannot be in the future."))

@@ -111,26 +111,38 @@ def _adult_cutoff(day: dt.date) -> dt.date:
 # --- cohort outcomes ----------------------------------------------------------
 
 
+def cohort_bases(*, include_family: bool = False, include_ukraine: bool = False) -> list[str]:
+    """The residence bases of the cohort table: refugees, as in the seeds'
+    table 2.1, and by option the family reunified and those displaced from
+    Ukraine (the special act's people, who arrived after the seeds' years)."""
+    bases = [ResidenceBasis.REFUGEE]
+    if include_family:
+        bases.append(ResidenceBasis.FAMILY_REUNIFIED)
+    if include_ukraine:
+        bases.append(ResidenceBasis.UKRAINE)
+    return bases
+
+
 def cohort_counts(
     user: User | None,
     *,
     as_of: dt.date,
     include_family: bool = False,
+    include_ukraine: bool = False,
     team_id: int | None = None,
     residence_basis: str | None = None,
 ) -> list[dict]:
     """Per arrival year: the counts behind the cohort outcome table (seed 001, 2.1).
 
-    Population: refugees (and, optionally, family reunified) aged 18 or over at
-    arrival, arrived on or before ``as_of``; ``residence_basis`` (the dashboard's
-    filter) takes that basis alone instead. For each horizon (6 and 12 months
-    after arrival, and ``as_of`` itself) it counts who had reached it, who was
-    employed or self-supporting on that day (spell ends inclusive), and who had
-    left (closed as moved away, repatriated, deceased or pension) by then.
+    Population: refugees (and, optionally, family reunified and those displaced
+    from Ukraine) aged 18 or over at arrival, arrived on or before ``as_of``;
+    ``residence_basis`` (the dashboard's filter) takes that basis alone instead.
+    For each horizon (6 and 12 months after arrival, and ``as_of`` itself) it
+    counts who had reached it, who was employed or self-supporting on that day
+    (spell ends inclusive), and who had left (closed as moved away,
+    repatriated, deceased or pension) by then.
     """
-    bases = [ResidenceBasis.REFUGEE]
-    if include_family:
-        bases.append(ResidenceBasis.FAMILY_REUNIFIED)
+    bases = cohort_bases(include_family=include_family, include_ukraine=include_ukraine)
     if residence_basis:
         bases = [residence_basis]
     qs = _citizens(user, team_id=team_id).filter(
@@ -185,14 +197,16 @@ def cohort_counts(
 
 
 def cohort_leavers(
-    user: User | None, *, as_of: dt.date, include_family: bool = False
+    user: User | None,
+    *,
+    as_of: dt.date,
+    include_family: bool = False,
+    include_ukraine: bool = False,
 ) -> dict[str, int]:
     """Per closing reason: how many of the cohort table's population (as in
     :func:`cohort_counts`) had left by ``as_of`` (moved away, repatriated,
     deceased or pension): the footnote of the adjusted denominator."""
-    bases = [ResidenceBasis.REFUGEE]
-    if include_family:
-        bases.append(ResidenceBasis.FAMILY_REUNIFIED)
+    bases = cohort_bases(include_family=include_family, include_ukraine=include_ukraine)
     rows = (
         _citizens(user)
         .filter(
@@ -220,8 +234,9 @@ def programme_counts(
     team_id: int | None = None,
     residence_basis: str | None = None,
 ) -> dict:
-    """Citizens in the programme on ``day``: adults/children, refugee/family reunified,
-    and the adults employed or self-supporting, in a Danish course, and in a
+    """Citizens in the programme on ``day``: adults/children, refugee/family
+    reunified/displaced from Ukraine (each basis apart: the special act's people
+    are not refugees), and the adults employed or self-supporting, in a Danish course, and in a
     course together with work or an internship."""
     cutoff = _adult_cutoff(day)
     course = Exists(DanishCourse.objects.filter(Q(case__citizen=OuterRef("pk")) & _active(day)))
@@ -240,6 +255,7 @@ def programme_counts(
         children=Count("id", filter=~adult),
         refugees=Count("id", filter=Q(residence_basis=ResidenceBasis.REFUGEE)),
         family_reunified=Count("id", filter=Q(residence_basis=ResidenceBasis.FAMILY_REUNIFIED)),
+        displaced_ukraine=Count("id", filter=Q(residence_basis=ResidenceBasis.UKRAINE)),
         adults_employed=Count("id", filter=adult & Q(employed=True)),
         adults_in_course=Count("id", filter=adult & Q(course=True)),
         adults_course_and_work=Count(
@@ -256,7 +272,8 @@ def arrivals(
     team_id: int | None = None,
     residence_basis: str | None = None,
 ) -> dict:
-    """Arrivals with ``start <= arrival <= end``, by residence basis and age."""
+    """Arrivals with ``start <= arrival <= end``, by residence basis (each apart)
+    and age."""
     qs = _citizens(user, team_id=team_id, residence_basis=residence_basis).filter(
         arrival_date__gte=start, arrival_date__lte=end
     )
@@ -264,6 +281,7 @@ def arrivals(
         total=Count("id"),
         refugees=Count("id", filter=Q(residence_basis=ResidenceBasis.REFUGEE)),
         family_reunified=Count("id", filter=Q(residence_basis=ResidenceBasis.FAMILY_REUNIFIED)),
+        displaced_ukraine=Count("id", filter=Q(residence_basis=ResidenceBasis.UKRAINE)),
         adults=Count("id", filter=Q(adult_at_arrival=True)),
     )
 

@@ -156,7 +156,8 @@ def case_anonymise(*, case: Case, today: dt.date) -> int:
     # the point: no form or service can save it again (the case is not
     # editable). One history row records the anonymisation by the system.
     citizen._history_user = None
-    citizen.save(update_fields=[*CITIZEN_CLEARED, "anonymised_on"])
+    citizen.search_name = ""
+    citizen.save(update_fields=[*CITIZEN_CLEARED, "search_name", "anonymised_on"])
     Citizen.history.model.objects.filter(id=citizen.pk).update(**CITIZEN_CLEARED)
 
     if household_id is not None and not Citizen.objects.filter(household_id=household_id).exists():

@@ -57,9 +57,10 @@ class MeasurementImportReport(ImportReport):
 
     def summary(self) -> str:
         rows = ngettext("%(n)s row", "%(n)s rows", self.rows) % {"n": self.rows}
-        measurements = self.created + self.updated + self.unchanged
+        count = self.created + self.updated + self.unchanged
+        measurements = ngettext("%(n)s measurement", "%(n)s measurements", count) % {"n": count}
         return _(
-            "%(rows)s, %(measurements)s measurements: %(created)s created, %(updated)s "
+            "%(rows)s, %(measurements)s: %(created)s created, %(updated)s "
             "updated, %(unchanged)s unchanged; %(rounds)s new rounds."
         ) % {
             "rows": rows,

@@ -79,7 +79,9 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     one problem: the adults in the programme are the base of the ladder, of
     the employment, of the Danish courses and of the follow-ups; the arrivals
     of the month are part of the year's, and refugees and family reunified
-    are each counted for the month and the year (the quota is the refugees')."""
+    are each counted for the month and the year (the quota is the refugees').
+    Those displaced from Ukraine have a row of their own, never the refugees';
+    figures archived before that row print without it, as they did."""
     p, a, pl = figures["in_programme"], figures["arrivals"], figures["placement_96h"]
     e, d, fu = figures["employed"], figures["danish"], figures["compliance"]["follow_up"]
     if e["of"] != p["adults"] or d["of"] != p["adults"] or fu["open_cases"] != p["adults"]:
@@ -87,7 +89,14 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     ladder = {
         str(r["step"]) if r["step"] else "none": int(r["count"]) for r in figures["ladder_now"]
     }
+    # A row for those displaced from Ukraine where the figures count them apart.
+    ukraine = ["ukraine"] if "displaced_ukraine" in p else []
     values = {
+        **(
+            {"ukraine": p["displaced_ukraine"], "month_ukraine": a["month_displaced_ukraine"]}
+            if ukraine
+            else {}
+        ),
         "total": p["total"],
         "adults": p["adults"],
         "children": p["children"],
@@ -112,13 +121,13 @@ def _linked_numbers(figures: Mapping, period: ReportPeriod) -> tuple[dict, list]
     }
     lines = [
         (["adults", "children"], "total"),
-        (["refugees", "family"], "total"),
+        (["refugees", "family", *ukraine], "total"),
         ([f"ladder_{k}" for k in LADDER_KEYS], "adults"),
         (["employed", "not_employed"], "adults"),
         (["in_course", "not_in_course"], "adults"),
         (["with_work", "course_only"], "in_course"),
         (["fu_ok", "fu_not"], "adults"),
-        (["month_refugees", "month_family"], "month"),
+        (["month_refugees", "month_family", *[f"month_{k}" for k in ukraine]], "month"),
         (["within", "late", "not_placed"], "adult_arrivals"),
     ]
     additions.link(figures, period, values, lines)
@@ -190,6 +199,7 @@ def _arrivals(figures: Mapping, period: ReportPeriod, marks: Marks, cells: dict)
         "month_label": period.label,
         "month_refugees": cells["month_refugees"],
         "month_family": cells["month_family"],
+        "month_ukraine": cells.get("month_ukraine"),
         "month": cells["month"],
         "ytd_refugees": ytd_refugees,
         "through": through,
@@ -322,7 +332,11 @@ def monthly_context(figures: Mapping, *, min_cell: int, draft: bool = False) -> 
     cells = {name: marks.cell(cell) for name, cell in linked.items()}
     ctx = _base_context(figures, period, min_cell=min_cell, draft=draft)
     ctx.update(
-        in_programme={k: cells[k] for k in ("total", "adults", "children", "refugees", "family")},
+        in_programme={
+            k: cells[k]
+            for k in ("total", "adults", "children", "refugees", "family", "ukraine")
+            if k in cells
+        },
         arrivals=_arrivals(figures, period, marks, cells),
         **_ladders(figures, period, marks, cells, values),
         placement=_placement(figures, marks, cells),
@@ -377,6 +391,8 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
             column[k].suppressed for column in columns for k in ("m6", "m12", "as_of")
         ),
         "pool_target": 2 * marks.min_cell,
+        # Figures archived before the option counted refugees alone.
+        "with_ukraine": bool((figures.get("cohorts_population") or {}).get("displaced_ukraine")),
     }
     if cohorts:
 

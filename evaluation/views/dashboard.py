@@ -41,7 +41,12 @@ def _cohort_rows(cohorts: list[dict], end: dt.date) -> list[dict]:
 def _cohort_caption(basis: str | None) -> str:
     if basis == ResidenceBasis.FAMILY_REUNIFIED:
         return _("Family reunified aged 18 or over at arrival, by year of arrival")
-    return _("Refugees aged 18 or over at arrival, by year of arrival, as in the service review")
+    if basis == ResidenceBasis.UKRAINE:
+        return _("Displaced from Ukraine aged 18 or over at arrival, by year of arrival")
+    return _(
+        "Refugees aged 18 or over at arrival, by year of arrival, as in the service review "
+        "(without family reunified and those displaced from Ukraine)"
+    )
 
 
 def _tables(data: dict, filters: board.DashboardFilters) -> dict:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.dates import month_end
+from common.forms import DATE_DISPLAY_FORMAT, DATE_PATTERN
 from evaluation import selectors, services
 from evaluation.figures import report_figures
 from evaluation.forms import SECTION_LABELS, NarrativeForm, ReportRequestForm
@@ -72,7 +73,9 @@ def _list_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
         "submission": uuid.uuid4(),
         "default_month": default_month.text,
         "default_month_label": default_month.label,
-        "default_as_of": today.isoformat(),
+        # As every date field shows it (common.forms.DateInput).
+        "default_as_of": today.strftime(DATE_DISPLAY_FORMAT),
+        "date_pattern": DATE_PATTERN,
         "narrative_dates": selectors.narrative_dates() if can_write else [],
         "kinds": ReportKind,
     }
@@ -228,11 +231,8 @@ def report_generate(request: HttpRequest) -> HttpResponse:
             return render(request, "evaluation/report_refused.html", context, status=409)
     job = services.report_job_create(period=period, user=request.user)
     _remember_submission(request, submission, job.uuid)
-    generate_report.enqueue(
-        job_id=job.pk,
-        adjusted_denominator=form.cleaned_data["adjusted_denominator"],
-        case_number=form.cleaned_data["case_number"],
-    )
+    keys = ("adjusted_denominator", "include_ukraine", "case_number")
+    generate_report.enqueue(job_id=job.pk, **{key: form.cleaned_data[key] for key in keys})
     return redirect("evaluation:report_job", job_uuid=job.uuid)
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from common import cpr
+from common.text import fold
 from integration.models import (
     FACT_MODELS,
     Case,
@@ -206,15 +207,18 @@ def caseload(
 
 
 def citizen_search_q(term: str, prefix: str = "citizen__") -> Q:
-    """A full CPR number matches exactly; anything else matches names."""
+    """A full CPR number matches exactly, its first six digits (the birth date,
+    DDMMYY) match every number that starts with them; anything else matches
+    names, each word anywhere in the name, case and accents aside ("Karími"
+    finds "Karimi" and "KARIMI": both sides folded, ``Citizen.search_name``)."""
     term = term.strip()
     if cpr.looks_like_cpr(term):
         return Q(**{f"{prefix}cpr": cpr.compact(term)})
+    if cpr.looks_like_birth_date(term):
+        return Q(**{f"{prefix}cpr__startswith": term[:6]})
     q = Q()
-    for word in term.split():
-        q &= Q(**{f"{prefix}first_name__icontains": word}) | Q(
-            **{f"{prefix}last_name__icontains": word}
-        )
+    for word in fold(term).split():
+        q &= Q(**{f"{prefix}search_name__contains": word})
     return q
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Min
+from django.utils import translation
 
 from common import bulk
 from common.csvimport import chunks
@@ -188,8 +189,15 @@ def facts_update_bulk(
         user=actor,
         action=models.AccessAction.CHANGE,
         citizen_ids=[citizens[fact.case_id] for fact in facts],
-        what=f"{model._meta.verbose_name} changed",
+        # In English whoever imports: the log's phrases are shown translated
+        # (integration.access_log_text).
+        what=f"{_english_name(model)} changed",
     )
+
+
+def _english_name(model: type) -> str:
+    with translation.override("en"):
+        return str(model._meta.verbose_name)
 
 
 def _cases_refresh_deadlines(cases: list[models.Case]) -> None:
@@ -259,9 +267,7 @@ def citizens_update_bulk(
         case.version = version + 1
         cases.append(case)
     citizens = [case.citizen for case in cases]
-    # clean() derives these from the CPR number and the arrival date.
-    derived = ["sex", "adult_at_arrival", "horizon_3m", "horizon_6m", "horizon_12m"]
-    bulk.update(citizens, sorted(fields | set(derived)))
+    bulk.update(citizens, sorted(fields | set(models.Citizen.DERIVED_FIELDS)))
     user_id = actor_id(actor)
     bulk.insert_history(models.Case, [case.pk for case in cases], user_id=user_id, history_type="~")
     bulk.insert_history(

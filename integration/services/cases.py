@@ -218,17 +218,7 @@ def citizen_update(
     citizen.full_clean()
     save_versioned(case, expected_version=version, fields=[])
     set_history_user(citizen, actor)
-    # clean() derives these from the CPR number and the arrival date.
-    citizen.save(
-        update_fields=[
-            *changes,
-            "sex",
-            "adult_at_arrival",
-            "horizon_3m",
-            "horizon_6m",
-            "horizon_12m",
-        ]
-    )
+    citizen.save(update_fields=[*changes, *Citizen.DERIVED_FIELDS])
     case_refresh_deadlines(case=case)
     log_change(actor, citizen, "citizen changed")
     return case

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from common import cpr, csv_export
 from integration import selectors, services
+from integration.access_log_text import what_display
 from integration.forms import AccessLogFilterForm
 from integration.models import AccessAction, AccessLog, Citizen
 
@@ -69,7 +70,7 @@ def _log_row(entry: AccessLog, query: QueryDict) -> LogRow:
         citizen_masked_cpr=cpr.masked(citizen.cpr) if citizen else "",
         citizen_url="?" + _with_citizen(query, citizen) if citizen else "",
         search_term=entry.search_term,
-        what=entry.what,
+        what=what_display(entry.what),
         path=entry.path,
     )
 
@@ -238,7 +239,7 @@ def access_log_export(request: HttpRequest, citizen_uuid) -> HttpResponse:
             timezone.localtime(e.at, local).strftime("%d-%m-%Y %H:%M:%S"),
             e.username,
             e.get_action_display(),
-            e.what,
+            what_display(e.what),
             e.search_term,
             e.path,
         ]

@@ -122,6 +122,12 @@ def _filters_from(user, data) -> selectors.CaseloadFilters | None:
     )
 
 
+def _is_cpr_search(query: str) -> bool:
+    """A full CPR number or its first six digits: both name a birth date, so
+    both are posted, searched in every case the user may see and logged masked."""
+    return cpr.looks_like_cpr(query) or cpr.looks_like_birth_date(query)
+
+
 def _scopes_for(user) -> list[tuple[str, str]]:
     scopes = []
     if user.role == Role.CASEWORKER:
@@ -153,7 +159,7 @@ def _render_caseload(
     request: HttpRequest, page: Page, rows: list[CaseRow], filters, query_string: str
 ) -> HttpResponse:
     user = request.user
-    if filters.query and not cpr.looks_like_cpr(filters.query):
+    if filters.query and not _is_cpr_search(filters.query):
         query_string = "&".join(filter(None, [query_string, urlencode({"q": filters.query})]))
     return render(
         request,
@@ -163,7 +169,7 @@ def _render_caseload(
             "rows": rows,
             "filters": filters,
             "query_string": query_string,
-            "cpr_searched": cpr.masked(filters.query) if cpr.looks_like_cpr(filters.query) else "",
+            "cpr_searched": cpr.masked(filters.query) if _is_cpr_search(filters.query) else "",
             "status_choices": CaseStatus.choices,
             "basis_choices": ResidenceBasis.choices,
             "step_choices": LadderStep.choices,
@@ -196,7 +202,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     filters = _filters_from(request.user, data)
     if filters is None:
         return render(request, "400.html", {"back_url": request.path}, status=400)
-    cpr_search = cpr.looks_like_cpr(filters.query)
+    cpr_search = _is_cpr_search(filters.query)
     if cpr_search and request.method == "GET":
         messages.info(request, _("Search for a CPR number with the search field."))
         return redirect(f"{request.path}?{_query_of(data, without=['q'])}")
@@ -204,14 +210,15 @@ def caseload(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}?{_query_of(data)}")
     today = timezone.localdate()
     if cpr_search:
-        # A full CPR number looks in every case the user may see, open or closed.
+        # A CPR number, or its first six digits, looks in every case the user
+        # may see, open or closed.
         scope = "all" if selectors.can_see_all_cases(request.user) else "team"
         filters = dataclasses.replace(filters, scope=scope, status="")
     qs = selectors.caseload(request.user, filters, today=today)
     page = Paginator(qs, settings.CASELOAD_PAGE_SIZE).get_page(data.get("page"))
     cases = list(page.object_list)
     _log_shown(request, cases, filters, cpr_search)
-    if cpr_search and len(cases) == 1:
+    if cpr.looks_like_cpr(filters.query) and len(cases) == 1:
         return redirect("integration:case_detail", case_uuid=cases[0].uuid)
     rows = [_case_row(case, today) for case in cases]
     return _render_caseload(request, page, rows, filters, _query_of(data, without=["q"]))

@@ -62,14 +62,11 @@ def _citizen_fields(data: dict) -> dict:
 
 def _create_form(request: HttpRequest) -> CaseCreateForm:
     user = request.user
-    initial = {
-        "team": user.team_id,
-        "caseworker": user.pk if user.role == Role.CASEWORKER else None,
-    }
-    form = CaseCreateForm(request.POST or None, initial=initial)
+    form = CaseCreateForm(request.POST or None)
     if user.role != Role.ADMINISTRATOR:
         # A caseworker creates cases in their own team only.
         form.limit_to_team(user.team_id)
+    form.default_for(user)
     return form
 
 

@@ -413,7 +413,8 @@ def test_anonymous_is_sent_to_sign_in(client, name):
 @pytest.mark.django_db
 def test_upload_page_defaults_the_download_date_to_today(signed_in, administrator):
     response = signed_in(administrator).get(reverse("evaluation:benchmark_upload"))
-    assert f'value="{timezone.localdate().isoformat()}"' in response.content.decode()
+    # As every date field shows it: 31-01-2019 (common.forms.DateInput).
+    assert f'value="{timezone.localdate():%d-%m-%Y}"' in response.content.decode()
 
 
 @pytest.mark.django_db

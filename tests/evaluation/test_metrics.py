@@ -175,6 +175,7 @@ def test_monthly_figures_count_programme_ladder_and_96_hours(team_a):
         "children": 1,
         "refugees": 3,
         "family_reunified": 0,
+        "displaced_ukraine": 0,
     }
     assert figures["arrivals"]["month"] == 3
     ladder = {row["step"]: row["count"] for row in figures["ladder_now"]}

@@ -796,6 +796,14 @@ def read_monthly(text: str, figures: dict) -> Reading:
             "family arrived in the year": a["year_to_date_family_reunified"],
             "refugees arrived in the month": a["month_refugees"],
             "family arrived in the month": a["month_family_reunified"],
+            **(
+                {
+                    "displaced from Ukraine": p["displaced_ukraine"],
+                    "Ukraine arrived in the month": a["month_displaced_ukraine"],
+                }
+                if "displaced_ukraine" in p
+                else {}
+            ),
             "arrived in the month": a["month"],
             "placed within 96 hours": pl["within"],
             "placed later": pl["arrivals"] - pl["within"] - pl["not_placed"],
@@ -810,7 +818,11 @@ def read_monthly(text: str, figures: dict) -> Reading:
     month_label = ReportPeriod.parse(ReportKind.MONTHLY, period).label
     year = a["year"]
 
-    [[adults], [children], [refugees], [family], [total]] = table_rows(
+    # Those displaced from Ukraine have their own rows where the figures count
+    # them apart (figures archived before print without them).
+    ukraine = "displaced_ukraine" in p
+    bases = ["refugees", "family reunified", *(["displaced from Ukraine"] if ukraine else [])]
+    printed = table_rows(
         text,
         "Tabel 1.",
         "Gruppe Antal",
@@ -819,16 +831,13 @@ def read_monthly(text: str, figures: dict) -> Reading:
             ("Børn (under 18 år)", 1),
             ("Flygtninge", 1),
             ("Familiesammenførte til flygtninge", 1),
+            *([("Fordrevne fra Ukraine (særloven)", 1)] if ukraine else []),
             ("I alt", 1),
         ],
     )
-    for name, token in [
-        ("adults", adults),
-        ("children", children),
-        ("refugees", refugees),
-        ("family reunified", family),
-        ("in the programme", total),
-    ]:
+    for name, [token] in zip(
+        ["adults", "children", *bases, "in the programme"], printed, strict=True
+    ):
         reading.count(name, token)
 
     month_title = month_label[:1].upper() + month_label[1:]
@@ -839,21 +848,24 @@ def read_monthly(text: str, figures: dict) -> Reading:
     covered = int(through.group(2))
     reading.true["refugees arrived in the year"] = sum(a["months_refugees"][:covered])
     reading.protected.add("refugees arrived in the year")
-    [[m_ref], [m_fam], [m_all], [y_ref], [quota], [of_quota]] = table_rows(
+    month_bases = ["refugees arrived in the month", "family arrived in the month"]
+    month_bases += ["Ukraine arrived in the month"] if ukraine else []
+    *by_basis, [m_all], [y_ref], [quota], [of_quota] = table_rows(
         text,
         "Tabel 2.",
         "Ankomster Antal",
         [
             (f"Flygtninge i {month_label}", 1),
             (f"Familiesammenførte til flygtninge i {month_label}", 1),
+            *([(f"Fordrevne fra Ukraine (særloven) i {month_label}", 1)] if ukraine else []),
             (f"I alt i {month_label}", 1),
             (f"Flygtninge i {year} til og med {through.group(1)}", 1),
             (f"Forventet antal flygtninge i {year} (kvote)", 1),
             ("Ankomne flygtninge i forhold til kvoten", 1),
         ],
     )
-    reading.count("refugees arrived in the month", m_ref)
-    reading.count("family arrived in the month", m_fam)
+    for name, [token] in zip(month_bases, by_basis, strict=True):
+        reading.count(name, token)
     reading.count("arrived in the month", m_all)
     reading.count("refugees arrived in the year", y_ref)
     if a["quota"]:
@@ -1000,13 +1012,13 @@ def read_monthly(text: str, figures: dict) -> Reading:
 
     for cells, total in [
         (["adults", "children"], "in the programme"),
-        (["refugees", "family reunified"], "in the programme"),
+        (bases, "in the programme"),
         ([f"ladder {k}" for k in LADDER_KEYS], "adults"),
         (["employed", "adults not employed"], "adults"),
         (["in a course", "adults not in a course"], "adults"),
         (["course and work", "course only"], "in a course"),
         (["follow-up up to date", "follow-up overdue"], "adults"),
-        (["refugees arrived in the month", "family arrived in the month"], "arrived in the month"),
+        (month_bases, "arrived in the month"),
         (["placed within 96 hours", "placed later", "not placed"], "adults arrived in 12 months"),
     ]:
         reading.line(cells, total)
@@ -1137,6 +1149,7 @@ person = st.fixed_dictionaries(
         "days_before": st.integers(0, 900),  # arrival, days before the report date
         "age": st.sampled_from([1, 9, 16, 17, 18, 19, 25, 34, 47, 61]),
         "family_reunified": st.booleans(),
+        "ukraine": st.booleans(),  # displaced from Ukraine, unless family reunified
         "closed": st.one_of(
             st.none(), st.tuples(st.sampled_from(ClosingReason.values), st.integers(0, 500))
         ),
@@ -1200,6 +1213,8 @@ def build_municipality(spec: dict, *, team, school) -> tuple[str, list[tuple[str
                 "nationality": COUNTRIES[i % len(COUNTRIES)],
                 "residence_basis": ResidenceBasis.FAMILY_REUNIFIED
                 if p["family_reunified"]
+                else ResidenceBasis.UKRAINE
+                if p["ukraine"]
                 else ResidenceBasis.REFUGEE,
                 "arrival_date": arrival,
             }

@@ -836,3 +836,48 @@ def test_a_file_with_thousands_of_bad_rows_lists_a_thousand_and_downloads_the_re
     assert not any(r.split(",")[0] in download.content.decode() for r in rows)
     # Nobody else gets the list.
     assert client_as(caseworker_a).get(url).status_code == 404
+
+
+# --- residence basis in words ----------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("written", "basis"),
+    [
+        ("displaced_ukraine", "displaced_ukraine"),
+        ("særloven", "displaced_ukraine"),
+        ("Saerloven", "displaced_ukraine"),
+        ("Fordrevet fra Ukraine", "displaced_ukraine"),
+        ("Displaced from Ukraine", "displaced_ukraine"),
+        ("Flygtning", "refugee"),
+        ("REFUGEE", "refugee"),
+        ("Familiesammenført", "family_reunified"),
+        ("family reunified", "family_reunified"),
+    ],
+)
+def test_residence_basis_is_taken_as_a_code_or_in_danish_or_english(written, basis, team_a):
+    number = replacement_cpr(dt.date(1988, 4, 4))
+    text = citizens_csv(f"{number},Olena,Kovalenko,Ukraine,{written},2022-05-02,,")
+
+    report = imports.import_citizens(text, filename="c.csv", default_team=team_a)
+
+    assert report.ok, report.errors
+    assert Citizen.objects.get(cpr=number).residence_basis == basis
+
+
+@pytest.mark.django_db
+def test_an_unknown_residence_basis_is_refused_and_nothing_is_written(team_a):
+    good, bad = replacement_cpr(dt.date(1988, 4, 4)), replacement_cpr(dt.date(1989, 4, 4))
+    text = citizens_csv(
+        f"{good},Olena,Kovalenko,UA,særloven,2022-05-02,,",
+        f"{bad},Iryna,Bondar,UA,asyl,2022-05-02,,",
+    )
+
+    report = imports.import_citizens(text, filename="c.csv", default_team=team_a)
+
+    assert not report.ok
+    (error,) = report.errors
+    assert (error.line, error.column) == (3, "residence_basis")
+    assert "asyl" in error.reason and "displaced_ukraine" in error.reason
+    assert not Citizen.objects.exists()

@@ -3,6 +3,7 @@
     python manage.py report monthly --month 2026-10 --output oktober.pdf
     python manage.py report service-review --as-of 2026-11-22 --output review.pdf
     python manage.py report service-review --as-of 2026-11-22 --adjusted-denominator ...
+    python manage.py report service-review --as-of 2026-11-22 --include-ukraine ...
 
 Every run archives a new version (nothing is overwritten) and prints the
 version, the SHA-256 checksum, the seconds it took and the peak memory.
@@ -59,6 +60,13 @@ class Command(BaseCommand):
             help="Add table 2.2: the cohorts without those who moved away, were repatriated, "
             "died or retired, with a footnote saying how many.",
         )
+        review.add_argument(
+            "--include-ukraine",
+            action="store_true",
+            dest="include_ukraine",
+            help="Count those displaced from Ukraine (the special act) in the cohort tables "
+            "beside the refugees; without it they are left out, and the paper says which.",
+        )
 
     def handle(self, *args, **options):
         if options["kind"] == "monthly":
@@ -82,6 +90,7 @@ class Command(BaseCommand):
                 period=period,
                 allow_draft=options.get("allow_draft", False),
                 adjusted_denominator=options.get("adjusted_denominator", False),
+                include_ukraine=options.get("include_ukraine", False),
                 case_number=case_number,
             )
         except ReportRefused as exc:
