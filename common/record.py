@@ -164,7 +164,9 @@ def model_section(
         if history is None:
             history = history_model.objects.filter(id__in=list(numbers))
         history = history.select_related("history_user").order_by("history_date", "history_id")
-        entries = _history(history, fields, numbers, value_of)
+        # A field the history does not keep (a derived search copy) has no past.
+        kept = {f.name for f in history_model._meta.concrete_fields}
+        entries = _history(history, [f for f in fields if f.name in kept], numbers, value_of)
     return RecordSection(
         key=model._meta.label,
         title=str(title or model._meta.verbose_name_plural),

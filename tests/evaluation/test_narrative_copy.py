@@ -138,7 +138,8 @@ def test_with_no_earlier_review_nothing_can_be_copied(client_as, manager):
 
 def test_a_bad_target_date_is_not_found(client_as, manager, earlier_texts):
     client = client_as(manager)
-    for target in ("2026-13-01", "30-11-2026", "x"):
+    # (30-11-2026 is a date: date fields take the Danish way of writing one.)
+    for target in ("2026-13-01", "31-02-2026", "x"):
         assert _copy(client, target=target).status_code == 404
     assert not ReportNarrative.objects.exclude(as_of__in=[OLDEST, EARLIER]).exists()
 
