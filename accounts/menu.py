@@ -13,6 +13,7 @@ def menu_for(user) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if role == Role.CASEWORKER:
         items = [
+            (_("Tasks"), reverse("integration:tasks")),
             (_("My cases"), reverse("integration:caseload") + "?scope=mine"),
             (_("Team caseload"), reverse("integration:caseload") + "?scope=team"),
             (_("New case"), reverse("integration:case_create")),
@@ -25,6 +26,7 @@ def menu_for(user) -> list[tuple[str, str]]:
             (_("Reports"), reverse("evaluation:report_list")),
             (_("Benchmarks"), reverse("evaluation:benchmark_list")),
             (_("All cases"), reverse("integration:caseload") + "?scope=all"),
+            (_("Tasks"), reverse("integration:tasks")),
             (_("Provider organisations"), reverse("integration:provider_list")),
         ]
     elif role == Role.PROVIDER:
@@ -45,7 +47,8 @@ def menu_for(user) -> list[tuple[str, str]]:
             (_("Questionnaire"), reverse("progression:questionnaire_list")),
             (_("Provider organisations"), reverse("integration:provider_list")),
         ]
-    return items
+    # Everyone's own settings (the language of e-mails, the morning e-mail).
+    return [*items, (_("My settings"), reverse("integration:account_settings"))]
 
 
 def navigation(request):

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from integration.views import access_log, caseload, cases, facts, home, imports, providers
+from integration.views import (
+    access_log,
+    account_settings,
+    caseload,
+    cases,
+    facts,
+    home,
+    imports,
+    providers,
+    tasks,
+)
 
 app_name = "integration"
 
@@ -17,6 +27,8 @@ urlpatterns = [
         facts.fact_edit,
         name="fact_edit",
     ),
+    path("tasks/", tasks.task_list, name="tasks"),
+    path("account/settings/", account_settings.account_settings, name="account_settings"),
     path("providers/", providers.provider_list, name="provider_list"),
     path("providers/new/", providers.provider_edit, name="provider_create"),
     path("providers/<uuid:provider_uuid>/", providers.provider_edit, name="provider_edit"),

@@ -57,6 +57,12 @@ from integration.selectors.lookups import (
     citizen_names_in,
     provider_spells,
 )
+from integration.selectors.tasks import (
+    Task,
+    digest_cases,
+    open_cases_for_tasks,
+    tasks_due,
+)
 
 __all__ = [
     "citizen_names_in",
@@ -103,4 +109,8 @@ __all__ = [
     "team_by_pk",
     "teams",
     "teams_with_member_counts",
+    "Task",
+    "digest_cases",
+    "open_cases_for_tasks",
+    "tasks_due",
 ]

@@ -30,6 +30,7 @@ from integration.services.cases import (
     citizen_update,
     households_get_or_create,
 )
+from integration.services.digest import deadline_digest_send
 from integration.services.facts import fact_save, provider_organisation_save
 from integration.services.pending_uploads import (
     ERRORS_PURPOSE,
@@ -40,6 +41,7 @@ from integration.services.pending_uploads import (
     pending_upload_take,
     pending_uploads_expire,
 )
+from integration.services.user_settings import user_settings_update
 from integration.services.versions import ConcurrentEditError
 
 __all__ = [
@@ -70,4 +72,6 @@ __all__ = [
     "facts_update_bulk",
     "households_get_or_create",
     "provider_organisation_save",
+    "deadline_digest_send",
+    "user_settings_update",
 ]
