@@ -47,8 +47,7 @@ def menu_for(user) -> list[tuple[str, str]]:
             (_("Questionnaire"), reverse("progression:questionnaire_list")),
             (_("Provider organisations"), reverse("integration:provider_list")),
         ]
-    # Everyone's own settings (the language of e-mails, the morning e-mail).
-    return [*items, (_("My settings"), reverse("integration:account_settings"))]
+    return items
 
 
 def navigation(request):

@@ -32,5 +32,12 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "integration/account_settings.html",
-        {"form": form, "title": _("My settings"), "digest": digest, "email": user.email},
+        {
+            "form": form,
+            "title": _("My settings"),
+            "digest": digest,
+            "email": user.email,
+            # The password button of the menu moved here; single sign-on users have none.
+            "has_password": user.has_usable_password(),
+        },
     )

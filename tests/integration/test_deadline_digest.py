@@ -203,6 +203,8 @@ def test_a_bad_language_is_refused_and_nothing_changes(caseworker_a, client_as):
 def test_every_signed_in_user_has_the_page_only_caseworkers_the_switch(who, request, client_as):
     user = request.getfixturevalue(who)
     client = client_as(user)
+    # The menu bar's own button leads there from the start page.
+    assert f'href="{SETTINGS_URL}"' in client.get("/", follow=True).content.decode()
     body = client.get(SETTINGS_URL).content.decode()
     assert 'name="language"' in body
     assert 'name="deadline_digest"' not in body
