@@ -4,29 +4,17 @@ their stored next deadline where it comes first."""
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate_to, migrated_back_to
 
 BEFORE = [("integration", "0007_user_sso_subject_and_sign_in_action")]
 AFTER = [("integration", "0008_user_deadline_digest")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def before_contracts():
-    apps = _migrate(BEFORE)
-    try:
+    with migrated_back_to(BEFORE) as apps:
         yield apps
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -71,7 +59,7 @@ def test_the_contract_becomes_the_next_deadline_where_it_comes_first(before_cont
         )
     Contract.objects.create(case=cases["signed"], signed_on=dt.date(2024, 1, 20))
 
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
     stored = {
         c.citizen.first_name: (c.next_deadline, c.next_deadline_kind)
         for c in apps.get_model("integration", "Case").objects.select_related("citizen")
