@@ -7,6 +7,7 @@ from accounts.roles import Role
 
 # Every entry a menu may hold: its label, the page's URL name and a query.
 _ENTRIES = {
+    "tasks": (_("Tasks"), "integration:tasks", ""),
     "my_cases": (_("My cases"), "integration:caseload", "?scope=mine"),
     "team_cases": (_("Team caseload"), "integration:caseload", "?scope=team"),
     "all_cases": (_("All cases"), "integration:caseload", "?scope=all"),
@@ -26,8 +27,16 @@ _ENTRIES = {
 
 # Each role's menu, in the order it shows.
 _MENUS = {
-    Role.CASEWORKER: ["my_cases", "team_cases", "new_case", "providers"],
-    Role.MANAGER: ["dashboard", "overview", "reports", "benchmarks", "all_cases", "providers"],
+    Role.CASEWORKER: ["tasks", "my_cases", "team_cases", "new_case", "providers"],
+    Role.MANAGER: [
+        "dashboard",
+        "overview",
+        "reports",
+        "benchmarks",
+        "all_cases",
+        "tasks",
+        "providers",
+    ],
     Role.PROVIDER: ["referred"],
     Role.SECRETARIAT: ["reports", "figures"],
     Role.ADMINISTRATOR: [

@@ -248,6 +248,9 @@ EMAIL_BACKEND = (
     else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
+# The address the product is reached at, for links in e-mails sent without a
+# request (the morning e-mail of deadlines).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # Request limits, checked before Django parses a request (config/guards.py
 # and accounts/middleware.py). The largest form is a 20 MB CSV upload.

@@ -1,4 +1,10 @@
-"""The deadlines that count from a citizen's arrival, as pure functions.
+"""The deadlines that count from a citizen's arrival, and the to-dos beside
+them, as pure functions.
+
+A deadline has a date and is breached once that date has passed; a to-do is
+work the rules ask for without a date of its own, so it is never a breach.
+Both are met only by the fact that fulfils them (a placement, an offer, a
+signed contract, a follow-up with guidance): nothing is ticked off by hand.
 
 Dates have no time of day: a placement that starts on arrival day + 4 is
 within 96 hours, one that starts on day + 5 is a breach. Calendar months are
@@ -11,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,10 +28,22 @@ class DeadlineKind(models.TextChoices):
     FIRST_PLACEMENT = "first_placement", _("First ladder placement (96 hours)")
     HEALTH_OFFER = "health_offer", _("Offer of health assessment (3 months)")
     FOLLOW_UP = "follow_up", _("Follow-up (every 3 months)")
+    CONTRACT = "contract", _("Integration contract")
 
 
+class TodoKind(models.TextChoices):
+    PLAN_OFFER = "plan_offer", _("Offer an integration plan")
+    REPATRIATION_GUIDANCE = "repatriation_guidance", _("Repatriation guidance at this follow-up")
+
+
+# The action plan of 2015 (seed 002): placed on the priority ladder "mellem 48
+# og 96 timer efter ankomst".
 FIRST_PLACEMENT_DAYS = 4  # 96 hours
+# Seed 003, "Helbredsmæssig vurdering": "snarest muligt og inden 3 måneder
+# efter overtagelse af integrationsansvaret".
 HEALTH_OFFER_MONTHS = 3
+# "den lovpligtige opfølgning hver 3 måned efter integrationsloven" (seed 001,
+# section 4.3), with repatriation guidance at each one.
 FOLLOW_UP_MONTHS = 3
 
 
@@ -38,6 +57,15 @@ def health_offer_due(arrival: dt.date) -> dt.date:
 
 def next_follow_up_due(arrival: dt.date, last_follow_up: dt.date | None) -> dt.date:
     return add_months(last_follow_up or arrival, FOLLOW_UP_MONTHS)
+
+
+def contract_due(arrival: dt.date, months: int | None = None) -> dt.date:
+    """Integrationsloven § 19, stk. 1 (LBK nr. 1127 af 11-10-2017, the act of the
+    seeds' years): the contract is made "senest 1 måned" after the municipality
+    took over responsibility. The seeds name the contract (seed 003,
+    "Integrationskontrakt") but not its deadline; CONTRACT_DEADLINE_MONTHS
+    holds the act's month."""
+    return add_months(arrival, settings.CONTRACT_DEADLINE_MONTHS if months is None else months)
 
 
 def placement_hours(arrival: dt.date, first_placement: dt.date) -> int:
@@ -72,16 +100,20 @@ def pending_deadlines(
     first_placement: dt.date | None,
     health_offered: dt.date | None,
     last_follow_up: dt.date | None,
+    contract_signed: dt.date | None,
     adult_at_arrival: bool = True,
 ) -> list[Deadline]:
     """The deadlines an open case still has to meet, earliest first.
 
-    The employment priority ladder is for adults: a child at arrival has no
-    96-hour placement deadline.
+    The employment priority ladder and the integration contract are for
+    adults: a child at arrival has no 96-hour placement and no contract
+    deadline. A contract signed at any time, before arrival included, meets it.
     """
     pending = []
     if adult_at_arrival and first_placement is None:
         pending.append(Deadline(DeadlineKind.FIRST_PLACEMENT, first_placement_due(arrival)))
+    if adult_at_arrival and contract_signed is None:
+        pending.append(Deadline(DeadlineKind.CONTRACT, contract_due(arrival)))
     if health_offered is None:
         pending.append(Deadline(DeadlineKind.HEALTH_OFFER, health_offer_due(arrival)))
     pending.append(Deadline(DeadlineKind.FOLLOW_UP, next_follow_up_due(arrival, last_follow_up)))
@@ -90,6 +122,41 @@ def pending_deadlines(
 
 def next_deadline(**facts) -> Deadline:
     return pending_deadlines(**facts)[0]
+
+
+@dataclass(frozen=True)
+class Todo:
+    kind: str
+    due: dt.date | None  # the day it falls on, or None: no date of its own
+
+
+def open_todos(
+    *,
+    arrival: dt.date,
+    last_follow_up: dt.date | None,
+    last_follow_up_guided: bool,
+    plan_offered: bool,
+    adult_at_arrival: bool = True,
+) -> list[Todo]:
+    """The to-dos of an open case: dated ones first, then the undated.
+
+    - The integration plan is an offer to the citizen (seed 003,
+      "Integrationsplanen er et tilbud til borgeren") with no deadline in the
+      seeds: a to-do for an adult at arrival until it is offered, whatever the
+      answer (the monthly report's compliance counts the same events).
+    - Repatriation guidance is due at every follow-up (repatrieringsloven § 5;
+      seed 001, section 4.3: "fast råd og vejledning omkring repatriering i
+      forbindelse med den lovpligtige opfølgning hver 3 måned"). When the last
+      follow-up gave none, it is a to-do on the next follow-up's day.
+    """
+    todos = []
+    if last_follow_up is not None and not last_follow_up_guided:
+        todos.append(
+            Todo(TodoKind.REPATRIATION_GUIDANCE, next_follow_up_due(arrival, last_follow_up))
+        )
+    if adult_at_arrival and not plan_offered:
+        todos.append(Todo(TodoKind.PLAN_OFFER, None))
+    return todos
 
 
 def arrivals_due_between(start: dt.date, end: dt.date, months: int) -> tuple[dt.date, dt.date]:

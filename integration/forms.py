@@ -442,3 +442,31 @@ class NoteSearchForm(forms.Form):
 
     q = forms.CharField(label=_("Search the notes"), required=False, max_length=200)
     page = forms.IntegerField(required=False, min_value=1, max_value=DB_INTEGER_MAX)
+
+
+# --- tasks and the user's own settings -----------------------------------------
+
+
+class TaskFilterForm(forms.Form):
+    """The task page's query string: ``show`` is one of the choices the page
+    offers the user (their cases, their team, or a team they may see); any other
+    value is a bad request."""
+
+    show = forms.ChoiceField(required=False, choices=[])
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["show"].choices = [("", ""), *choices]
+
+
+class UserSettingsForm(forms.ModelForm):
+    """The signed-in user's own settings; the e-mail switch only for those who get it."""
+
+    class Meta:
+        model = models.User
+        fields = ["language", "deadline_digest"]
+
+    def __init__(self, *args, digest: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not digest:
+            del self.fields["deadline_digest"]

@@ -2,6 +2,7 @@ from django.urls import path
 
 from integration.views import (
     access_log,
+    account_settings,
     caseload,
     cases,
     facts,
@@ -10,6 +11,7 @@ from integration.views import (
     notes,
     providers,
     record,
+    tasks,
 )
 
 app_name = "integration"
@@ -30,6 +32,8 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/notes/new/", notes.note_edit, name="note_create"),
     path("cases/<uuid:case_uuid>/notes/<uuid:note_uuid>/", notes.note_edit, name="note_edit"),
     path("notes/", notes.note_search, name="note_search"),
+    path("tasks/", tasks.task_list, name="tasks"),
+    path("account/settings/", account_settings.account_settings, name="account_settings"),
     path("providers/", providers.provider_list, name="provider_list"),
     path("providers/new/", providers.provider_edit, name="provider_create"),
     path("providers/<uuid:provider_uuid>/", providers.provider_edit, name="provider_edit"),

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration', '0007_user_sso_subject_and_sign_in_action'),
+        ('integration', '0008_user_deadline_digest'),
     ]
 
     operations = [

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.functional import cached_property
@@ -77,6 +78,25 @@ class User(AbstractUser):
         null=True,
         blank=True,
         editable=False,
+    )
+    # The user's own settings (the "My settings" page): the morning e-mail of
+    # deadlines, the day it was last sent (one a day, however often the
+    # command runs), and the language of that e-mail.
+    deadline_digest = models.BooleanField(
+        _("send me the morning e-mail of deadlines"),
+        default=True,
+        help_text=_(
+            "A daily e-mail with the number of overdue deadlines and deadlines due "
+            "in the next 7 days on your cases, and a link to your tasks. "
+            "It names no citizen."
+        ),
+    )
+    deadline_digest_sent_on = models.DateField(null=True, blank=True, editable=False)
+    language = models.CharField(
+        _("language of e-mails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
     )
 
     class Meta:

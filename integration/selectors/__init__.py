@@ -65,6 +65,12 @@ from integration.selectors.notes import (
     notes_matching,
     notes_of_case,
 )
+from integration.selectors.tasks import (
+    Task,
+    digest_cases,
+    open_cases_for_tasks,
+    tasks_due,
+)
 
 __all__ = [
     "can_export_record",
@@ -117,4 +123,8 @@ __all__ = [
     "team_by_pk",
     "teams",
     "teams_with_member_counts",
+    "Task",
+    "digest_cases",
+    "open_cases_for_tasks",
+    "tasks_due",
 ]

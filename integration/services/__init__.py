@@ -30,6 +30,7 @@ from integration.services.cases import (
     citizen_update,
     households_get_or_create,
 )
+from integration.services.digest import deadline_digest_send
 from integration.services.facts import fact_save, provider_organisation_save
 from integration.services.notes import (
     NoteLockedError,
@@ -46,6 +47,7 @@ from integration.services.pending_uploads import (
     pending_upload_take,
     pending_uploads_expire,
 )
+from integration.services.user_settings import user_settings_update
 from integration.services.versions import ConcurrentEditError
 
 __all__ = [
@@ -80,4 +82,6 @@ __all__ = [
     "facts_update_bulk",
     "households_get_or_create",
     "provider_organisation_save",
+    "deadline_digest_send",
+    "user_settings_update",
 ]

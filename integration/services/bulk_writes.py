@@ -70,6 +70,7 @@ def cases_create_bulk(
             first_placement=None,
             health_offered=None,
             last_follow_up=None,
+            contract_signed=None,
         )
         # Every value of a new case is fixed or derived here, none comes from
         # the caller but the team and caseworker checked above, so it is a
@@ -112,7 +113,12 @@ def cases_create_bulk(
 
 
 # Only these facts move a case's deadlines (see case_refresh_deadlines).
-_DEADLINE_FACTS = (models.LadderPlacement, models.HealthAssessment, models.FollowUp)
+_DEADLINE_FACTS = (
+    models.LadderPlacement,
+    models.HealthAssessment,
+    models.FollowUp,
+    models.IntegrationContract,
+)
 
 
 @transaction.atomic
@@ -206,12 +212,14 @@ def _cases_refresh_deadlines(cases: list[models.Case]) -> None:
     first: dict[int, dt.date] = {}
     offered: dict[int, dt.date] = {}
     followed: dict[int, dt.date] = {}
+    signed: dict[int, dt.date] = {}
     ids = sorted(case.pk for case in cases)
     for chunk in chunks(ids):
         for model, found, aggregate in (
             (models.LadderPlacement, first, Min("start_date")),
             (models.HealthAssessment, offered, Min("offered_on")),
             (models.FollowUp, followed, Max("held_on")),
+            (models.IntegrationContract, signed, Min("signed_on")),
         ):
             found.update(
                 model.objects.filter(case_id__in=chunk)
@@ -229,6 +237,7 @@ def _cases_refresh_deadlines(cases: list[models.Case]) -> None:
                 first_placement=case.first_placement_on,
                 health_offered=offered.get(case.pk),
                 last_follow_up=followed.get(case.pk),
+                contract_signed=signed.get(case.pk),
             )
             case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
         else:

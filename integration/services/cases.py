@@ -24,6 +24,7 @@ from integration.models import (
     FollowUp,
     HealthAssessment,
     Household,
+    IntegrationContract,
     LadderPlacement,
     Team,
     User,
@@ -60,6 +61,9 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
             "d"
         ],
         "last_follow_up": FollowUp.objects.filter(case=case).aggregate(d=Max("held_on"))["d"],
+        "contract_signed": IntegrationContract.objects.filter(case=case).aggregate(
+            d=Min("signed_on")
+        )["d"],
     }
     case.first_placement_on = facts["first_placement"]
     if status == CaseStatus.OPEN:

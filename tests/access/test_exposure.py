@@ -464,8 +464,9 @@ def test_secretariat_sees_no_person_on_any_page_or_report(
     )
 
 
-# The manager's pages about one case; everything else they see is aggregates.
-CASE_PAGES = re.compile(r"^/(cases|progression/cases)/")
+# The manager's pages about cases (the case list, a team's task list, one case);
+# everything else they see is aggregates.
+CASE_PAGES = re.compile(r"^/(cases|tasks|progression/cases)/")
 
 
 def test_manager_sees_persons_on_case_pages_only_and_the_full_number_only_when_asked(

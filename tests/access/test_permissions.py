@@ -121,6 +121,10 @@ GET_MATRIX: dict[str, dict] = {
     "password_reset_confirm": row(*[200] * 8),
     "password_reset_complete": row(*[200] * 8),
     "integration:caseload": row(LOGIN, 200, 200, 403, 403, 200, 403, 200),
+    # Each caseworker's own team's tasks, a manager's chosen team's.
+    "integration:tasks": row(LOGIN, 200, 200, 403, 403, 200, 403, 200),
+    # Everyone signed in has their own settings page.
+    "integration:account_settings": row(LOGIN, *[200] * 7),
     "integration:case_create": row(LOGIN, 200, 200, 403, 403, 403, 403, 200),
     # The manager reads every case but edits none.
     "integration:case_detail": row(LOGIN, 200, 404, 404, 404, 200, 404, 200),
@@ -656,6 +660,14 @@ POST_MATRIX: dict[str, Post] = {
             To("/cases/?q=Haddad"),
         ),
         data=lambda w: {"q": "Haddad"},
+    ),
+    # The task list only reads, and only by GET.
+    "integration:tasks": Post(row(LOGIN, 405, 405, 403, 403, 405, 403, 405)),
+    # Each signed-in user changes their own settings, nobody else's.
+    "integration:account_settings": Post(
+        row(LOGIN, *[Redirect("integration:account_settings")] * 7),
+        PERSONAS[1:],
+        data=lambda w: {"language": "en", "deadline_digest": ""},
     ),
     "integration:case_create": Post(
         row(LOGIN, To("/cases/{uuid}/"), 200, 403, 403, 403, 403, To("/cases/{uuid}/")),

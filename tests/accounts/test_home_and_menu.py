@@ -44,6 +44,7 @@ def test_user_without_role_gets_403_from_home(client_as, django_user_model):
 
 MENUS = {
     "caseworker_a": [
+        "/tasks/",
         "/cases/?scope=mine",
         "/cases/?scope=team",
         "/cases/new/",
@@ -56,6 +57,7 @@ MENUS = {
         "/reports/",
         "/benchmarks/",
         "/cases/?scope=all",
+        "/tasks/",
         "/providers/",
     ],
     "secretariat": ["/reports/", "/figures/"],

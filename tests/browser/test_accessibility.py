@@ -68,6 +68,7 @@ NOT_PAGES = {
 # here a page a role should open and cannot fails as well.
 CASE_PAGES = {
     "integration:caseload",
+    "integration:tasks",
     "integration:case_detail",
     "integration:case_history",
     "integration:note_search",
@@ -92,22 +93,26 @@ REPORT_PAGES = {
     "evaluation:report_job",
     "evaluation:report_preview",
 }
+OWN_PAGES = {"integration:account_settings"}
 ROLE_PAGES = {
     None: {"login", "password_reset_confirm", "password_reset_complete"},
     "caseworker_a": CASE_PAGES
     | CASE_EDIT_PAGES
+    | OWN_PAGES
     | {"password_change", "password_change_done", "integration:note_edit"},
-    "provider": {"integration:provider_home", "progression:provider_score"},
+    "provider": {"integration:provider_home", "progression:provider_score"} | OWN_PAGES,
     "manager": CASE_PAGES
     | REPORT_PAGES
+    | OWN_PAGES
     | {
         "integration:manager_home",
         "evaluation:dashboard",
         "evaluation:narrative_edit",
         "evaluation:benchmark_list",
     },
-    "secretariat": REPORT_PAGES,
+    "secretariat": REPORT_PAGES | OWN_PAGES,
     "admin": CASE_PAGES
+    | OWN_PAGES
     | CASE_EDIT_PAGES
     | REPORT_PAGES
     | {
@@ -130,6 +135,7 @@ ROLE_PAGES = {
 # errors in the caseworker's flow.
 ALL_PATHS_FOR = {
     "integration:caseload": "caseworker_a",
+    "integration:tasks": "caseworker_a",
     "integration:case_detail": "caseworker_a",
     "integration:case_status": "caseworker_a",
     "integration:note_search": "caseworker_a",
@@ -314,6 +320,8 @@ def pages(world: World) -> dict[str, list[str]]:
             f"/cases/?q={world.case.citizen.last_name}",
             "/cases/?q=Ingen+s%C3%A5dan+borger",
         ],
+        "integration:tasks": ["/tasks/", "/tasks/?show=team"],
+        "integration:account_settings": ["/account/settings/"],
         "integration:case_create": ["/cases/new/"],
         "integration:case_detail": [
             f"/cases/{case}/",

@@ -3,31 +3,19 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrations import migrate_to, migrated_back_to
 
 BEFORE = [("evaluation", "0001_initial")]
 AFTER = [("evaluation", "0002_benchmark_role_and_period_kind")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
 def before_roles():
     """The database as it was before roles and period kinds; back to the
     newest state afterwards, whatever the test did."""
-    apps = _migrate(BEFORE)
-    try:
+    with migrated_back_to(BEFORE) as apps:
         yield apps
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _value(apps, municipality: str, period: str):
@@ -52,7 +40,7 @@ def test_existing_rows_get_their_role_and_period_kind(before_roles, settings):
         ("Hele landet", "2018-Q4"),
     ]:
         _value(before_roles, municipality, period)
-    apps = _migrate(AFTER)
+    apps = migrate_to(AFTER)
     new = apps.get_model("evaluation", "BenchmarkValue")
     assert sorted(new.objects.values_list("municipality", "period", "role", "period_kind")) == [
         ("Hedensted", "2018", "own", "year"),
@@ -66,5 +54,5 @@ def test_existing_rows_get_their_role_and_period_kind(before_roles, settings):
 def test_a_period_of_no_known_form_stops_the_migration(before_roles):
     bad = _value(before_roles, "Odder", "2018-13")
     with pytest.raises(RuntimeError, match="2018-13"):
-        _migrate(AFTER)
+        migrate_to(AFTER)
     bad.delete()  # so that the database can go back to the newest state

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from integration.models import LadderStep, ResidenceBasis
+from integration import services
+from integration.models import IntegrationContract, LadderStep, ResidenceBasis
 from tests.factories import make_case, place
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,8 @@ def population(team_a, team_b, arrival):
 
     - team A, refugee, placed 2 days after arrival (within 96 hours);
     - team A, refugee, not placed (a 96-hour breach, an overdue deadline);
-    - team B, family reunified, placed 10 days after arrival (a breach).
+    - team B, family reunified, placed 10 days after arrival (a breach);
+    all three with a contract signed on day 5.
     """
     placed = make_case(team=team_a, arrival=arrival, first_name="Amal", last_name="Haddad")
     place(placed, step=LadderStep.INTERNSHIP_PRIVATE, start=arrival + dt.timedelta(days=2))
@@ -79,6 +81,14 @@ def population(team_a, team_b, arrival):
         residence_basis=ResidenceBasis.FAMILY_REUNIFIED,
     )
     place(family, step=LadderStep.OTHER, start=arrival + dt.timedelta(days=10))
+    # Each signed the integration contract in its first month, so that the
+    # placement is the only deadline that can be overdue.
+    for case in (placed, unplaced, family):
+        services.fact_save(
+            actor=None,
+            case=case,
+            fact=IntegrationContract(signed_on=arrival + dt.timedelta(days=5)),
+        )
     return {"placed": placed, "unplaced": unplaced, "family": family}
 
 

@@ -284,14 +284,14 @@ def test_case_page_header_shows_the_key_facts(case_a, caseworker_a, client_as):
     )
     assert response.status_code == 200
     assert '<h1 class="h3 mb-2" id="case-title">Amal Haddad</h1>' in response.content.decode()
-    # Placed on 12-01 (day 2); nothing else done: health offer and follow-up
-    # are both due 10-04-2024, long past.
+    # Placed on 12-01 (day 2); nothing else done: the contract was due
+    # 10-02-2024 (a month after arrival), before the health offer (10-04).
     assert header(response) == {
         "CPR number": "710190-xxxx Show full number",
         "Arrival": "10-01-2024",
         "Days since arrival": str((_today() - ARRIVAL).days),
         "Ladder step now": "4. Company internship, private, Byg & Anlæg ApS",
-        "Next deadline": "10-04-2024 (overdue) Offer of health assessment (3 months)",
+        "Next deadline": "10-02-2024 (overdue) Integration contract",
     }
 
 
@@ -451,9 +451,9 @@ def test_the_caseload_order_above_rests_on_these_deadlines(caseload_cases):
     today = _today()
     assert stored == {
         "Omar": dt.date(2024, 1, 14),  # not placed: arrival 10-01 + 4 days
-        "Amal": dt.date(2024, 4, 10),  # placed: health offer 10-01 + 3 months
-        "Hana": dt.date(2024, 4, 10),  # the same; the name decides the order
-        "Bilal": dt.date(2024, 5, 1),  # arrived 01-02: health offer 01-05
+        "Amal": dt.date(2024, 2, 10),  # placed: the contract, 10-01 + 1 month
+        "Hana": dt.date(2024, 2, 10),  # the same; the name decides the order
+        "Bilal": dt.date(2024, 3, 1),  # arrived 01-02: the contract 01-03
         "Sara": today + dt.timedelta(days=3),  # arrived yesterday: placement due
         "Dawit": None,  # closed
     }

@@ -204,7 +204,7 @@ def test_case_transition_with_a_stale_version_raises_and_writes_no_status_row(ca
     assert (case.status, case.closing_reason, case.next_deadline) == (
         CaseStatus.OPEN,
         "",
-        dt.date(2024, 4, 10),
+        dt.date(2024, 2, 10),  # the contract, a month after arrival
     )
     assert CaseStatusChange.objects.filter(case=case_a).count() == 1  # the opening only
 
@@ -515,12 +515,11 @@ def test_case_form_and_a_new_placement_at_once_both_count_in_the_deadlines(
         tally["both saved"] += 1
         case = _fresh(case)
         assert case.citizen.arrival_date == dt.date(2024, 1, 8)
-        # Placed on 11-01; arrival 08-01 + 3 months = 08-04 for the health offer
-        # (and the first follow-up, which comes after it in the list).
+        # Placed on 11-01; arrival 08-01 + 1 month = 08-02 for the contract.
         assert (case.first_placement_on, case.next_deadline, case.next_deadline_kind) == (
             dt.date(2024, 1, 11),
-            dt.date(2024, 4, 8),
-            DeadlineKind.HEALTH_OFFER,
+            dt.date(2024, 2, 8),
+            DeadlineKind.CONTRACT,
         ), f"run {run}"
     report("case form + new placement", tally, started)
 

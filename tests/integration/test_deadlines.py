@@ -1,6 +1,7 @@
 """The deadlines that count from arrival, worked out by hand on fixed dates.
 
 - first ladder placement: within 96 hours, i.e. by arrival + 4 days;
+- integration contract: within 1 calendar month of arrival (adults);
 - offer of a health assessment: within 3 calendar months of arrival;
 - follow-up: every 3 calendar months from the last one (or from arrival).
 A month later than the 31st is that month's last day.
@@ -20,6 +21,7 @@ from integration.models import (
     DeadlineKind,
     FollowUp,
     HealthAssessment,
+    IntegrationContract,
     LadderPlacement,
     LadderStep,
 )
@@ -112,20 +114,31 @@ def test_next_follow_up_is_three_months_after_the_last(last_follow_up, due):
 
 
 def test_next_deadline_is_the_earliest_pending_one():
-    facts = {"arrival": ARRIVAL, "health_offered": None, "last_follow_up": None}
-    # Nothing done: the placement (14-01) comes before health and follow-up (10-04).
+    facts = {
+        "arrival": ARRIVAL,
+        "health_offered": None,
+        "last_follow_up": None,
+        "contract_signed": None,
+    }
+    # Nothing done: the placement (14-01) comes before the contract (10-02), and
+    # that before health and follow-up (10-04).
     nxt = deadlines.next_deadline(first_placement=None, **facts)
     assert (nxt.kind, nxt.due) == (DeadlineKind.FIRST_PLACEMENT, dt.date(2024, 1, 14))
     pending = deadlines.pending_deadlines(first_placement=None, **facts)
-    assert [d.due for d in pending] == [
-        dt.date(2024, 1, 14),
-        dt.date(2024, 4, 10),
-        dt.date(2024, 4, 10),
+    assert [(d.kind, d.due) for d in pending] == [
+        (DeadlineKind.FIRST_PLACEMENT, dt.date(2024, 1, 14)),
+        (DeadlineKind.CONTRACT, dt.date(2024, 2, 10)),
+        (DeadlineKind.HEALTH_OFFER, dt.date(2024, 4, 10)),
+        (DeadlineKind.FOLLOW_UP, dt.date(2024, 4, 10)),
     ]
 
 
 def test_met_deadlines_drop_out_and_the_next_pending_one_leads():
-    placed = {"arrival": ARRIVAL, "first_placement": dt.date(2024, 1, 12)}
+    placed = {
+        "arrival": ARRIVAL,
+        "first_placement": dt.date(2024, 1, 12),
+        "contract_signed": dt.date(2024, 1, 20),
+    }
     # A follow-up on 01-02 moves the next one to 01-05; health (10-04) is earlier.
     nxt = deadlines.next_deadline(health_offered=None, last_follow_up=dt.date(2024, 2, 1), **placed)
     assert (nxt.kind, nxt.due) == (DeadlineKind.HEALTH_OFFER, dt.date(2024, 4, 10))
@@ -143,6 +156,7 @@ def test_a_placement_made_late_still_ends_the_placement_deadline():
         first_placement=dt.date(2024, 2, 1),
         health_offered=dt.date(2024, 2, 1),
         last_follow_up=None,
+        contract_signed=dt.date(2024, 1, 20),
     )
     assert (nxt.kind, nxt.due) == (DeadlineKind.FOLLOW_UP, dt.date(2024, 4, 10))
 
@@ -167,6 +181,12 @@ def test_stored_next_deadline_follows_every_fact_saved_through_the_service(team_
     )
     case.refresh_from_db()
     assert case.first_placement_on == dt.date(2024, 1, 13)
+    # The contract is due a month after arrival.
+    assert _stored(case) == (dt.date(2024, 2, 10), DeadlineKind.CONTRACT)
+
+    services.fact_save(
+        actor=caseworker_a, case=case, fact=IntegrationContract(signed_on=dt.date(2024, 2, 1))
+    )
     # Health offer and first follow-up are both due 10-04-2024.
     assert case.next_deadline == dt.date(2024, 4, 10)
 
@@ -242,7 +262,7 @@ def three_cases(team_a, caseworker_a):
         first_name="Mona",
         last_name="Malik",
     )
-    abadi = make_case(  # placed on day 1: health and follow-up due 01-04-2024
+    abadi = make_case(  # placed on day 1, contract signed: health and follow-up due 01-04-2024
         team=team_a,
         caseworker=caseworker_a,
         arrival=dt.date(2024, 1, 1),
@@ -250,6 +270,9 @@ def three_cases(team_a, caseworker_a):
         last_name="Abadi",
     )
     place(abadi, start=dt.date(2024, 1, 2))
+    services.fact_save(
+        actor=None, case=abadi, fact=IntegrationContract(signed_on=dt.date(2024, 1, 5))
+    )
     return zahra, malik, abadi
 
 

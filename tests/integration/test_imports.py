@@ -684,7 +684,7 @@ def test_changed_arrival_moves_the_deadline_from_the_stored_facts(team_a):
     place(case, start=dt.date(2019, 1, 12))
     number = case.citizen.cpr
     # Arrival a month later; the placement stays, so the next deadline is the
-    # health-assessment offer, 3 months after the new arrival.
+    # integration contract, a month after the new arrival.
     text = citizens_csv(f"{number},Amal,{case.citizen.last_name},SY,refugee,2019-02-10,,")
 
     report = imports.import_citizens(text)
@@ -693,8 +693,8 @@ def test_changed_arrival_moves_the_deadline_from_the_stored_facts(team_a):
     case.refresh_from_db()
     assert case.first_placement_on == dt.date(2019, 1, 12)
     assert (case.next_deadline, case.next_deadline_kind) == (
-        dt.date(2019, 5, 10),
-        DeadlineKind.HEALTH_OFFER,
+        dt.date(2019, 3, 10),
+        DeadlineKind.CONTRACT,
     )
 
 
