@@ -143,6 +143,7 @@ from evaluation.benchmark_figures import benchmark_figures
 from evaluation.period import ReportPeriod
 from evaluation.reports import NARRATIVE_KEYS
 from integration import follow_up_selectors as fs
+from integration import report_days as rd
 from integration import report_selectors as rs
 from integration import selectors as case_selectors
 from integration.models import LadderStep, ResidenceBasis, User
@@ -161,13 +162,17 @@ REVIEW_PROGRESSION_FROM = dt.date(2017, 1, 1)
 # --- blocks shared by the dashboard and the reports ------------------------------
 
 
-def _ladder_months(user: User | None, days: Iterable[dt.date], **narrow) -> list[dict]:
-    """The ladder distribution on each day, one day per month."""
+def _ladder_months(
+    user: User | None, days: list[dt.date], *, counts: Mapping | None = None, **narrow
+) -> list[dict]:
+    """The ladder distribution on each day, one day per month, from one query
+    (``counts``: ``report_days.ladder_on_days`` for these days, when already read)."""
+    if counts is None:
+        counts = rd.ladder_on_days(user, days, **narrow)
     out = []
     for day in days:
-        counts = rs.ladder_on(user, day, **narrow)
-        row = {str(s): counts.get(s, 0) for s in range(1, 7)}
-        row["none"] = counts.get(None, 0)
+        row = {str(s): counts[day].get(s, 0) for s in range(1, 7)}
+        row["none"] = counts[day].get(None, 0)
         out.append({"month": day.strftime("%Y-%m"), "counts": row, "total": sum(row.values())})
     return out
 
@@ -269,7 +274,7 @@ def dashboard_figures(
     teams = rs.overdue_by_team(user, today, **narrow)
     if team_id is not None:
         teams = [t for t in teams if t["id"] == team_id]
-    blocks = metrics.programme_blocks(rs.programme_counts(user, end, **narrow))
+    blocks = metrics.programme_blocks(rd.programme_counts(user, end, **narrow))
     months = _dashboard_months(user, start, end, dates.month_starts(start, end), narrow)
     return {
         "start": start.isoformat(),
@@ -399,9 +404,14 @@ def _compliance(user: User | None, as_of: dt.date) -> dict:
 def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     """Everything the monthly council follow-up shows, as of the month's last day."""
     as_of = period.as_of
-    blocks = metrics.programme_blocks(rs.programme_counts(user, as_of))
+    # The programme on the day and on the headline's days before, and the
+    # ladder on the twelve month ends up to the day: one query each.
+    programme = rd.programme_counts_on_days(user, [as_of, *monthly_additions.headline_days(as_of)])
+    blocks = metrics.programme_blocks(programme[as_of])
+    ladder_days = dates.month_ends_back(as_of, MONTHLY_TREND_MONTHS)
+    ladders = rd.ladder_on_days(user, [as_of, *ladder_days])
     arrivals = _arrivals_block(user, as_of)
-    additions = monthly_additions.monthly_additions(user, as_of, blocks, arrivals)
+    additions = monthly_additions.monthly_additions(user, as_of, blocks, arrivals, programme)
     absence = rs.danish_absence_by_month(user, period.month_start, as_of)
     # The 96-hour share over a rolling 12 months: the action plan's headline
     # figure rests on enough arrivals to be shown.
@@ -412,10 +422,8 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         **_heading(period),
         "in_programme": blocks["in_programme"],
         "arrivals": arrivals,
-        "ladder_now": metrics.ladder_rows(
-            rs.ladder_on(user, as_of), steps, str(_("No current placement"))
-        ),
-        "ladder_months": _ladder_months(user, dates.month_ends_back(as_of, MONTHLY_TREND_MONTHS)),
+        "ladder_now": metrics.ladder_rows(ladders[as_of], steps, str(_("No current placement"))),
+        "ladder_months": _ladder_months(user, ladder_days, counts=ladders),
         "placement_96h": {
             "from": placement_start.isoformat(),
             "to": as_of.isoformat(),

@@ -54,10 +54,21 @@ def _headline(blocks: Mapping, day: dt.date, arrivals_year_to_date: int) -> dict
     }
 
 
-def _headline_on(user: User | None, day: dt.date) -> dict:
+def headline_days(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The days the headline compares ``as_of`` (a month's last day) with: the
+    month before's last day and the same month's last day a year before."""
+    month_start = as_of.replace(day=1)
+    return (
+        dates.month_end(dates.add_months(month_start, -1)),
+        dates.month_end(dates.add_months(month_start, -12)),
+    )
+
+
+def _headline_on(user: User | None, day: dt.date, programme: Mapping) -> dict:
     """The headline figures of another month: the same blocks as the report's,
-    from the two queries behind them (not the whole builder)."""
-    blocks = metrics.programme_blocks(rs.programme_counts(user, day))
+    from ``programme`` (``report_days.programme_counts_on_days``, read with
+    the report's day) and the year's arrivals (not the whole builder)."""
+    blocks = metrics.programme_blocks(programme[day])
     arrived = rs.arrivals(user, day.replace(month=1, day=1), day)["total"]
     return _headline(blocks, day, arrived)
 
@@ -88,12 +99,14 @@ def _by_month(count, user: User | None, as_of: dt.date) -> dict:
     return {"month": months[-1], "year_to_date": year, "months": months}
 
 
-def monthly_additions(user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping):
-    """The follow-up's counts beyond the original eight tables (seeds 000, 002, 004)."""
-    month_start = as_of.replace(day=1)
+def monthly_additions(
+    user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping, programme: Mapping
+):
+    """The follow-up's counts beyond the original eight tables (seeds 000, 002, 004).
+
+    ``programme``: the programme counts on ``as_of`` and the ``headline_days``."""
     by_step = fs.employed_by_step(user, as_of)
-    last_month = dates.month_end(dates.add_months(month_start, -1))
-    last_year = dates.month_end(dates.add_months(month_start, -12))
+    last_month, last_year = headline_days(as_of)
     return {
         "employed_by_step": {
             **{str(s): by_step.get(s, 0) for s in range(1, 7)},
@@ -104,7 +117,7 @@ def monthly_additions(user: User | None, as_of: dt.date, blocks: Mapping, arriva
         "reception": _by_month(fs.reception, user, as_of),
         "headline": {
             "now": _headline(blocks, as_of, arrivals["year_to_date"]),
-            "last_month": _headline_on(user, last_month),
-            "last_year": _headline_on(user, last_year),
+            "last_month": _headline_on(user, last_month, programme),
+            "last_year": _headline_on(user, last_year, programme),
         },
     }

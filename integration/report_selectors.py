@@ -34,7 +34,6 @@ from integration.models import (
     Citizen,
     ClosingReason,
     DanishAbsence,
-    DanishCourse,
     EmploymentSpell,
     FollowUp,
     LadderPlacement,
@@ -227,43 +226,6 @@ def cohort_leavers(
 # --- the programme on a day -----------------------------------------------------
 
 
-def programme_counts(
-    user: User | None,
-    day: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict:
-    """Citizens in the programme on ``day``: adults/children, refugee/family
-    reunified/displaced from Ukraine (each basis apart: the special act's people
-    are not refugees), and the adults employed or self-supporting, in a Danish course, and in a
-    course together with work or an internship."""
-    cutoff = _adult_cutoff(day)
-    course = Exists(DanishCourse.objects.filter(Q(case__citizen=OuterRef("pk")) & _active(day)))
-    work = Exists(
-        LadderPlacement.objects.filter(
-            Q(case__citizen=OuterRef("pk"), step__in=WORK_OR_INTERNSHIP_STEPS) & _active(day)
-        )
-    )
-    adult = Q(birth_date__lte=cutoff)
-    qs = _citizens(user, team_id=team_id, residence_basis=residence_basis).filter(
-        in_programme_q(day)
-    )
-    return qs.annotate(course=course, work=work, employed=_employed_on(day)).aggregate(
-        total=Count("id"),
-        adults=Count("id", filter=adult),
-        children=Count("id", filter=~adult),
-        refugees=Count("id", filter=Q(residence_basis=ResidenceBasis.REFUGEE)),
-        family_reunified=Count("id", filter=Q(residence_basis=ResidenceBasis.FAMILY_REUNIFIED)),
-        displaced_ukraine=Count("id", filter=Q(residence_basis=ResidenceBasis.UKRAINE)),
-        adults_employed=Count("id", filter=adult & Q(employed=True)),
-        adults_in_course=Count("id", filter=adult & Q(course=True)),
-        adults_course_and_work=Count(
-            "id", filter=adult & Q(course=True) & (Q(work=True) | Q(employed=True))
-        ),
-    )
-
-
 def arrivals(
     user: User | None,
     start: dt.date,
@@ -317,27 +279,6 @@ def _step_on(day: dt.date):
     )
 
 
-def ladder_on(
-    user: User | None,
-    day: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict[int | None, int]:
-    """Adults in the programme on ``day`` by their ladder step then (None = no placement).
-
-    A citizen with two spells that day counts once, at the spell that started last.
-    """
-    rows = (
-        _citizens(user, team_id=team_id, residence_basis=residence_basis)
-        .filter(in_programme_q(day), birth_date__lte=_adult_cutoff(day))
-        .annotate(step=_step_on(day))
-        .values("step")
-        .annotate(n=Count("id"))
-    )
-    return {row["step"]: row["n"] for row in rows}
-
-
 def placement_delays(
     user: User | None,
     start: dt.date,
@@ -388,7 +329,7 @@ def follow_up_compliance(
     """Adults in the programme on ``day`` and whether their follow-up is up to date:
     a follow-up in the 3 calendar months up to ``day``, or arrival within them.
 
-    Adults are 18 or over on ``day`` (as in ``programme_counts``): the act's
+    Adults are 18 or over on ``day`` (as in ``report_days.programme_counts``): the act's
     programme and its follow-ups are for those who have turned 18, including
     those who arrived as children; a child's case carries the guardian's
     follow-ups, which are not the child's deadline."""
