@@ -329,7 +329,8 @@ def test_ten_digit_check_agrees_with_stdnum_on_every_day_month_year_and_century_
 
 
 @pytest.mark.parametrize(
-    "raw", ["610190-1000", "610190--000", "61019-01000", "610190-10 0", "６10190-1000", "610190 1000"]
+    "raw",
+    ["610190-1000", "610190--000", "61019-01000", "610190-10 0", "６10190-1000", "610190 1000"],
 )
 def test_compact_of_a_number_with_a_dash_is_stdnums(raw):
     from stdnum.dk import cpr as stdnum_cpr
