@@ -7,7 +7,7 @@ so no GNU gettext is needed at run time.
 from __future__ import annotations
 
 import gettext
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from django.utils.translation import get_language
@@ -81,4 +81,13 @@ def _lookup() -> dict[str, str]:
 
 def parse_country(text: str) -> str | None:
     """The ISO alpha-2 code for a Danish or English name or an ISO code."""
-    return _lookup().get(fold(text or ""))
+    text = text or ""
+    # A long cell is no country's name, and is not kept in the cache.
+    return _parse_country(text) if len(text) <= 100 else _lookup().get(fold(text))
+
+
+@lru_cache(maxsize=1024)
+def _parse_country(text: str) -> str | None:
+    # Cached: an import's rows name a few dozen countries, and folding the
+    # name again was a third of checking a citizen's row (make bench, size L).
+    return _lookup().get(fold(text))

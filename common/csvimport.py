@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -20,7 +21,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -30,15 +31,20 @@ from common.text import fold
 
 # Queries with ``__in`` stay below every database's limit on parameters.
 CHUNK = 500
+# Where the database sets no limit (PostgreSQL), a 10,000-row file asks in one
+# query instead of twenty: each round trip was about 5 ms (make bench, size L).
+UNLIMITED_CHUNK = 10_000
 T = TypeVar("T")
 
 _CPR_LIKE = re.compile(r"(?<![0-9])([0-9]{6})-?[0-9]{4}(?![0-9])")
 
 
 def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    """The values in slices of at most CHUNK, one ``__in`` query each."""
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
+    """The values in slices, one ``__in`` query each: of at most CHUNK, or
+    UNLIMITED_CHUNK where the database has no limit on parameters."""
+    size = CHUNK if connection.features.max_query_params else UNLIMITED_CHUNK
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
 
 # A page lists this many errors of a file; the full list is a download.
@@ -330,6 +336,12 @@ def max_length(model: type[models.Model], name: str) -> int:
     return model._meta.get_field(name).max_length
 
 
+@functools.cache
+def _values(choices: type[models.TextChoices]) -> frozenset[str]:
+    # TextChoices.values builds its list anew on every call: 20 µs a row.
+    return frozenset(choices.values)
+
+
 class RowChecker:
     """Collects the errors of one row, each under its column."""
 
@@ -390,7 +402,7 @@ class RowChecker:
         value = self.required(column)
         if not value:
             return ""
-        if value.lower() in choices.values:
+        if value.lower() in _values(choices):
             return value.lower()
         found = {fold(word): v for word, v in (words or {}).items()}.get(fold(value))
         if found is None:

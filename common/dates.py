@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 
+@functools.lru_cache(maxsize=2**14)
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day ``months`` later (or earlier), kept inside shorter months:
-    31 January plus one month is 28 (or 29) February."""
+    31 January plus one month is 28 (or 29) February.
+
+    Cached: an import of 10,000 citizens asks seven times a citizen (three
+    horizons, four deadlines), for a few hundred distinct arrival dates.
+    """
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1

@@ -304,17 +304,25 @@ def _check_spell(check: RowChecker, *, today: dt.date) -> _SpellRow | None:
     return _SpellRow(check.line, number, start, end, category)
 
 
-def _existing_spells(case_ids: list[int]) -> tuple[set[tuple], dict[tuple, list[EmploymentSpell]]]:
-    """The stored spells of these cases as (case, start, end, category) keys, and
-    their ongoing DREAM spells as instances, the only ones an extract may end.
+def _existing_spells(
+    case_ids: list[int], starts: set[dt.date]
+) -> tuple[set[tuple], dict[tuple, list[EmploymentSpell]]]:
+    """The stored spells of these cases that start within ``starts`` as
+    (case, start, end, category) keys, and their ongoing DREAM spells as
+    instances, the only ones an extract may end.
 
     Keys come as plain tuples: building a model instance for each of a large
     file's stored spells took a third of the import (make bench, size L).
+    Only a spell with a row's start can match the row: reading every spell of
+    the cases was 45,000 rows for a 10,000-row extract of one month. The
+    starts' range, not the starts, keeps a query within SQLite's parameters.
     """
     known: set[tuple] = set()
     ongoing: dict[tuple, list[EmploymentSpell]] = {}
     for part in chunks(case_ids):
-        chunk = EmploymentSpell.objects.filter(case_id__in=part)
+        chunk = EmploymentSpell.objects.filter(
+            case_id__in=part, start_date__range=(min(starts), max(starts))
+        )
         known.update(chunk.values_list("case_id", "start_date", "end_date", "category"))
         for spell in chunk.filter(end_date__isnull=True, source=EmploymentSource.DREAM):
             ongoing.setdefault((spell.case_id, spell.start_date, spell.category), []).append(spell)
@@ -379,7 +387,9 @@ def import_employment(
         report.errors.sort(key=lambda e: e.line or 0)
         return report
 
-    known, ongoing = _existing_spells(sorted({case.pk for _row, case in rows}))
+    known, ongoing = _existing_spells(
+        sorted({case.pk for _row, case in rows}), {row.start for row, _case in rows}
+    )
     new: list[EmploymentSpell] = []
     ends: list[tuple[_SpellRow, EmploymentSpell]] = []
     for row, case in rows:

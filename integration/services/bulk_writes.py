@@ -56,6 +56,7 @@ def cases_create_bulk(
     """
     citizens: list[models.Citizen] = []
     cases: list[dict[str, Any]] = []
+    first_deadlines: dict[tuple[dt.date, bool], deadlines.Deadline] = {}
     for entry in entries:
         team, caseworker = entry["team"], entry.get("caseworker")
         check_caseworker_in_team(team=team, caseworker=caseworker)
@@ -63,15 +64,19 @@ def cases_create_bulk(
             {name: value for name, value in entry.items() if name not in ("team", "caseworker")}
         )
         citizen.full_clean(exclude=["household"], validate_unique=False)
-        # A new case has no facts yet, so its deadlines follow from the arrival alone.
-        nxt = deadlines.next_deadline(
-            arrival=citizen.arrival_date,
-            adult_at_arrival=citizen.adult_at_arrival,
-            first_placement=None,
-            health_offered=None,
-            last_follow_up=None,
-            contract_signed=None,
-        )
+        # A new case has no facts yet, so its deadlines follow from the arrival
+        # alone: once per arrival date and age group.
+        key = (citizen.arrival_date, citizen.adult_at_arrival)
+        if key not in first_deadlines:
+            first_deadlines[key] = deadlines.next_deadline(
+                arrival=citizen.arrival_date,
+                adult_at_arrival=citizen.adult_at_arrival,
+                first_placement=None,
+                health_offered=None,
+                last_follow_up=None,
+                contract_signed=None,
+            )
+        nxt = first_deadlines[key]
         # Every value of a new case is fixed or derived here, none comes from
         # the caller but the team and caseworker checked above, so it is a
         # plain row: an instance and its full_clean() cost 30 µs a citizen.

@@ -292,3 +292,47 @@ def test_arrival_before_the_birth_in_the_number_is_refused(team_a):
             arrival_date=dt.date(1990, 1, 10),
         )
     assert "arrival_date" in excinfo.value.error_dict
+
+
+def test_ten_digit_check_agrees_with_stdnum_on_every_day_month_year_and_century_digit():
+    # The import's fast check of ten digits must refuse and date exactly what
+    # python-stdnum does: days 00-32, months 00-13, every first serial digit
+    # (the century) and the years where the century rule turns, a leap year
+    # (00 is one in 2000, not in 1900 or 1800), this year and next (the future).
+    from stdnum.dk import cpr as stdnum_cpr
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    def by_stdnum(number):
+        try:
+            stdnum_cpr.validate(number)
+        except StdnumError:
+            return None
+        return stdnum_cpr.get_birth_date(number)
+
+    def ours(number):
+        try:
+            return cpr._stdnum_birth_date.__wrapped__(number)
+        except StdnumError:
+            return None
+
+    this_year = dt.date.today().year % 100  # noqa: DTZ011 -- stdnum's own "today"
+    years = {0, 4, 36, 37, 57, 58, 99, this_year, (this_year + 1) % 100}
+    checked = 0
+    for day in range(33):
+        for month in range(14):
+            for year in sorted(years):
+                for seventh in "0123456789":
+                    number = f"{day:02d}{month:02d}{year:02d}{seventh}234"
+                    assert ours(number) == by_stdnum(number), number
+                    checked += 1
+    assert checked == 33 * 14 * len(years) * 10
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["610190-1000", "610190--000", "61019-01000", "610190-10 0", "６10190-1000", "610190 1000"],
+)
+def test_compact_of_a_number_with_a_dash_is_stdnums(raw):
+    from stdnum.dk import cpr as stdnum_cpr
+
+    assert cpr.compact(raw) == stdnum_cpr.compact(raw)
