@@ -387,20 +387,6 @@ def _repatriations_of_year(user: User | None, as_of: dt.date) -> dict:
     }
 
 
-def _compliance(user: User | None, as_of: dt.date) -> dict:
-    health = monthly_additions.year_of_months(
-        fs.health_offers_by_month(user, as_of.year, as_of.month)
-    )
-    follow_up = rs.follow_up_compliance(user, as_of)
-    return {
-        "health_offer": {**health, "share": metrics.share(health["on_time"], health["due"])},
-        "follow_up": {
-            **follow_up,
-            "share": metrics.share(follow_up["up_to_date"], follow_up["open_cases"]),
-        },
-    }
-
-
 def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     """Everything the monthly council follow-up shows, as of the month's last day."""
     as_of = period.as_of
@@ -437,10 +423,7 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         },
         "progression": _monthly_progression(user, as_of),
         "repatriations": _repatriations_of_year(user, as_of),
-        "compliance": {
-            **_compliance(user, as_of),
-            **monthly_additions.compliance_deadlines(user, as_of),
-        },
+        "compliance": monthly_additions.compliance(user, as_of),
         **additions,
     }
 

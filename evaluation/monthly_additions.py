@@ -29,14 +29,22 @@ def year_of_months(months: list[Mapping]) -> dict:
     }
 
 
-def compliance_deadlines(user: User | None, as_of: dt.date) -> dict:
-    """The contract and plan deadlines that fell in the year up to ``as_of``
-    (a month's last day), month by month."""
+def compliance(user: User | None, as_of: dt.date) -> dict:
+    """Table 8's deadlines: the health offers, contracts and plans whose deadline
+    fell in the year up to ``as_of`` (a month's last day), month by month, and
+    the adults whose follow-up is up to date on ``as_of``."""
+    health = year_of_months(fs.health_offers_by_month(user, as_of.year, as_of.month))
+    follow_up = rs.follow_up_compliance(user, as_of)
     contract, plan = settings.CONTRACT_DEADLINE_MONTHS, settings.PLAN_DEADLINE_MONTHS
     rows = fs.contract_and_plan_by_month(
         user, as_of.year, as_of.month, contract_months=contract, plan_months=plan
     )
     return {
+        "health_offer": {**health, "share": metrics.share(health["on_time"], health["due"])},
+        "follow_up": {
+            **follow_up,
+            "share": metrics.share(follow_up["up_to_date"], follow_up["open_cases"]),
+        },
         "contract": {**year_of_months(rows["contract"]), "months": contract},
         "plan": {**year_of_months(rows["plan"]), "months": plan},
     }

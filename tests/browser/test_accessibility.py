@@ -219,7 +219,13 @@ def _load_world() -> World:
     # An open case of the team with a round whose dialogue topics are open.
     round_ = (
         Round.objects.filter(
-            case__team=team, case__status=CaseStatus.OPEN, topics__agreed_on__isnull=True
+            case__team=team,
+            case__status=CaseStatus.OPEN,
+            # A topic of the round is open: neither agreed nor closed by a later
+            # change of the scores (one filter: the same topic row; a round
+            # without topics does not match).
+            topics__agreement="",
+            topics__closed_reason="",
         )
         .order_by("-measured_on")
         .first()

@@ -155,3 +155,28 @@ def test_manager_chooses_a_team(browser, live_server, people, width):
     found += _check(page, f"settings-manager-{width}-da")
     page.context.close()
     assert found == []
+
+
+def test_a_case_page_with_wide_fact_tables_does_not_scroll_sideways_on_a_phone(
+    browser, live_server, people
+):
+    """The fact tables scroll in their own box; their hidden "Edit" labels once
+    widened the whole page to 451 px at 390 px."""
+    from tests.factories import ProviderFactory, place
+
+    case = make_case(
+        team=people["caseworker"].team,
+        caseworker=people["caseworker"],
+        first_name="Abdirahman",
+        last_name="Mohamed-Hassan",
+        birth=dt.date(1980, 5, 5),
+    )
+    provider = ProviderFactory(name="Løsning Plast og Metal A/S, afdeling Vest")
+    place(case, provider=provider, start=dt.date(2024, 2, 1), end=dt.date(2024, 9, 30))
+    place(case, provider=provider, start=dt.date(2024, 10, 1))
+    page = _page(browser, live_server, people["caseworker"], language="da", width="phone")
+
+    page.goto(f"/cases/{case.uuid}/")
+
+    assert page.get_by_text("Løsning Plast og Metal A/S, afdeling Vest").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
