@@ -24,11 +24,14 @@ def access_log_write(
     search_term: str = "",
     what: str = "",
     path: str = "",
+    cases: bool = True,
 ) -> None:
     """Add one row per citizen shown or changed (or one row for a search).
 
     A list page passes every citizen it shows, written in one query; an import
-    may pass the citizens' ids instead.
+    may pass the citizens' ids instead. A change or import bumps the data
+    version; ``cases=False`` says it changed no citizen, case or fact of a
+    case (a score, a note), so the cached case figures (the ladder) stay.
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
     # mistakes an import or command for a person.
@@ -51,7 +54,8 @@ def access_log_write(
         rows.append({**base, "citizen_id": None})
     bulk.insert(AccessLog, rows, returning=False)
     if action in (AccessAction.CHANGE, AccessAction.IMPORT):
-        data_version.bump()  # cached figures (the managers' dashboard) are stale now
+        # Cached figures (the managers' dashboard) are stale now.
+        data_version.bump(cases=cases)
 
 
 def access_log_request(request: HttpRequest, *, action: str, what: str, **shown) -> None:
@@ -60,6 +64,11 @@ def access_log_request(request: HttpRequest, *, action: str, what: str, **shown)
     access_log_write(user=request.user, action=action, what=what, path=request.path, **shown)
 
 
-def log_change(actor: User | None, citizen: Citizen | None, what: str) -> None:
-    """A change by ``actor`` (None: the system) to a citizen's data, or to no one's."""
-    access_log_write(user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what)
+def log_change(
+    actor: User | None, citizen: Citizen | None, what: str, *, cases: bool = True
+) -> None:
+    """A change by ``actor`` (None: the system) to a citizen's data, or to no
+    one's; ``cases`` as ``access_log_write``."""
+    access_log_write(
+        user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what, cases=cases
+    )

@@ -258,7 +258,7 @@ def _scores_saved(*, actor: User, case: Case, round_: Round, what: str) -> None:
     """What follows any change of a round's scores: its dialogue topics are
     found again, and the change is logged against the citizen."""
     topics_refresh(round_=round_, actor=actor)
-    case_services.log_change(actor, case.citizen, what)
+    case_services.log_change(actor, case.citizen, what, cases=False)
 
 
 def _date_taken() -> ValidationError:
@@ -456,5 +456,5 @@ def topic_agree(*, actor: User, topic: DialogueTopic, agreement: str, on: dt.dat
     case = topic.round.case
     open_count = DialogueTopic.objects.filter(OPEN_TOPIC, round__case=case).count()
     case_services.case_set_open_topics(case=case, count=open_count)
-    case_services.log_change(actor, case.citizen, "dialogue topic agreed")
+    case_services.log_change(actor, case.citizen, "dialogue topic agreed", cases=False)
     return topic
