@@ -7,8 +7,9 @@ bumps, so a changed figure is never served from the cache):
 
 - the figures (``evaluation.figures.dashboard_figures``); those of the cases
   (the ladder, the programme, arrivals, deadlines, cohorts) are cached apart
-  by ``integration.report_cache`` under the narrower cases version, so after
-  a new score or note only the progression figures are counted again;
+  by ``integration.report_cache`` under the narrower cases version, and the
+  progression's measurements month by month by ``progression.report_cache``,
+  so after a new score only its month's measurements are counted again;
 - the charts drawn from them with matplotlib (no query, but ~0.1 s each),
   per language because their legends are translated; each chart is also
   cached under a digest of what it is drawn from, so a chart whose numbers

@@ -146,8 +146,8 @@ from integration import follow_up_selectors as fs
 from integration import report_cache
 from integration import report_days as rd
 from integration import report_selectors as rs
-from integration import selectors as case_selectors
 from integration.models import LadderStep, ResidenceBasis, User
+from progression import report_cache as progression_cache
 from progression import selectors as progression_selectors
 
 # Months of the progression trend: the monthly report's year back, the
@@ -211,16 +211,6 @@ def cohort_rows(
 # --- the dashboard -----------------------------------------------------------------
 
 
-def _citizen_ids(user: User, *, team_id: int | None, residence_basis: str | None):
-    """The citizens of a team and residence basis, for progression's ``citizen_ids``."""
-    cases = case_selectors.cases_visible_to(user)
-    if team_id is not None:
-        cases = cases.filter(team_id=team_id)
-    if residence_basis:
-        cases = cases.filter(citizen__residence_basis=residence_basis)
-    return cases.values_list("citizen_id", flat=True)
-
-
 def _dashboard_months(
     user: User, start: dt.date, end: dt.date, months: list[dt.date], narrow: Mapping
 ) -> dict:
@@ -229,10 +219,8 @@ def _dashboard_months(
         row["month"].strftime("%Y-%m"): row["n"]
         for row in report_cache.arrivals_by_month(user, start, end, **narrow)
     }
-    citizen_ids = None
-    if narrow["team_id"] is not None or narrow["residence_basis"]:
-        citizen_ids = _citizen_ids(user, **narrow)
-    trend = {row["month"]: row for row in _trend(user, start, end, citizen_ids)}
+    counts = progression_cache.measurement_counts_by_month(user, start, end, **narrow)
+    trend = {row["month"]: row for row in metrics.progression_trend(counts)}
     empty = {"caseworker_measurements": 0, "caseworker_index_mean": None}
     ladder_days = [min(dates.month_end(m), end) for m in months]
     return {

@@ -7,8 +7,8 @@ about, never the day they are asked on: the ladder on a past month's end
 stays the same until one of those rows changes. So they are cached under
 ``common.data_version.cases_current()``, which only a change of such rows
 moves: a new score, a journal note or a dialogue topic
-(``access_log_write(..., cases=False)``) leaves them cached, and a dashboard
-after a score counts only the progression figures again.
+(``access_log_write(..., only_scores_on=...)``) leaves them cached, and a
+dashboard after a score counts only the progression figures again.
 
 The ladder and the programme are cached day by day: the days not in the
 cache are counted together, in one query, as ``report_days`` counts them.

@@ -50,7 +50,7 @@ def citizen_link_create(*, actor: User, round_: Round, language: str) -> tuple[C
         created_by=actor,
         expires_at=timezone.now() + dt.timedelta(days=settings.CITIZEN_LINK_DAYS),
     )
-    case_services.log_change(actor, round_.case.citizen, "citizen link made", cases=False)
+    case_services.log_change(actor, round_.case.citizen, "citizen link made", only_scores_on=())
     return link, token
 
 
@@ -99,6 +99,9 @@ def citizen_link_answer(*, token: str, scores: Scores) -> Round:
     )
     topics_refresh(round_=round_)
     case_services.log_change(
-        None, round_.case.citizen, "citizen answered through link", cases=False
+        None,
+        round_.case.citizen,
+        "citizen answered through link",
+        only_scores_on=[round_.measured_on],
     )
     return round_
