@@ -12,16 +12,19 @@ dashboard after a score counts only the progression figures again.
 
 The ladder and the programme are cached day by day: the days not in the
 cache are counted together, in one query, as ``report_days`` counts them.
-Each function takes the arguments of the selector it caches, and checks the
-user's permission before the cache is read, so a refused user is refused
-whether the figures are cached or not.
+Each function takes the arguments of the function it caches (the dashboard's
+narrowing by team and residence basis), and checks the user's permission
+before the cache is read, so a refused user is refused whether the figures
+are cached or not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.cache import cache
 
@@ -42,144 +45,60 @@ def _key(name: str, *args) -> str:
     return f"integration:case-figures:{name}:v{data_version.cases_current()}:{digest}"
 
 
-def _cached(name: str, count: Callable, user: User | None, *args, **kwargs):
-    _check(user)
-    key = _key(name, args, sorted(kwargs.items()))
-    result = cache.get(key)
-    if result is None:
-        result = count(user, *args, **kwargs)
-        cache.set(key, result, CACHE_SECONDS)
-    return result
-
-
-def _cached_days(
-    name: str,
-    count: Callable[..., dict],
-    user: User | None,
-    days: Iterable[dt.date],
-    team_id: int | None,
-    residence_basis: str | None,
-) -> dict:
+def _cached_days(name: str, count: Callable[..., dict], user: User | None, days, **narrow) -> dict:
+    """``count(user, days, **narrow)`` (``{day: figures}``) day by day from the
+    cache, the days missing counted together."""
     _check(user)
     days = sorted(set(days))
-    keys = {day: _key(name, day, team_id, residence_basis) for day in days}
+    keys = {day: _key(name, day, sorted(narrow.items())) for day in days}
     found = cache.get_many(keys.values())
     missing = [day for day in days if keys[day] not in found]
     if missing:
-        counted = count(user, missing, team_id=team_id, residence_basis=residence_basis)
+        counted = count(user, missing, **narrow)
         cache.set_many({keys[day]: counted[day] for day in missing}, CACHE_SECONDS)
         found.update({keys[day]: counted[day] for day in missing})
     return {day: found[keys[day]] for day in days}
 
 
 def ladder_on_days(
-    user: User | None,
-    days: Iterable[dt.date],
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
+    user: User | None, days: Iterable[dt.date], **narrow
 ) -> dict[dt.date, dict[int | None, int]]:
-    """``report_days.ladder_on_days``, each day from the cache when it can."""
-    return _cached_days("ladder", report_days.ladder_on_days, user, days, team_id, residence_basis)
+    """``report_days.ladder_on_days`` (narrowed as it), each day from the cache when it can."""
+    narrow = {"team_id": None, "residence_basis": None, **narrow}
+    return _cached_days("ladder", report_days.ladder_on_days, user, days, **narrow)
 
 
-def programme_counts(
-    user: User | None,
-    day: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict[str, int]:
-    """``report_days.programme_counts``, from the cache when it can."""
-    return _cached_days(
-        "programme", report_days.programme_counts_on_days, user, [day], team_id, residence_basis
-    )[day]
+def programme_counts(user: User | None, day: dt.date, **narrow) -> dict[str, int]:
+    """``report_days.programme_counts`` (narrowed as it), from the cache when it can."""
+    narrow = {"team_id": None, "residence_basis": None, **narrow}
+    count = report_days.programme_counts_on_days
+    return _cached_days("programme", count, user, [day], **narrow)[day]
 
 
-def arrivals(
-    user: User | None,
-    start: dt.date,
-    end: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict:
-    return _cached(
-        "arrivals", rs.arrivals, user, start, end, team_id=team_id, residence_basis=residence_basis
-    )
+def _cached_selector(name: str) -> Callable[..., Any]:
+    """``report_selectors.<name>``, taking the same arguments, from the cache
+    when it can: keyed by every argument but the user, defaults filled in, so
+    that two callers who say the same in other words share one entry."""
+
+    def cached(user: User | None, *args, **kwargs):
+        _check(user)
+        selector = getattr(rs, name)
+        bound = inspect.signature(selector).bind(user, *args, **kwargs)
+        bound.apply_defaults()
+        key = _key(name, *list(bound.arguments.items())[1:])
+        result = cache.get(key)
+        if result is None:
+            result = selector(user, *args, **kwargs)
+            cache.set(key, result, CACHE_SECONDS)
+        return result
+
+    cached.__name__ = cached.__qualname__ = name
+    cached.__doc__ = f"``report_selectors.{name}``, from the cache when it can."
+    return cached
 
 
-def arrivals_by_month(
-    user: User | None,
-    start: dt.date,
-    end: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> list[dict]:
-    return _cached(
-        "arrivals_by_month",
-        rs.arrivals_by_month,
-        user,
-        start,
-        end,
-        team_id=team_id,
-        residence_basis=residence_basis,
-    )
-
-
-def placement_delays(
-    user: User | None,
-    start: dt.date,
-    end: dt.date,
-    *,
-    today: dt.date,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict:
-    return _cached(
-        "placement_delays",
-        rs.placement_delays,
-        user,
-        start,
-        end,
-        today=today,
-        team_id=team_id,
-        residence_basis=residence_basis,
-    )
-
-
-def overdue_by_team(
-    user: User | None,
-    today: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> list[dict]:
-    return _cached(
-        "overdue_by_team",
-        rs.overdue_by_team,
-        user,
-        today,
-        team_id=team_id,
-        residence_basis=residence_basis,
-    )
-
-
-def cohort_counts(
-    user: User | None,
-    *,
-    as_of: dt.date,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> list[dict]:
-    """``report_selectors.cohort_counts`` of the dashboard's table (refugees,
-    or the basis chosen), from the cache when it can."""
-    return _cached(
-        "cohort_counts",
-        rs.cohort_counts,
-        user,
-        as_of=as_of,
-        team_id=team_id,
-        residence_basis=residence_basis,
-    )
+arrivals = _cached_selector("arrivals")
+arrivals_by_month = _cached_selector("arrivals_by_month")
+placement_delays = _cached_selector("placement_delays")
+overdue_by_team = _cached_selector("overdue_by_team")
+cohort_counts = _cached_selector("cohort_counts")

@@ -12,19 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from common import data_version
-from integration import report_cache, report_days, services
+from integration import models, report_cache, report_days, services
 from integration import report_selectors as rs
-from integration.models import (
-    Case,
-    CaseStatus,
-    ClosingReason,
-    DanishCourse,
-    EmploymentCategory,
-    EmploymentSpell,
-    LadderPlacement,
-    LadderStep,
-    ResidenceBasis,
-)
 from tests.factories import make_case, place
 from tests.integration.test_report_days import (
     MONTH_ENDS,
@@ -45,14 +34,14 @@ spell_st = st.tuples(days_st, st.one_of(st.none(), days_st)).map(
     lambda s: (s[0], None if s[1] is None else max(s))
 )
 write_st = st.one_of(
-    st.tuples(st.just("place"), st.sampled_from(list(LadderStep)), spell_st),
+    st.tuples(st.just("place"), st.sampled_from(list(models.LadderStep)), spell_st),
     st.tuples(st.just("end_placement"), days_st),
     st.tuples(st.just("enrol"), spell_st),
-    st.tuples(st.just("employ"), st.sampled_from(list(EmploymentCategory)), spell_st),
+    st.tuples(st.just("employ"), st.sampled_from(list(models.EmploymentCategory)), spell_st),
     st.tuples(st.just("close"), days_st),
     st.tuples(st.just("reopen")),
     st.tuples(st.just("move_team")),
-    st.tuples(st.just("citizen"), st.sampled_from(list(ResidenceBasis)), days_st),
+    st.tuples(st.just("citizen"), st.sampled_from(list(models.ResidenceBasis)), days_st),
     st.tuples(st.just("note")),
 )
 read_st = st.tuples(st.just("read"), st.lists(ask_st, min_size=1, max_size=4), narrow_st)
@@ -61,12 +50,12 @@ step_st = st.tuples(st.integers(min_value=0, max_value=5), st.one_of(read_st, wr
 
 def _write(write, case, teams, provider, writer):
     kind, *args = write
-    case = Case.objects.select_related("citizen").get(pk=case.pk)
+    case = models.Case.objects.select_related("citizen").get(pk=case.pk)
     if kind == "place":
         step, (start, end) = args
-        fact = LadderPlacement(step=step, start_date=start, end_date=end)
+        fact = models.LadderPlacement(step=step, start_date=start, end_date=end)
     elif kind == "end_placement":
-        fact = LadderPlacement.objects.filter(case=case).order_by("-id").first()
+        fact = models.LadderPlacement.objects.filter(case=case).order_by("-id").first()
         if fact is None:
             return
         fact.end_date = max(args[0], fact.start_date)
@@ -74,21 +63,21 @@ def _write(write, case, teams, provider, writer):
         return
     elif kind == "enrol":
         start, end = args[0]
-        fact = DanishCourse(provider=provider, module="DU2", start_date=start, end_date=end)
+        fact = models.DanishCourse(provider=provider, module="DU2", start_date=start, end_date=end)
     elif kind == "employ":
         category, (start, end) = args
-        fact = EmploymentSpell(category=category, start_date=start, end_date=end)
+        fact = models.EmploymentSpell(category=category, start_date=start, end_date=end)
     elif kind in ("close", "reopen"):
         closing = kind == "close"
-        if (case.status == CaseStatus.OPEN) != closing:
+        if (case.status == models.CaseStatus.OPEN) != closing:
             return
         services.case_transition(
             actor=None,
             case=case,
             version=case.version,
-            to_status=CaseStatus.CLOSED if closing else CaseStatus.OPEN,
+            to_status=models.CaseStatus.CLOSED if closing else models.CaseStatus.OPEN,
             on=args[0] if closing else dt.date(2026, 3, 1),
-            reason=ClosingReason.MOVED_AWAY if closing else "",
+            reason=models.ClosingReason.MOVED_AWAY if closing else "",
             note="" if closing else "Back again.",
         )
         return
@@ -141,11 +130,7 @@ def _assert_cached_equal_live(days, narrow, teams):
         assert cached == getattr(rs, name)(None, *args, **kwargs), name
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     citizens=st.lists(citizen_st, min_size=1, max_size=5),
     steps=st.lists(step_st, min_size=1, max_size=12),
@@ -161,7 +146,7 @@ def test_cached_counts_equal_fresh_counts_with_changes_between_reads(
             # would write it, and like an import it moves the version; so
             # does the rollback of the last example's history.
             data_version.bump()
-            cases = list(Case.objects.order_by("pk"))
+            cases = list(models.Case.objects.order_by("pk"))
             for which, step in steps:
                 if step[0] == "read":
                     _assert_cached_equal_live(step[1], step[2], teams)
@@ -180,30 +165,25 @@ def test_cached_counts_equal_fresh_counts_with_changes_between_reads(
 
 
 @pytest.fixture
-def counted(monkeypatch):
-    """The days that ``report_days`` counted afresh, call by call."""
-    calls = []
-    for name in ("ladder_on_days", "programme_counts_on_days"):
-        real = getattr(report_days, name)
+def counted(calls_to):
+    """``report_days``'s counts made afresh, call by call."""
+    return calls_to(report_days, "ladder_on_days", "programme_counts_on_days")
 
-        def spy(user, days, *, _real=real, _name=name, **narrow):
-            calls.append((_name, sorted(days)))
-            return _real(user, days, **narrow)
 
-        monkeypatch.setattr(report_days, name, spy)
-    return calls
+def _days(calls):
+    return [(name, sorted(args[1])) for name, args in calls]
 
 
 def test_past_days_are_counted_once_and_only_the_new_day_afresh(team_a, counted):
     case = make_case(team=team_a, arrival=dt.date(2025, 12, 1))
-    place(case, step=LadderStep.ORDINARY, start=dt.date(2026, 1, 10))
+    place(case, step=models.LadderStep.ORDINARY, start=dt.date(2026, 1, 10))
     first = report_cache.ladder_on_days(None, MONTH_ENDS)
     later = report_cache.ladder_on_days(None, [*MONTH_ENDS, dt.date(2026, 3, 31)])
 
     # Worked by hand: placed on step 1 from 10 January on, so on every day asked.
-    assert first == {day: {LadderStep.ORDINARY: 1} for day in MONTH_ENDS}
-    assert later[dt.date(2026, 3, 31)] == {LadderStep.ORDINARY: 1}
-    assert counted == [
+    assert first == {day: {models.LadderStep.ORDINARY: 1} for day in MONTH_ENDS}
+    assert later[dt.date(2026, 3, 31)] == {models.LadderStep.ORDINARY: 1}
+    assert _days(counted) == [
         ("ladder_on_days", MONTH_ENDS),
         ("ladder_on_days", [dt.date(2026, 3, 31)]),
     ]
@@ -212,77 +192,48 @@ def test_past_days_are_counted_once_and_only_the_new_day_afresh(team_a, counted)
 def test_a_new_score_or_note_leaves_the_counts_cached_a_placement_voids_them(
     team_a, caseworker_a, questionnaire, counted
 ):
-    from progression import services as progression_services
+    from tests.progression.test_report_cache import _save as save_round
 
     case = make_case(team=team_a, arrival=dt.date(2025, 12, 1))
     day = POINTS[-1]
     assert report_cache.ladder_on_days(None, [day]) == {day: {None: 1}}
     assert report_cache.programme_counts(None, day)["adults"] == 1
-    before = list(counted)
+    before = len(counted)
 
-    progression_services.round_save(
-        actor=None,
-        case=case,
-        measured_on=day,
-        complete=True,
-        scores={"caseworker": dict.fromkeys(range(1, 13), 3), "citizen": {13: 4}},
-    )
+    save_round(case, day, 3)
     services.journal_note_create(
         actor=caseworker_a, case=case, happened_on=day, text="Met at the school."
     )
     assert report_cache.ladder_on_days(None, [day]) == {day: {None: 1}}
     assert report_cache.programme_counts(None, day)["adults"] == 1
-    assert counted == before  # nothing counted again
+    assert len(counted) == before  # nothing counted again
 
-    place(case, step=LadderStep.INTERNSHIP_PUBLIC, start=dt.date(2026, 1, 5))
-    assert report_cache.ladder_on_days(None, [day]) == {day: {LadderStep.INTERNSHIP_PUBLIC: 1}}
-    assert counted[len(before) :] == [("ladder_on_days", [day])]
+    place(case, step=models.LadderStep.INTERNSHIP_PUBLIC, start=dt.date(2026, 1, 5))
+    assert report_cache.ladder_on_days(None, [day]) == {
+        day: {models.LadderStep.INTERNSHIP_PUBLIC: 1}
+    }
+    assert _days(counted[before:]) == [("ladder_on_days", [day])]
 
 
 @pytest.mark.parametrize(
-    "change",
+    "write, key, after",
     [
-        "close",
-        "team",
-        "residence_basis",
-        "course",
+        (("close", dt.date(2026, 1, 15)), "total", 0),
+        (("move_team",), "total", 0),
+        (("citizen", models.ResidenceBasis.FAMILY_REUNIFIED, dt.date(2025, 12, 1)), "total", 0),
+        (("enrol", (dt.date(2026, 1, 1), None)), "adults_in_course", 1),
     ],
 )
-def test_changes_the_counts_read_void_them(change, team_a, team_b, provider_org, counted):
+def test_changes_the_counts_read_void_them(
+    write, key, after, team_a, team_b, provider_org, caseworker_a, counted
+):
     case = make_case(team=team_a, arrival=dt.date(2025, 12, 1))
     day = MONTH_ENDS[-1]
-    narrow = {"team_id": team_a.pk, "residence_basis": ResidenceBasis.REFUGEE}
+    narrow = {"team_id": team_a.pk, "residence_basis": models.ResidenceBasis.REFUGEE}
     assert report_cache.programme_counts(None, day, **narrow)["total"] == 1
-    if change == "close":
-        services.case_transition(
-            actor=None,
-            case=case,
-            version=case.version,
-            to_status=CaseStatus.CLOSED,
-            on=dt.date(2026, 1, 15),
-            reason=ClosingReason.MOVED_AWAY,
-        )
-    elif change == "team":
-        services.case_assign(
-            actor=None, case=case, version=case.version, team=team_b, caseworker=None
-        )
-    elif change == "residence_basis":
-        services.citizen_update(
-            actor=None,
-            case=case,
-            version=case.version,
-            residence_basis=ResidenceBasis.FAMILY_REUNIFIED,
-        )
-    else:
-        services.fact_save(
-            actor=None,
-            case=case,
-            fact=DanishCourse(provider=provider_org, module="DU2", start_date=dt.date(2026, 1, 1)),
-        )
-    expected = 1 if change == "course" else 0
-    key = "adults_in_course" if change == "course" else "total"
-    assert report_cache.programme_counts(None, day, **narrow)[key] == expected
-    assert [name for name, _days in counted] == ["programme_counts_on_days"] * 2
+    _write(write, case, {"a": team_a, "b": team_b}, provider_org, caseworker_a)
+    assert report_cache.programme_counts(None, day, **narrow)[key] == after
+    assert [name for name, _args in counted] == ["programme_counts_on_days"] * 2
 
 
 def test_a_refused_user_is_refused_when_the_counts_are_cached(
