@@ -47,7 +47,7 @@ def _ladder_row(body: str, label: str) -> list[str]:
 
 
 def test_a_score_leaves_the_ladder_counted_and_drawn_a_placement_does_not(
-    team_a, manager, questionnaire, client_as, calls
+    team_a, manager, questionnaire, client_as, calls, django_assert_max_num_queries
 ):
     from tests.progression.test_report_cache import _save as save_round
 
@@ -76,7 +76,10 @@ def test_a_score_leaves_the_ladder_counted_and_drawn_a_placement_does_not(
     calls.clear()
     # Caseworker 3 on every item, the citizen 5 on item 1: a dialogue topic.
     save_round(case, today, 3, citizen={1: 5, 13: 4})
-    body = _get(client)
+    # The 8 of every request (session, user, permissions, groups, the session
+    # saved again), then only this month's measurements and the open topics.
+    with django_assert_max_num_queries(10):
+        body = _get(client)
     assert _names(calls) == ["trend_svg"]
     assert _kpi(body, "topics") == "1"
 
