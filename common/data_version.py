@@ -1,18 +1,40 @@
-"""A number that changes whenever case data changes, for cache keys.
+"""Numbers that change whenever case data changes, for cache keys.
 
 Figures built from case data are cached under a key that includes
 ``current()``; ``services.access_log_write`` calls ``bump()`` after every
 change or import, so those entries are simply never read again.
+
+Two narrower numbers let most of the dashboard outlive a new score:
+
+- ``cases_current()``, for the case figures (the ladder, the programme,
+  arrivals, deadlines, cohorts: ``integration.report_cache``), which read
+  citizens, cases and their facts and nothing of the progression;
+- ``scores_current(months)``, for the progression's figures month by month:
+  one number per month of measurement dates, and one for every month.
+
+``bump()`` moves them all, unless the change says it touched only the scores
+measured on some days (``bump(only_scores_on=[day, ...])``: a round saved
+moves its month alone) or nothing counted at all (``only_scores_on=()``: a
+journal note, a dialogue topic agreed). A change that says nothing moves
+everything, so a write nobody classified voids every figure as before.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
 
 KEY = "integration:data_version"
+# Moved by changes to citizens, cases and their facts (ladder placements,
+# Danish courses, employment...): everything integration.report_cache reads.
+CASES_KEY = "integration:cases_version"
+# Moved by a change that may touch scores of any date; a month's own key by
+# a change of scores measured in that month.
+SCORES_KEY = "integration:scores_version"
 
 
 def _start() -> int:
@@ -22,28 +44,59 @@ def _start() -> int:
     return int(time.time() * 1000)
 
 
-def current() -> int:
-    version = cache.get(KEY)
+def _current(key: str) -> int:
+    version = cache.get(key)
     if version is None:
-        cache.add(KEY, _start(), timeout=None)
-        version = cache.get(KEY, 0)
+        cache.add(key, _start(), timeout=None)
+        version = cache.get(key, 0)
     return int(version)
 
 
-def _increment() -> None:
-    try:
-        cache.incr(KEY)
-    except ValueError:  # the key is gone: start again above every old version
-        cache.add(KEY, _start(), timeout=None)
+def current() -> int:
+    return _current(KEY)
 
 
-def bump() -> None:
-    """Invalidate every figure cached under the current version.
+def cases_current() -> int:
+    return _current(CASES_KEY)
+
+
+def _month_key(month: dt.date) -> str:
+    return f"{SCORES_KEY}:{month:%Y-%m}"
+
+
+def scores_current(months: Iterable[dt.date]) -> dict[dt.date, tuple[int, int]]:
+    """For each month (its first day): the number of every month's scores and
+    the month's own, in one read of the cache."""
+    keys = {month: _month_key(month) for month in months}
+    found = cache.get_many([SCORES_KEY, *keys.values()])
+    every = found.get(SCORES_KEY) or _current(SCORES_KEY)
+    return {
+        month: (int(every), int(found.get(key) or _current(key))) for month, key in keys.items()
+    }
+
+
+def _increment(keys: tuple[str, ...]) -> None:
+    for key in keys:
+        try:
+            cache.incr(key)
+        except ValueError:  # the key is gone: start again above every old version
+            cache.add(key, _start(), timeout=None)
+
+
+def bump(*, only_scores_on: Iterable[dt.date] | None = None) -> None:
+    """Invalidate every figure cached under the current version, and, unless
+    ``only_scores_on`` says the change touched no more than the scores
+    measured on those days, the case figures and the scores of every month.
 
     Bumped now, so the next read in this request misses, and again when the
     transaction commits: a page built by another request between these two
     moments read the data before the commit and must not stay cached.
     """
-    _increment()
+    if only_scores_on is None:
+        keys: tuple[str, ...] = (KEY, CASES_KEY, SCORES_KEY)
+    else:
+        months = {day.replace(day=1) for day in only_scores_on}
+        keys = (KEY, *(_month_key(month) for month in sorted(months)))
+    _increment(keys)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_increment)
+        transaction.on_commit(lambda: _increment(keys))

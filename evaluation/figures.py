@@ -143,10 +143,11 @@ from evaluation.benchmark_figures import benchmark_figures
 from evaluation.period import ReportPeriod
 from evaluation.reports import NARRATIVE_KEYS
 from integration import follow_up_selectors as fs
+from integration import report_cache
 from integration import report_days as rd
 from integration import report_selectors as rs
-from integration import selectors as case_selectors
 from integration.models import LadderStep, ResidenceBasis, User
+from progression import report_cache as progression_cache
 from progression import selectors as progression_selectors
 
 # Months of the progression trend: the monthly report's year back, the
@@ -162,13 +163,9 @@ REVIEW_PROGRESSION_FROM = dt.date(2017, 1, 1)
 # --- blocks shared by the dashboard and the reports ------------------------------
 
 
-def _ladder_months(
-    user: User | None, days: list[dt.date], *, counts: Mapping | None = None, **narrow
-) -> list[dict]:
-    """The ladder distribution on each day, one day per month, from one query
-    (``counts``: ``report_days.ladder_on_days`` for these days, when already read)."""
-    if counts is None:
-        counts = rd.ladder_on_days(user, days, **narrow)
+def _ladder_months(days: list[dt.date], counts: Mapping) -> list[dict]:
+    """The ladder distribution on each day, one day per month (``counts``:
+    ``report_days.ladder_on_days`` for these days)."""
     out = []
     for day in days:
         row = {str(s): counts[day].get(s, 0) for s in range(1, 7)}
@@ -214,36 +211,25 @@ def cohort_rows(
 # --- the dashboard -----------------------------------------------------------------
 
 
-def _citizen_ids(user: User, *, team_id: int | None, residence_basis: str | None):
-    """The citizens of a team and residence basis, for progression's ``citizen_ids``."""
-    cases = case_selectors.cases_visible_to(user)
-    if team_id is not None:
-        cases = cases.filter(team_id=team_id)
-    if residence_basis:
-        cases = cases.filter(citizen__residence_basis=residence_basis)
-    return cases.values_list("citizen_id", flat=True)
-
-
 def _dashboard_months(
     user: User, start: dt.date, end: dt.date, months: list[dt.date], narrow: Mapping
 ) -> dict:
     """The month-by-month blocks: arrivals, the ladder, the progression trend."""
     by_month = {
         row["month"].strftime("%Y-%m"): row["n"]
-        for row in rs.arrivals_by_month(user, start, end, **narrow)
+        for row in report_cache.arrivals_by_month(user, start, end, **narrow)
     }
-    citizen_ids = None
-    if narrow["team_id"] is not None or narrow["residence_basis"]:
-        citizen_ids = _citizen_ids(user, **narrow)
-    trend = {row["month"]: row for row in _trend(user, start, end, citizen_ids)}
+    counts = progression_cache.measurement_counts_by_month(user, start, end, **narrow)
+    trend = {row["month"]: row for row in metrics.progression_trend(counts)}
     empty = {"caseworker_measurements": 0, "caseworker_index_mean": None}
+    ladder_days = [min(dates.month_end(m), end) for m in months]
     return {
         "arrivals_by_month": [
             {"month": m.strftime("%Y-%m"), "n": by_month.get(m.strftime("%Y-%m"), 0)}
             for m in months
         ],
         "ladder_months": _ladder_months(
-            user, [min(dates.month_end(m), end) for m in months], **narrow
+            ladder_days, report_cache.ladder_on_days(user, ladder_days, **narrow)
         ),
         "progression": [
             trend.get(
@@ -270,11 +256,11 @@ def dashboard_figures(
     on the period's last day; open topics and overdue deadlines are as of today.
     """
     narrow = {"team_id": team_id, "residence_basis": residence_basis}
-    arrivals = rs.arrivals(user, start, end, **narrow)
-    teams = rs.overdue_by_team(user, today, **narrow)
+    arrivals = report_cache.arrivals(user, start, end, **narrow)
+    teams = report_cache.overdue_by_team(user, today, **narrow)
     if team_id is not None:
         teams = [t for t in teams if t["id"] == team_id]
-    blocks = metrics.programme_blocks(rd.programme_counts(user, end, **narrow))
+    blocks = metrics.programme_blocks(report_cache.programme_counts(user, end, **narrow))
     months = _dashboard_months(user, start, end, dates.month_starts(start, end), narrow)
     return {
         "start": start.isoformat(),
@@ -286,7 +272,7 @@ def dashboard_figures(
             for key in ("total", "refugees", "family_reunified", "displaced_ukraine", "adults")
         },
         "placement_96h": metrics.placement_summary(
-            rs.placement_delays(user, start, end, today=today, **narrow)
+            report_cache.placement_delays(user, start, end, today=today, **narrow)
         ),
         "employed": blocks["employed"],
         "danish": blocks["danish"],
@@ -297,7 +283,7 @@ def dashboard_figures(
         **months,
         "cohorts": [
             row.as_dict()
-            for row in cohort_rows(user, end, team_id=team_id, residence_basis=residence_basis)
+            for row in metrics.cohort_table(report_cache.cohort_counts(user, as_of=end, **narrow))
         ],
     }
 
@@ -409,7 +395,7 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         "in_programme": blocks["in_programme"],
         "arrivals": arrivals,
         "ladder_now": metrics.ladder_rows(ladders[as_of], steps, str(_("No current placement"))),
-        "ladder_months": _ladder_months(user, ladder_days, counts=ladders),
+        "ladder_months": _ladder_months(ladder_days, ladders),
         "placement_96h": {
             "from": placement_start.isoformat(),
             "to": as_of.isoformat(),

@@ -2,6 +2,7 @@
 team A, and the client and page helpers every test folder uses."""
 
 import datetime as dt
+import functools
 import os
 import uuid
 from html.parser import HTMLParser
@@ -293,3 +294,24 @@ def personas(
 def questionnaire(db):
     """The published questionnaire (version 1 as shipped)."""
     return published_questionnaire()
+
+
+@pytest.fixture
+def calls_to(monkeypatch):
+    """``calls_to(module, *names)``: a list that gets ``(name, args)`` for every
+    call made from then on to those functions of ``module`` (which still run)."""
+    calls = []
+
+    def watch(module, *names):
+        for name in names:
+            real = getattr(module, name)
+
+            @functools.wraps(real)
+            def spy(*args, _real=real, _name=name, **kwargs):
+                calls.append((_name, args))
+                return _real(*args, **kwargs)
+
+            monkeypatch.setattr(module, name, spy)
+        return calls
+
+    return watch

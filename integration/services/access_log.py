@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -24,11 +25,15 @@ def access_log_write(
     search_term: str = "",
     what: str = "",
     path: str = "",
+    only_scores_on: Iterable[dt.date] | None = None,
 ) -> None:
     """Add one row per citizen shown or changed (or one row for a search).
 
     A list page passes every citizen it shows, written in one query; an import
-    may pass the citizens' ids instead.
+    may pass the citizens' ids instead. A change or import bumps the data
+    version; ``only_scores_on`` says it changed no citizen, case or fact of
+    a case, only the scores measured on those days (none: a note), so the
+    cached case figures (the ladder) and the other months' scores stay.
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
     # mistakes an import or command for a person.
@@ -51,7 +56,8 @@ def access_log_write(
         rows.append({**base, "citizen_id": None})
     bulk.insert(AccessLog, rows, returning=False)
     if action in (AccessAction.CHANGE, AccessAction.IMPORT):
-        data_version.bump()  # cached figures (the managers' dashboard) are stale now
+        # Cached figures (the managers' dashboard) are stale now.
+        data_version.bump(only_scores_on=only_scores_on)
 
 
 def access_log_request(request: HttpRequest, *, action: str, what: str, **shown) -> None:
@@ -60,6 +66,19 @@ def access_log_request(request: HttpRequest, *, action: str, what: str, **shown)
     access_log_write(user=request.user, action=action, what=what, path=request.path, **shown)
 
 
-def log_change(actor: User | None, citizen: Citizen | None, what: str) -> None:
-    """A change by ``actor`` (None: the system) to a citizen's data, or to no one's."""
-    access_log_write(user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what)
+def log_change(
+    actor: User | None,
+    citizen: Citizen | None,
+    what: str,
+    *,
+    only_scores_on: Iterable[dt.date] | None = None,
+) -> None:
+    """A change by ``actor`` (None: the system) to a citizen's data, or to no
+    one's; ``only_scores_on`` as ``access_log_write``."""
+    access_log_write(
+        user=actor,
+        action=AccessAction.CHANGE,
+        citizen=citizen,
+        what=what,
+        only_scores_on=only_scores_on,
+    )

@@ -42,7 +42,7 @@ def journal_note_create(*, actor: User, case: Case, happened_on: dt.date, text: 
     _check_date(note, timezone.localdate())
     set_history_user(note, actor)
     note.save()
-    log_change(actor, case.citizen, "journal note added")
+    log_change(actor, case.citizen, "journal note added", only_scores_on=())
     return note
 
 
@@ -70,5 +70,5 @@ def journal_note_update(
     _check_date(note, timezone.localdate(now))
     set_history_user(note, actor)
     save_versioned(note, expected_version=version, fields=["happened_on", "text"])
-    log_change(actor, note.case.citizen, "journal note changed")
+    log_change(actor, note.case.citizen, "journal note changed", only_scores_on=())
     return note

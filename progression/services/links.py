@@ -50,7 +50,7 @@ def citizen_link_create(*, actor: User, round_: Round, language: str) -> tuple[C
         created_by=actor,
         expires_at=timezone.now() + dt.timedelta(days=settings.CITIZEN_LINK_DAYS),
     )
-    case_services.log_change(actor, round_.case.citizen, "citizen link made")
+    case_services.log_change(actor, round_.case.citizen, "citizen link made", only_scores_on=())
     return link, token
 
 
@@ -98,5 +98,10 @@ def citizen_link_answer(*, token: str, scores: Scores) -> Round:
         round_=round_, rater=Rater.CITIZEN, scores=scores, entered_by=None, source=Source.LINK
     )
     topics_refresh(round_=round_)
-    case_services.log_change(None, round_.case.citizen, "citizen answered through link")
+    case_services.log_change(
+        None,
+        round_.case.citizen,
+        "citizen answered through link",
+        only_scores_on=[round_.measured_on],
+    )
     return round_

@@ -171,4 +171,5 @@ def measurements_import_write(
         action=AccessAction.IMPORT,
         citizen_ids=[case.citizen_id for case in cases],
         what=f"measurement import {filename}",
+        only_scores_on={m.measured_on for m in [*new, *changed]},
     )

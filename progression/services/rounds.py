@@ -254,11 +254,15 @@ def topics_refresh_bulk(*, round_ids: Iterable[int], actor: User | None) -> None
     case_services.cases_set_open_topics(counts=counts)
 
 
-def _scores_saved(*, actor: User, case: Case, round_: Round, what: str) -> None:
+def _scores_saved(
+    *, actor: User, case: Case, round_: Round, what: str, moved_from: dt.date | None = None
+) -> None:
     """What follows any change of a round's scores: its dialogue topics are
-    found again, and the change is logged against the citizen."""
+    found again, and the change is logged against the citizen (as a change of
+    the scores of the round's date, and of ``moved_from`` if it moved)."""
     topics_refresh(round_=round_, actor=actor)
-    case_services.log_change(actor, case.citizen, what)
+    days = [round_.measured_on] if moved_from is None else [round_.measured_on, moved_from]
+    case_services.log_change(actor, case.citizen, what, only_scores_on=days)
 
 
 def _date_taken() -> ValidationError:
@@ -286,6 +290,7 @@ def round_save(
     """
     if measured_on > timezone.localdate():
         raise ValidationError({"measured_on": _("The date cannot be in the future.")})
+    moved_from = None
     if round_ is None:
         if submission is not None:
             earlier = Round.objects.filter(submission=submission, case=case).first()
@@ -328,13 +333,16 @@ def round_save(
             .exists()
         ):
             raise _date_taken()
+        moved_from = round_.measured_on
         round_.measured_on = measured_on
         round_.complete = complete
         round_._history_user = actor
         round_.save(update_fields=["measured_on", "complete", "version"])
         round_.measurements.update(measured_on=measured_on)
     _grid_columns_put(actor=actor, case=case, round_=round_, scores=scores)
-    _scores_saved(actor=actor, case=case, round_=round_, what="progression round saved")
+    _scores_saved(
+        actor=actor, case=case, round_=round_, what="progression round saved", moved_from=moved_from
+    )
     return round_
 
 
@@ -456,5 +464,5 @@ def topic_agree(*, actor: User, topic: DialogueTopic, agreement: str, on: dt.dat
     case = topic.round.case
     open_count = DialogueTopic.objects.filter(OPEN_TOPIC, round__case=case).count()
     case_services.case_set_open_topics(case=case, count=open_count)
-    case_services.log_change(actor, case.citizen, "dialogue topic agreed")
+    case_services.log_change(actor, case.citizen, "dialogue topic agreed", only_scores_on=())
     return topic

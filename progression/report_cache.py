@@ -1,0 +1,85 @@
+"""The progression measurements of the managers' dashboard, month by month,
+cached until a score of that month changes.
+
+``selectors.measurement_counts_by_month`` aggregates each month apart, so a
+month's rows can be cached alone: under the number of that month's scores
+(``common.data_version.scores_current``), which a round saved moves for its
+own month only, and under the cases version, since the team and residence
+basis that narrow the citizens are case data. After a new score today the
+dashboard counts this month's measurements again and takes the others from
+the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+
+from common import data_version, dates
+from integration import selectors as case_selectors
+from integration.models import User
+from progression import selectors
+
+# As the dashboard's other figures (``integration.report_cache``).
+CACHE_SECONDS = 15 * 60
+
+
+def _citizen_ids(user: User | None, team_id: int | None, residence_basis: str | None):
+    """The citizens of a team and residence basis (None: no narrowing)."""
+    if team_id is None and not residence_basis:
+        return None
+    cases = case_selectors.cases_visible_to(user)
+    if team_id is not None:
+        cases = cases.filter(team_id=team_id)
+    if residence_basis:
+        cases = cases.filter(citizen__residence_basis=residence_basis)
+    return cases.values_list("citizen_id", flat=True)
+
+
+def _sees_everyone(user: User | None) -> bool:
+    return (
+        user is None
+        or user.has_perm("integration.view_all_cases")
+        or user.has_perm("integration.view_aggregates")
+    )
+
+
+def measurement_counts_by_month(
+    user: User,
+    start: dt.date,
+    end: dt.date,
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+) -> list[dict]:
+    """``selectors.measurement_counts_by_month`` in [start, end] for the
+    citizens of a team and residence basis, as rows, each month from the cache
+    when it can (a user who sees only some cases gets them counted afresh)."""
+    citizen_ids = _citizen_ids(user, team_id, residence_basis)
+    if not _sees_everyone(user):
+        return list(selectors.measurement_counts_by_month(user, start, end, citizen_ids))
+    parts = [(max(start, m), min(dates.month_end(m), end)) for m in dates.month_starts(start, end)]
+    versions = data_version.scores_current([first.replace(day=1) for first, _last in parts])
+    cases = data_version.cases_current()
+    narrow = f"{team_id or 'all'}:{residence_basis or 'all'}"
+    keys = {}
+    for first, last in parts:
+        every, own = versions[first.replace(day=1)]
+        keys[(first, last)] = (
+            f"progression:month-counts:c{cases}:s{every}.{own}:{first}:{last}:{narrow}"
+        )
+    found = cache.get_many(keys.values())
+    missing = [part for part in parts if keys[part] not in found]
+    if missing:
+        # One query from the first month missing to the last; the rows of
+        # months between them that were cached are left out.
+        rows: dict[tuple[int, int], list[dict]] = {}
+        for row in selectors.measurement_counts_by_month(
+            user, missing[0][0], missing[-1][1], citizen_ids
+        ):
+            rows.setdefault((row["month"].year, row["month"].month), []).append(row)
+        counted = {keys[part]: rows.get((part[0].year, part[0].month), []) for part in missing}
+        cache.set_many(counted, CACHE_SECONDS)
+        found.update(counted)
+    return [row for part in parts for row in found[keys[part]]]
