@@ -1316,6 +1316,7 @@ def report_settings(settings):
     settings.MUNICIPALITY_NAME = "Figurby Kommune"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @hypothesis_settings(
     max_examples=12,
@@ -1651,6 +1652,7 @@ def plain_charts(monkeypatch):
         monkeypatch.setattr(charts, name, lambda *args, **kwargs: "<svg/>")
 
 
+@pytest.mark.slow
 @hypothesis_settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -130,6 +130,7 @@ def _assert_cached_equal_live(days, narrow, teams):
         assert cached == getattr(rs, name)(None, *args, **kwargs), name
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     citizens=st.lists(citizen_st, min_size=1, max_size=5),

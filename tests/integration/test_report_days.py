@@ -179,6 +179,7 @@ narrow_st = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=150,

@@ -121,6 +121,7 @@ def _versions(measurement) -> list[dict]:
     return states
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=60,

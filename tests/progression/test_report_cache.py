@@ -66,6 +66,7 @@ step_st = st.one_of(
 NARROWINGS = [(team, basis) for team in (None, "a", "b") for basis in (None, *ResidenceBasis)]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(steps=st.lists(step_st, min_size=1, max_size=12))
 def test_cached_months_equal_fresh_counts_with_changes_between_reads(
