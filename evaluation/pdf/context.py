@@ -541,7 +541,7 @@ def service_review_context(figures: Mapping, *, min_cell: int, draft: bool = Fal
         cohorts=_cohorts(figures, marks, ctx["as_of"]),
         benchmark=_benchmark(figures, marks),
         wellbeing=wellbeing_context(figures, marks),
-        repatriations=country_rows(figures.get("repatriations") or [], marks, with_year=True),
+        repatriations=country_rows(figures.get("repatriations") or [], marks),
         repatriation_guidance=additions.guidance_by_year(
             figures.get("repatriation_guidance") or [], marks
         ),

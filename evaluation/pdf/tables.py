@@ -129,8 +129,9 @@ def trend_table(
     return out
 
 
-def country_rows(rows: list[Mapping], marks: Marks, *, with_year: bool) -> dict:
-    """Repatriations per country (and year) with their totals.
+def country_rows(rows: list[Mapping], marks: Marks) -> dict:
+    """Repatriations per year and country with their totals (the service review's
+    table 4.1; the monthly follow-up prints the year's totals only).
 
     Every country whose people number fewer than the minimum cell is pooled
     into "Øvrige lande" (per year): in a small municipality a country's name
@@ -142,7 +143,7 @@ def country_rows(rows: list[Mapping], marks: Marks, *, with_year: bool) -> dict:
         persons = int(row.get("adults") or 0) + int(row.get("children") or 0)
         country = row.get("name") or row.get("country") or ""
         small = persons < marks.min_cell
-        key = (row.get("year") if with_year else 0, 1 if small else 0, "" if small else country)
+        key = (row.get("year"), 1 if small else 0, "" if small else country)
         entry = grouped.setdefault(
             key,
             {
