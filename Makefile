@@ -40,11 +40,14 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo $(if $(PASSWORD),--password "$(PASSWORD)")
 
+# The demo runs without Django's debug pages: a mistyped address shows the
+# product's own 404, not the list of every URL. `make serve` is the developer's
+# server, with them.
 serve:
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 run: seed
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
