@@ -101,17 +101,20 @@ def _case_row(case: Case, today: dt.date) -> CaseRow:
     )
 
 
+def _default_scope(user) -> str:
+    return "mine" if user.role == Role.CASEWORKER else "all"
+
+
 def _filters_from(user, data) -> selectors.CaseloadFilters | None:
     """The filters of a query (GET) or a search (POST); None when a value is bad."""
     form = CaseloadFilterForm(data, sorts=selectors.CASELOAD_SORTS)
     if not form.is_valid():
         return None
     d = form.cleaned_data
-    default_scope = "mine" if user.role == Role.CASEWORKER else "all"
     # A missing status means open cases; an empty one, every case.
     status = d["status"] if "status" in data else CaseStatus.OPEN
     return selectors.CaseloadFilters(
-        scope=d["scope"] or default_scope,
+        scope=d["scope"] or _default_scope(user),
         status=status,
         residence_basis=d["basis"],
         ladder_step=d["step"],
@@ -155,6 +158,20 @@ def _log_shown(request: HttpRequest, cases: list[Case], filters, cpr_search: boo
         )
 
 
+def _filters_in_use(user, filters) -> int:
+    """How many of the folded filters narrow the list, for the phone's button."""
+    return sum(
+        [
+            filters.scope != _default_scope(user),
+            filters.status != CaseStatus.OPEN,
+            bool(filters.residence_basis),
+            filters.ladder_step is not None,
+            filters.overdue,
+            filters.team_id is not None,
+        ]
+    )
+
+
 def _render_caseload(
     request: HttpRequest, page: Page, rows: list[CaseRow], filters, query_string: str
 ) -> HttpResponse:
@@ -168,6 +185,7 @@ def _render_caseload(
             "page": page,
             "rows": rows,
             "filters": filters,
+            "filters_in_use": _filters_in_use(user, filters),
             "query_string": query_string,
             "cpr_searched": cpr.masked(filters.query) if _is_cpr_search(filters.query) else "",
             "status_choices": CaseStatus.choices,

@@ -5,6 +5,7 @@ here). Without it the browser tests skip, except under CI=true, where a
 missing browser is a failure.
 """
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -14,6 +15,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from tests.factories import TeamFactory, UserFactory, make_case
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -135,3 +139,40 @@ def oidc_provider(live_server):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# Two teams' caseworkers and a manager, with five open cases whose deadlines
+# differ: the people of the task list and the caseload on a phone.
+@pytest.fixture
+def people(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    north, south = TeamFactory(name="Team Nord"), TeamFactory(name="Team Syd")
+    worker = UserFactory(
+        username="cw_nord", first_name="Sara", last_name="Holm", team=north, role="caseworker"
+    )
+    colleague = UserFactory(
+        username="cw_nord2", first_name="Jens", last_name="Bak", team=north, role="caseworker"
+    )
+    south_worker = UserFactory(username="cw_syd", team=south, role="caseworker")
+    manager = UserFactory(
+        username="leder", first_name="Lis", last_name="Dam", team=north, role="manager"
+    )
+    today = timezone.localdate()
+    for i, (first, last, days_ago, who) in enumerate(
+        [
+            ("Amina", "Haddad", 40, worker),  # placement and contract overdue
+            ("Yonas", "Tesfaye", 2, worker),  # placement due in 2 days
+            ("Mariam", "Al-Khatib-Rasmussen", 20, worker),  # a long name
+            ("Omar", "Nuur", 3, colleague),
+            ("Bodil", "Syd", 30, south_worker),
+        ]
+    ):
+        make_case(
+            team=who.team,
+            caseworker=who,
+            arrival=today - dt.timedelta(days=days_ago),
+            first_name=first,
+            last_name=last,
+            birth=dt.date(1985, 1, 1) + dt.timedelta(days=i),
+        )
+    return {"caseworker": worker, "manager": manager, "south": south}

@@ -14,49 +14,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
 from tests.browser.test_accessibility import AXE_OPTIONS
-from tests.factories import TeamFactory, UserFactory, make_case
+from tests.factories import make_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {"laptop": (1366, 800), "phone": (390, 844)}
-
-
-@pytest.fixture
-def people(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    north, south = TeamFactory(name="Team Nord"), TeamFactory(name="Team Syd")
-    worker = UserFactory(
-        username="cw_nord", first_name="Sara", last_name="Holm", team=north, role="caseworker"
-    )
-    colleague = UserFactory(
-        username="cw_nord2", first_name="Jens", last_name="Bak", team=north, role="caseworker"
-    )
-    south_worker = UserFactory(username="cw_syd", team=south, role="caseworker")
-    manager = UserFactory(
-        username="leder", first_name="Lis", last_name="Dam", team=north, role="manager"
-    )
-    today = timezone.localdate()
-    for i, (first, last, days_ago, who) in enumerate(
-        [
-            ("Amina", "Haddad", 40, worker),  # placement and contract overdue
-            ("Yonas", "Tesfaye", 2, worker),  # placement due in 2 days
-            ("Mariam", "Al-Khatib-Rasmussen", 20, worker),  # a long name
-            ("Omar", "Nuur", 3, colleague),
-            ("Bodil", "Syd", 30, south_worker),
-        ]
-    ):
-        make_case(
-            team=who.team,
-            caseworker=who,
-            arrival=today - dt.timedelta(days=days_ago),
-            first_name=first,
-            last_name=last,
-            birth=dt.date(1985, 1, 1) + dt.timedelta(days=i),
-        )
-    return {"caseworker": worker, "manager": manager, "south": south}
 
 
 def _page(browser, live_server, user, *, language: str, width: str):

@@ -56,9 +56,8 @@ def header(response) -> dict[str, str]:
 
 def caseload_names(response) -> list[str]:
     body = response.content.decode()
-    return [
-        _text(name) for name in re.findall(r'<td><a href="/cases/[0-9a-f-]+/">(.*?)</a></td>', body)
-    ]
+    found = re.findall(r'<td[^>]*><a href="/cases/[0-9a-f-]+/">(.*?)</a></td>', body)
+    return [_text(name) for name in found]
 
 
 def _today() -> dt.date:
