@@ -71,6 +71,13 @@ def _mime_type(path: str) -> str:
     return guessed or "application/octet-stream"
 
 
+def load_renderer() -> None:
+    """Import WeasyPrint (about half a second, most of it its text layout's
+    bindings), so that a report can have it loaded while its figures are
+    counted."""
+    import weasyprint  # noqa: F401
+
+
 def render_pdf(html: str, *, fetcher=None) -> bytes:
     """The PDF of a page: A4, page numbers from report.css, and tagged as
     PDF/UA-1 so that a screen reader can read it (the public agenda's

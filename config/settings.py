@@ -359,6 +359,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 CASELOAD_PAGE_SIZE = env_int("CASELOAD_PAGE_SIZE", 25)
 DEADLINE_SOON_DAYS = env_int("DEADLINE_SOON_DAYS", 14)
 REPORT_MIN_CELL = env_int("REPORT_MIN_CELL", 5)
+# A report's independent counts run side by side on this many connections, in
+# one snapshot of the database (common/snapshot.py; PostgreSQL only): about the
+# number of cores the database has. 1 runs them one after the other.
+REPORT_QUERY_THREADS = env_int("REPORT_QUERY_THREADS", 2)
 # The integration contract is due this many calendar months after the
 # municipality took over responsibility: integrationsloven § 19, stk. 1
 # (LBK nr. 1127 af 11-10-2017, the act seed 001 cites: "senest 1 måned").

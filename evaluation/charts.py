@@ -75,6 +75,14 @@ def _register_font() -> None:
     )
 
 
+def load_plotting() -> None:
+    """Import matplotlib's plotting, as the first chart would."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot  # noqa: F401
+
+
 @contextmanager
 def _figure(width: float, height: float):
     import matplotlib

@@ -136,7 +136,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from common import dates
+from common import dates, snapshot
 from common.countries import country_name
 from evaluation import metrics, monthly_additions, selectors
 from evaluation.benchmark_figures import benchmark_figures
@@ -350,14 +350,18 @@ def _arrivals_block(user: User | None, as_of: dt.date) -> dict:
 
 
 def _monthly_progression(user: User | None, as_of: dt.date) -> dict:
-    def measured_since(start: dt.date) -> int:
-        summary = progression_selectors.progression_summary(user, start, as_of)
-        return summary["caseworker_measurements"]
-
+    """The month's and the year's caseworker measurements, and the trend of the
+    twelve months to ``as_of``: the counts are the trend's own months (the
+    year's months all lie within them), so the three cannot disagree."""
+    trend = _trend_back(user, as_of, MONTHLY_TREND_MONTHS)
+    measured = {row["month"]: row["caseworker_measurements"] for row in trend}
+    year_months = dates.month_starts(as_of.replace(month=1, day=1), as_of)
     return {
-        "month_caseworker_measurements": measured_since(as_of.replace(day=1)),
-        "year_caseworker_measurements": measured_since(as_of.replace(month=1, day=1)),
-        "trend": _trend_back(user, as_of, MONTHLY_TREND_MONTHS),
+        "month_caseworker_measurements": measured.get(as_of.strftime("%Y-%m"), 0),
+        "year_caseworker_measurements": sum(
+            measured.get(month.strftime("%Y-%m"), 0) for month in year_months
+        ),
+        "trend": trend,
     }
 
 
@@ -374,21 +378,38 @@ def _repatriations_of_year(user: User | None, as_of: dt.date) -> dict:
 
 
 def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
-    """Everything the monthly council follow-up shows, as of the month's last day."""
+    """Everything the monthly council follow-up shows, as of the month's last day.
+
+    The counts are independent of each other: they run side by side, all in
+    one snapshot of the database (``common.snapshot``), the longest first."""
     as_of = period.as_of
     # The programme on the day and on the headline's days before, and the
     # ladder on the twelve month ends up to the day: one query each.
-    programme = rd.programme_counts_on_days(user, [as_of, *monthly_additions.headline_days(as_of)])
-    blocks = metrics.programme_blocks(programme[as_of])
     ladder_days = dates.month_ends_back(as_of, MONTHLY_TREND_MONTHS)
-    ladders = rd.ladder_on_days(user, [as_of, *ladder_days])
-    arrivals = _arrivals_block(user, as_of)
-    additions = monthly_additions.monthly_additions(user, as_of, blocks, arrivals, programme)
-    absence = rs.danish_absence_by_month(user, period.month_start, as_of)
     # The 96-hour share over a rolling 12 months: the action plan's headline
     # figure rests on enough arrivals to be shown.
     placement_start = dates.add_months(period.month_start, -(MONTHLY_TREND_MONTHS - 1))
-    delays = rs.placement_delays(user, placement_start, as_of, today=as_of)
+    with snapshot.one_snapshot() as together:
+        found = together(
+            {
+                "ladders": lambda: rd.ladder_on_days(user, [as_of, *ladder_days]),
+                "programme": lambda: rd.programme_counts_on_days(
+                    user, [as_of, *monthly_additions.headline_days(as_of)]
+                ),
+                "progression": lambda: _monthly_progression(user, as_of),
+                "additions": lambda: monthly_additions.monthly_additions(user, as_of),
+                "compliance": lambda: monthly_additions.compliance(user, as_of),
+                "arrivals": lambda: _arrivals_block(user, as_of),
+                "absence": lambda: rs.danish_absence_by_month(user, period.month_start, as_of),
+                "delays": lambda: rs.placement_delays(user, placement_start, as_of, today=as_of),
+                "repatriations": lambda: _repatriations_of_year(user, as_of),
+            }
+        )
+        programme, ladders = found["programme"], found["ladders"]
+        blocks = metrics.programme_blocks(programme[as_of])
+        arrivals = found["arrivals"]
+        headline = monthly_additions.headline(user, as_of, blocks, arrivals, programme)
+    additions, absence = found["additions"], found["absence"]
     steps = {step.value: str(step.label) for step in LadderStep}
     return {
         **_heading(period),
@@ -399,7 +420,7 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
         "placement_96h": {
             "from": placement_start.isoformat(),
             "to": as_of.isoformat(),
-            **metrics.placement_summary(delays),
+            **metrics.placement_summary(found["delays"]),
         },
         "employed": {**blocks["employed"], "by_step": additions.pop("employed_by_step")},
         "danish": {
@@ -407,10 +428,11 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
             "absence_mean": metrics.mean_or_none(absence[0]["mean"]) if absence else None,
             "absence_n": absence[0]["n"] if absence else 0,
         },
-        "progression": _monthly_progression(user, as_of),
-        "repatriations": _repatriations_of_year(user, as_of),
-        "compliance": monthly_additions.compliance(user, as_of),
+        "progression": found["progression"],
+        "repatriations": found["repatriations"],
+        "compliance": found["compliance"],
         **additions,
+        "headline": headline,
     }
 
 

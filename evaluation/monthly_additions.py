@@ -107,14 +107,10 @@ def _by_month(count, user: User | None, as_of: dt.date) -> dict:
     return {"month": months[-1], "year_to_date": year, "months": months}
 
 
-def monthly_additions(
-    user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping, programme: Mapping
-):
-    """The follow-up's counts beyond the original eight tables (seeds 000, 002, 004).
-
-    ``programme``: the programme counts on ``as_of`` and the ``headline_days``."""
+def monthly_additions(user: User | None, as_of: dt.date) -> dict:
+    """The follow-up's counts beyond the original eight tables (seeds 000, 002,
+    004), but the headline (:func:`headline`), which needs the programme."""
     by_step = fs.employed_by_step(user, as_of)
-    last_month, last_year = headline_days(as_of)
     return {
         "employed_by_step": {
             **{str(s): by_step.get(s, 0) for s in range(1, 7)},
@@ -123,9 +119,18 @@ def monthly_additions(
         "follow_ups": _follow_ups_by_month(user, as_of),
         "moved_away": _by_month(fs.moved_away, user, as_of),
         "reception": _by_month(fs.reception, user, as_of),
-        "headline": {
-            "now": _headline(blocks, as_of, arrivals["year_to_date"]),
-            "last_month": _headline_on(user, last_month, programme),
-            "last_year": _headline_on(user, last_year, programme),
-        },
+    }
+
+
+def headline(
+    user: User | None, as_of: dt.date, blocks: Mapping, arrivals: Mapping, programme: Mapping
+) -> dict:
+    """The headline figures on ``as_of`` (``blocks`` and ``arrivals``) beside
+    last month's and last year's (``programme``: the programme counts on
+    ``as_of`` and the ``headline_days``)."""
+    last_month, last_year = headline_days(as_of)
+    return {
+        "now": _headline(blocks, as_of, arrivals["year_to_date"]),
+        "last_month": _headline_on(user, last_month, programme),
+        "last_year": _headline_on(user, last_year, programme),
     }

@@ -135,7 +135,9 @@ def report_make(
         )
         if asked
     }
+    libraries = render.load_in_background()
     figures = report_figures(period, **options)
+    libraries.join()
     if case_number:
         figures["case_number"] = case_number
     check_no_cpr(figures)

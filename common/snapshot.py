@@ -1,0 +1,87 @@
+"""Read-only queries run side by side, all seeing the database as of one moment.
+
+A report's figures are many independent counts. Run one after the other, the
+database works on one core while the other waits, and each count sees the
+data as of its own moment: a case closed between two of them is counted by
+one and not by the other. Inside :func:`one_snapshot` every query sees the
+same moment, and the counts handed to ``together`` run in worker threads, each
+on its own connection that imports the caller's snapshot
+(PostgreSQL's ``pg_export_snapshot`` and ``SET TRANSACTION SNAPSHOT``, as
+``pg_dump --jobs`` does).
+
+Elsewhere (SQLite), with ``REPORT_QUERY_THREADS`` at 1, or when the caller is
+already inside a transaction (a test's, or a write's: other connections
+could not see what it has not committed), the counts run in order on the
+caller's connection, and the result is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import translation
+
+Together = Callable[[Mapping[str, Callable[[], Any]]], dict[str, Any]]
+
+_READ_ONLY_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
+
+def _in_order(tasks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    return {name: task() for name, task in tasks.items()}
+
+
+def _threads() -> int:
+    return max(1, int(getattr(settings, "REPORT_QUERY_THREADS", 1)))
+
+
+def _can_share() -> bool:
+    return connection.vendor == "postgresql" and _threads() > 1 and not connection.in_atomic_block
+
+
+def _run_in(snapshot: str, language: str | None, task: Callable[[], Any]) -> Any:
+    """One task on this thread's own connection, inside the shared snapshot."""
+    try:
+        with translation.override(language), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_READ_ONLY_SNAPSHOT)
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            return task()
+    finally:
+        connection.close()
+
+
+@contextmanager
+def one_snapshot() -> Iterator[Together]:
+    """A read-only view of the database as of now, and ``together(tasks)``,
+    which runs ``{name: callable}`` in it and returns ``{name: result}``.
+
+    The callables must only read, and take nothing from the calling thread
+    but their arguments and the active language (each worker's connection is
+    its own; the cache is shared).
+    """
+    if not _can_share():
+        yield _in_order
+        return
+    language = translation.get_language()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_READ_ONLY_SNAPSHOT)
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+
+        def together(tasks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+            if len(tasks) < 2:
+                return _in_order(tasks)
+            with ThreadPoolExecutor(min(_threads(), len(tasks))) as pool:
+                futures = {
+                    name: pool.submit(_run_in, snapshot, language, task)
+                    for name, task in tasks.items()
+                }
+                return {name: future.result() for name, future in futures.items()}
+
+        yield together
