@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from integration.report_days import IN_PROGRAMME_KEYS
+
 
 def round_half_up(value: float | Decimal) -> int:
     return int(Decimal(str(value)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
@@ -186,21 +188,11 @@ def mean_or_none(value) -> float | None:
     return _round(value)
 
 
-PROGRAMME_KEYS = (
-    "total",
-    "adults",
-    "children",
-    "refugees",
-    "family_reunified",
-    "displaced_ukraine",
-)
-
-
 def programme_blocks(programme: Mapping) -> dict:
     """In the programme, employed and in a Danish course, on one day."""
     adults = programme["adults"]
     return {
-        "in_programme": {key: programme[key] for key in PROGRAMME_KEYS},
+        "in_programme": {key: programme[key] for key in IN_PROGRAMME_KEYS},
         "employed": {
             "count": programme["adults_employed"],
             "of": adults,

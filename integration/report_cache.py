@@ -69,7 +69,8 @@ def ladder_on_days(
 
 
 def programme_counts(user: User | None, day: dt.date, **narrow) -> dict[str, int]:
-    """``report_days.programme_counts`` (narrowed as it), from the cache when it can."""
+    """``report_days.programme_counts_on_days`` for one day (narrowed as it), from
+    the cache when it can."""
     narrow = {"team_id": None, "residence_basis": None, **narrow}
     count = report_days.programme_counts_on_days
     return _cached_days("programme", count, user, [day], **narrow)[day]

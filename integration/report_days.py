@@ -35,14 +35,19 @@ from integration.models import (
 )
 from integration.report_selectors import WORK_OR_INTERNSHIP_STEPS, _adult_cutoff, _check
 
-# The keys of programme_counts, in the order of the query's columns.
-PROGRAMME_KEYS = (
+# Who is in the programme: everyone, by age and by residence basis.
+IN_PROGRAMME_KEYS = (
     "total",
     "adults",
     "children",
     "refugees",
     "family_reunified",
     "displaced_ukraine",
+)
+# The keys of programme_counts, in the order of the query's columns: who is
+# in the programme, then the adults employed, in a course, in both.
+PROGRAMME_KEYS = (
+    *IN_PROGRAMME_KEYS,
     "adults_employed",
     "adults_in_course",
     "adults_course_and_work",
@@ -168,17 +173,6 @@ def ladder_on_days(
     return counts
 
 
-def ladder_on(
-    user: User | None,
-    day: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict[int | None, int]:
-    """:func:`ladder_on_days` for one day."""
-    return ladder_on_days(user, [day], team_id=team_id, residence_basis=residence_basis)[day]
-
-
 def programme_counts_on_days(
     user: User | None,
     days: Iterable[dt.date],
@@ -249,16 +243,3 @@ def programme_counts_on_days(
     for n, *values in _fetch(sql, params):
         counts[days[n]] = dict(zip(PROGRAMME_KEYS, values, strict=True))
     return counts
-
-
-def programme_counts(
-    user: User | None,
-    day: dt.date,
-    *,
-    team_id: int | None = None,
-    residence_basis: str | None = None,
-) -> dict[str, int]:
-    """:func:`programme_counts_on_days` for one day."""
-    return programme_counts_on_days(user, [day], team_id=team_id, residence_basis=residence_basis)[
-        day
-    ]

@@ -329,7 +329,7 @@ def follow_up_compliance(
     """Adults in the programme on ``day`` and whether their follow-up is up to date:
     a follow-up in the 3 calendar months up to ``day``, or arrival within them.
 
-    Adults are 18 or over on ``day`` (as in ``report_days.programme_counts``): the act's
+    Adults are 18 or over on ``day`` (as in ``report_days.programme_counts_on_days``): the act's
     programme and its follow-ups are for those who have turned 18, including
     those who arrived as children; a child's case carries the guardian's
     follow-ups, which are not the child's deadline."""

@@ -232,7 +232,7 @@ def test_a_citizen_counts_once_at_the_spell_that_started_last(team_a):
     counts = report_days.ladder_on_days(None, [day, dt.date(2025, 12, 31)])
 
     assert counts == {day: {LadderStep.OTHER: 1, None: 1}, dt.date(2025, 12, 31): {1: 1, None: 1}}
-    assert report_days.ladder_on(None, day) == counts[day]
+    assert report_days.ladder_on_days(None, [day]) == {day: counts[day]}
 
 
 @pytest.mark.django_db
@@ -241,7 +241,9 @@ def test_a_day_without_anyone_in_the_programme_counts_nothing(team_a):
     day = dt.date(2026, 1, 31)
 
     assert report_days.ladder_on_days(None, [day]) == {day: {}}
-    assert report_days.programme_counts(None, day) == dict.fromkeys(report_days.PROGRAMME_KEYS, 0)
+    assert report_days.programme_counts_on_days(None, [day]) == {
+        day: dict.fromkeys(report_days.PROGRAMME_KEYS, 0)
+    }
     assert report_days.ladder_on_days(None, []) == {}
 
 
