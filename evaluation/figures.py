@@ -449,12 +449,33 @@ def _item_labels() -> dict[str, str]:
         return {}
 
 
+def _review_trend(
+    user: User | None, trend_end: dt.date, counted: list[dict] | None, counted_from: dt.date
+) -> list[dict]:
+    """The review's trend: the ``REVIEW_TREND_MONTHS`` to ``trend_end``, taken
+    from ``counted`` (``_trend`` from ``counted_from`` to ``trend_end``) when
+    that covers them."""
+    first = dates.add_months(trend_end.replace(day=1), -(REVIEW_TREND_MONTHS - 1))
+    if counted is None or counted_from > first:
+        return _trend_back(user, trend_end, REVIEW_TREND_MONTHS)
+    return [row for row in counted if row["month"] >= first.strftime("%Y-%m")]
+
+
 def progression_figures(
-    user: User | None, start: dt.date, end: dt.date, *, trend_end: dt.date | None = None
+    user: User | None,
+    start: dt.date,
+    end: dt.date,
+    *,
+    trend_end: dt.date | None = None,
+    trend_from_start: list[dict] | None = None,
+    summary: dict | None = None,
 ) -> dict:
     """Section 5.1 of the service review: measurements, index, self-assessment, items
-    from ``start`` to ``end``; the trend's months run to ``trend_end`` (``end``)."""
-    summary = progression_selectors.progression_summary(user, start, end)
+    from ``start`` to ``end``; the trend's months run to ``trend_end`` (``end``).
+
+    ``trend_from_start`` (``_trend`` from ``start`` to ``trend_end``) and
+    ``summary`` (``progression_summary``) spare counting what the caller has."""
+    summary = summary or progression_selectors.progression_summary(user, start, end)
     means = summary["caseworker_item_means"]
     highest, lowest = metrics.item_extremes(means)
     return {
@@ -472,21 +493,26 @@ def progression_figures(
         "highest_item": highest,
         "lowest_item": lowest,
         "item_labels": _item_labels(),
-        "trend": _trend_back(user, trend_end or end, REVIEW_TREND_MONTHS),
+        "trend": _review_trend(user, trend_end or end, trend_from_start, start),
     }
 
 
-def progression_end(user: User | None, start: dt.date, as_of: dt.date) -> dt.date:
+def progression_end(
+    user: User | None, start: dt.date, as_of: dt.date, *, trend: list[dict] | None = None
+) -> dt.date:
     """The last day the review's key progression figures may cover.
 
     Two reviews a month apart would otherwise give the last month's count and
     the sum of its scores (the difference of two means over known counts); the
     figures run through the last month ``disclosure.series_anchor`` closes, for
     the caseworkers' measurements and the citizens' answers together.
+    ``trend`` is ``_trend(user, start, as_of)`` when the caller has it.
     """
     from evaluation import disclosure
 
-    by_month = {row["month"]: row for row in _trend(user, start, as_of)}
+    if trend is None:
+        trend = _trend(user, start, as_of)
+    by_month = {row["month"]: row for row in trend}
     months = dates.month_starts(start.replace(day=1), as_of)
     rows = [by_month.get(m.strftime("%Y-%m"), {}) for m in months]
     through = disclosure.series_anchor(
@@ -545,39 +571,65 @@ def service_review_figures(
     it they are left out, as the seeds' table 2.1 predates them.
     """
     as_of = period.as_of
-    repatriations = rs.repatriations_by_year_and_country(user, REVIEW_REPATRIATIONS_FROM, as_of)
-    narratives = selectors.narrative_texts(as_of)
+    start = progression_from or REVIEW_PROGRESSION_FROM
+    with snapshot.one_snapshot() as together:
+        # Side by side, in one snapshot (``common.snapshot``), the longest
+        # first; the progression's summary waits for its last month, which the
+        # trend decides.
+        found = together(
+            {
+                "trend": lambda: _trend(user, start, as_of),
+                "cohorts": lambda: cohort_rows(user, as_of, include_ukraine=include_ukraine),
+                "guidance": lambda: fs.follow_ups_by_year(user, REVIEW_REPATRIATIONS_FROM, as_of),
+                "benchmarks": lambda: benchmark_figures(user, as_of),
+                "repatriations": lambda: rs.repatriations_by_year_and_country(
+                    user, REVIEW_REPATRIATIONS_FROM, as_of
+                ),
+                "annex": lambda: _questionnaire_annex(user, start, as_of),
+                "narratives": lambda: selectors.narrative_texts(as_of),
+            }
+        )
+        end = progression_end(user, start, as_of, trend=found["trend"])
+        later = together(
+            {
+                "caseworkers": lambda: progression_selectors.caseworker_summary(user, start, end),
+                "citizens": lambda: progression_selectors.citizen_summary(user, start, end),
+                "cohorts_adjusted": lambda: (
+                    _cohorts_adjusted(user, as_of, include_ukraine=include_ukraine)
+                    if adjusted_denominator
+                    else None
+                ),
+            }
+        )
+        progression = progression_figures(
+            user,
+            start,
+            end,
+            trend_end=as_of,
+            trend_from_start=found["trend"],
+            summary={**later["caseworkers"], **later["citizens"]},
+        )
+    narratives = found["narratives"]
     return {
         **_heading(period),
-        "cohorts": [
-            row.as_dict() for row in cohort_rows(user, as_of, include_ukraine=include_ukraine)
-        ],
+        "cohorts": [row.as_dict() for row in found["cohorts"]],
         "cohorts_population": {"family_reunified": False, "displaced_ukraine": include_ukraine},
-        **benchmark_figures(user, as_of),
+        **found["benchmarks"],
         "repatriations": [
             {
                 **r,
                 "country": r["destination_country"],
                 "name": country_name(r["destination_country"], "da"),
             }
-            for r in repatriations
+            for r in found["repatriations"]
         ],
-        "repatriation_guidance": fs.follow_ups_by_year(user, REVIEW_REPATRIATIONS_FROM, as_of),
-        "progression": progression_figures(
-            user,
-            progression_from or REVIEW_PROGRESSION_FROM,
-            progression_end(user, progression_from or REVIEW_PROGRESSION_FROM, as_of),
-            trend_end=as_of,
-        ),
+        "repatriation_guidance": found["guidance"],
+        "progression": progression,
         "narratives": {
             key: narratives.get(key, {"text": "", "status": "draft"}) for key in NARRATIVE_KEYS
         },
-        "questionnaire_annex": _questionnaire_annex(
-            user, progression_from or REVIEW_PROGRESSION_FROM, as_of
-        ),
-        "cohorts_adjusted": _cohorts_adjusted(user, as_of, include_ukraine=include_ukraine)
-        if adjusted_denominator
-        else None,
+        "questionnaire_annex": found["annex"],
+        "cohorts_adjusted": later["cohorts_adjusted"],
     }
 
 

@@ -279,6 +279,44 @@ def citizen_self_assessments(
     return _answered(user, start, end, citizen_ids, rater=Rater.CITIZEN, column="item_13")
 
 
+def caseworker_summary(
+    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
+) -> dict:
+    """The caseworkers' half of :func:`progression_summary`, in one query."""
+    enough = Q(index__isnull=False) & _enough()
+    caseworker = (
+        _period(user, start, end, citizen_ids)
+        .filter(rater=Rater.CASEWORKER)
+        .aggregate(
+            caseworker_measurements=Count("id", filter=enough),
+            caseworker_too_few=Count("id", filter=~_enough()),
+            caseworker_index_mean=Avg("index", filter=enough),
+            **{f"mean_{n}": Avg(f"item_{n}") for n in INDEX_ITEMS},
+        )
+    )
+    means = {n: caseworker[f"mean_{n}"] for n in INDEX_ITEMS if caseworker[f"mean_{n}"] is not None}
+    return {
+        "caseworker_measurements": caseworker["caseworker_measurements"],
+        "caseworker_too_few": caseworker["caseworker_too_few"],
+        "caseworker_index_mean": caseworker["caseworker_index_mean"],
+        "caseworker_item_means": means,
+    }
+
+
+def citizen_summary(
+    user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
+) -> dict:
+    """The citizens' half of :func:`progression_summary`, in one query."""
+    return (
+        _period(user, start, end, citizen_ids)
+        .filter(rater=Rater.CITIZEN)
+        .aggregate(
+            citizen_self_assessment_mean=Avg("item_13"),
+            citizen_measurements=Count("id", filter=Q(item_13__isnull=False)),
+        )
+    )
+
+
 def progression_summary(
     user: User, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
 ) -> dict:
@@ -292,27 +330,11 @@ def progression_summary(
     ``citizen_self_assessment_mean`` the mean of the citizens' item 13;
     ``caseworker_item_means`` the caseworkers' mean per item 1–12 (item 13 is
     the citizen's question and is not ranked among the caseworker's items).
+    The two halves are :func:`caseworker_summary` and :func:`citizen_summary`.
     """
-    qs = _period(user, start, end, citizen_ids)
-    enough = Q(index__isnull=False) & _enough()
-    caseworker = qs.filter(rater=Rater.CASEWORKER).aggregate(
-        caseworker_measurements=Count("id", filter=enough),
-        caseworker_too_few=Count("id", filter=~_enough()),
-        caseworker_index_mean=Avg("index", filter=enough),
-        **{f"mean_{n}": Avg(f"item_{n}") for n in INDEX_ITEMS},
-    )
-    citizen = qs.filter(rater=Rater.CITIZEN).aggregate(
-        citizen_self_assessment_mean=Avg("item_13"),
-        citizen_measurements=Count("id", filter=Q(item_13__isnull=False)),
-    )
-    means = {n: caseworker[f"mean_{n}"] for n in INDEX_ITEMS if caseworker[f"mean_{n}"] is not None}
     return {
-        "caseworker_measurements": caseworker["caseworker_measurements"],
-        "caseworker_too_few": caseworker["caseworker_too_few"],
-        "caseworker_index_mean": caseworker["caseworker_index_mean"],
-        "citizen_self_assessment_mean": citizen["citizen_self_assessment_mean"],
-        "citizen_measurements": citizen["citizen_measurements"],
-        "caseworker_item_means": means,
+        **caseworker_summary(user, start, end, citizen_ids),
+        **citizen_summary(user, start, end, citizen_ids),
     }
 
 
@@ -364,13 +386,16 @@ def questionnaires_used(user: User | None, start: dt.date, end: dt.date) -> list
     newest first, each with its items' Danish texts and whether an item is the
     municipality's own wording or the default (the service review's annex).
     No person is in it."""
-    used = _period(user, start, end, None).values_list("questionnaire_id", flat=True).distinct()
-    questionnaires = (
-        Questionnaire.objects.filter(pk__in=list(used))
-        .prefetch_related("items")
-        .order_by("-version")
-    )
-    return [_questionnaire_texts(q) for q in questionnaires]
+    # A handful of versions, each asked apart whether a measurement in the
+    # period used it: the database stops at the first one it finds through the
+    # version's index, instead of reading every measurement since the review's
+    # start (3 million at 100,000 citizens, 0,9 s). Asked in one query, the
+    # planner reads them all.
+    measured = _period(user, start, end, None)
+    questionnaires = Questionnaire.objects.prefetch_related("items").order_by("-version")
+    return [
+        _questionnaire_texts(q) for q in questionnaires if measured.filter(questionnaire=q).exists()
+    ]
 
 
 def questionnaire_current_texts() -> dict | None:
