@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.constraints import between
 from integration.models import Case, ProviderOrganisation, user_reference
 
 ITEM_COUNT = 13
@@ -88,10 +89,7 @@ class Item(models.Model):
         verbose_name_plural = _("items")
         constraints = [
             models.UniqueConstraint(fields=["questionnaire", "number"], name="item_once"),
-            models.CheckConstraint(
-                condition=models.Q(number__gte=1, number__lte=ITEM_COUNT),
-                name="item_number_1_to_13",
-            ),
+            between("number", 1, ITEM_COUNT, name="item_number_1_to_13"),
         ]
 
     def __str__(self) -> str:
@@ -218,14 +216,7 @@ class Measurement(models.Model):
         verbose_name_plural = _("measurements")
         constraints = [
             models.UniqueConstraint(fields=["round", "rater"], name="one_measurement_per_rater"),
-            *[
-                models.CheckConstraint(
-                    condition=models.Q(**{f"{f}__gte": 1, f"{f}__lte": 5})
-                    | models.Q(**{f"{f}__isnull": True}),
-                    name=f"measurement_{f}_1_to_5",
-                )
-                for f in SCORE_FIELDS
-            ],
+            *[between(f, 1, 5, or_null=True, name=f"measurement_{f}_1_to_5") for f in SCORE_FIELDS],
         ]
         indexes = [
             models.Index(fields=["rater", "measured_on"], name="measurement_rater_date_idx"),

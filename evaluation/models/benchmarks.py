@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.dates import month_end
+from integration.models import user_reference
 
 # The stored form of each kind of period: 2018, 2018-Q4, 2018-12.
 PERIOD_PATTERNS = {
@@ -107,9 +108,7 @@ class BenchmarkValue(models.Model):
     value = models.DecimalField(_("value"), max_digits=9, decimal_places=2)
     downloaded_on = models.DateField(_("downloaded on"))
     imported_at = models.DateTimeField(auto_now_add=True)
-    imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    imported_by = user_reference()
 
     class Meta:
         ordering = ["indicator", "period", "municipality"]

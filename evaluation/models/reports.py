@@ -2,9 +2,10 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from integration.models import user_reference
 
 
 class ReportKind(models.TextChoices):
@@ -26,9 +27,7 @@ class ReportArchive(models.Model):
     figures = models.JSONField(_("figures"))
     min_cell = models.PositiveSmallIntegerField(_("smallest count shown"))
     created_at = models.DateTimeField(_("made"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    created_by = user_reference()
     seconds = models.FloatField(_("seconds to make"), null=True, blank=True)
 
     class Meta:
@@ -60,9 +59,7 @@ class ReportNarrative(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    updated_by = user_reference()
 
     class Meta:
         ordering = ["as_of", "section"]
@@ -95,9 +92,7 @@ class ReportJob(models.Model):
         ReportArchive, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    requested_by = user_reference()
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -9,6 +9,38 @@ from fractions import Fraction
 from evaluation import disclosure
 from evaluation.pdf.formatting import MEAN_PLACES, decimal_da, numbers_da
 
+# What each marker means, in the order the footnotes explain them; ``{n}`` is
+# the smallest count shown and ``{hidden}`` the mark of a hidden count.
+FOOTNOTES = (
+    ("small", "<{n}: Færre end {n} personer (også ingen), så ingen kan genkendes."),
+    (
+        "hidden",
+        "{hidden}: Skjult, fordi tallet ellers kunne regnes ud fra en "
+        "total, en andel eller en anden rapport, "
+        "eller fordi færre end {n} personer står bag andelen og bag resten.",
+    ),
+    (
+        "range",
+        "Interval (f.eks. 49–53): Det præcise tal er skjult, fordi det sammen med "
+        "totalen ville afsløre et lille tal; intervallet kan regnes ud af de viste tal.",
+    ),
+    (
+        "bound",
+        "Mindst / højst: Færre end {n} personer står bag andelen eller bag resten, "
+        "så andelen vises som den grænse, <{n} giver.",
+    ),
+    (
+        "hash",
+        "#: Ikke alle personer i årgangen har nået tidspunktet på opgørelsesdagen, "
+        "så andelen kan endnu ikke opgøres.",
+    ),
+    (
+        "dash",
+        "–: Intet at opgøre, eller gennemsnittet bygger på færre end "
+        "{n} personer eller målinger og vises derfor ikke.",
+    ),
+)
+
 
 @dataclass
 class Shown:
@@ -125,34 +157,9 @@ class Marks:
         return Shown(numbers_da(str(cell)), suppressed=bool(cell.suppressed))
 
     def footnotes(self) -> list[str]:
-        n = self.min_cell
-        notes = []
-        if "small" in self.used:
-            notes.append(f"<{n}: Færre end {n} personer (også ingen), så ingen kan genkendes.")
-        if "hidden" in self.used:
-            notes.append(
-                f"{disclosure.HIDDEN}: Skjult, fordi tallet ellers kunne regnes ud fra en "
-                "total, en andel eller en anden rapport, "
-                f"eller fordi færre end {n} personer står bag andelen og bag resten."
-            )
-        if "range" in self.used:
-            notes.append(
-                "Interval (f.eks. 49–53): Det præcise tal er skjult, fordi det sammen med "
-                "totalen ville afsløre et lille tal; intervallet kan regnes ud af de viste tal."
-            )
-        if "bound" in self.used:
-            notes.append(
-                f"Mindst / højst: Færre end {n} personer står bag andelen eller bag resten, "
-                f"så andelen vises som den grænse, <{n} giver."
-            )
-        if "hash" in self.used:
-            notes.append(
-                "#: Ikke alle personer i årgangen har nået tidspunktet på opgørelsesdagen, "
-                "så andelen kan endnu ikke opgøres."
-            )
-        if "dash" in self.used:
-            notes.append(
-                "–: Intet at opgøre, eller gennemsnittet bygger på færre end "
-                f"{n} personer eller målinger og vises derfor ikke."
-            )
-        return notes
+        """The notes for the markers this report printed, in their one order."""
+        return [
+            note.format(n=self.min_cell, hidden=disclosure.HIDDEN)
+            for marker, note in FOOTNOTES
+            if marker in self.used
+        ]

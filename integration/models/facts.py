@@ -13,6 +13,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from common.constraints import between
+
 from .case import Case
 from .fields import optional_reference, user_reference
 from .org import ProviderOrganisation
@@ -181,10 +183,7 @@ class DanishAbsence(CaseFact):
         verbose_name_plural = _("monthly absence")
         constraints = [
             models.UniqueConstraint(fields=["course", "month"], name="absence_once_per_month"),
-            models.CheckConstraint(
-                condition=models.Q(absence_percent__gte=0, absence_percent__lte=100),
-                name="absence_is_a_percentage",
-            ),
+            between("absence_percent", 0, 100, name="absence_is_a_percentage"),
         ]
 
     date_field = "month"
