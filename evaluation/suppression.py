@@ -23,6 +23,16 @@ def _sum(bounds: list[float], indices: list[int]) -> float:
     return total
 
 
+def _subtract(row: dict[int, Fraction], factor: Fraction, other: dict[int, Fraction]) -> None:
+    """``row -= factor * other``, in place, keeping only entries that are not 0."""
+    for i, x in other.items():
+        value = row.get(i, 0) - factor * x
+        if value:
+            row[i] = value
+        else:
+            row.pop(i, None)
+
+
 class Problem:
     """Published numbers tied by equations ``sum(cells) - total == 0``.
 
@@ -113,42 +123,37 @@ class Problem:
         return list(zip(lo, hi, strict=True))
 
     def _linearly_determined(self) -> set[int]:
-        """Hidden numbers that are a linear combination of the published ones."""
-        hidden = [i for i, h in enumerate(self.hidden) if h]
-        column = {v: k for k, v in enumerate(hidden)}
-        matrix: list[list[Fraction]] = []
+        """Hidden numbers that are a linear combination of the published ones.
+
+        Each line, over the hidden numbers only, is reduced against a basis kept
+        fully reduced: every basis row holds its pivot number with 1 and no
+        other row's pivot. A hidden number is then fixed exactly when it is a
+        pivot whose row holds nothing else (the unit vector lies in the rows'
+        span), whichever pivots the order of the lines chose. Rows are sparse:
+        a line ties a few numbers of a table of hundreds.
+        """
+        hidden = {i for i, h in enumerate(self.hidden) if h}
+        basis: dict[int, dict[int, Fraction]] = {}
         for cells, total in self.lines:
-            row = [Fraction(0)] * len(hidden)
+            row: dict[int, Fraction] = {}
             for i in cells:
-                if i in column:
-                    row[column[i]] += 1
-            if total in column:
-                row[column[total]] -= 1
-            if any(row):
-                matrix.append(row)
-        # Reduced row echelon form; a pivot variable is fixed when its row has
-        # nothing in the free columns.
-        pivots: list[int] = []
-        r = 0
-        for c in range(len(hidden)):
-            pivot = next((k for k in range(r, len(matrix)) if matrix[k][c] != 0), None)
-            if pivot is None:
+                if i in hidden:
+                    row[i] = row.get(i, Fraction(0)) + 1
+            if total in hidden:
+                row[total] = row.get(total, Fraction(0)) - 1
+            row = {i: x for i, x in row.items() if x}
+            for pivot in [i for i in row if i in basis]:
+                _subtract(row, row[pivot], basis[pivot])
+            if not row:
                 continue
-            matrix[r], matrix[pivot] = matrix[pivot], matrix[r]
-            lead = matrix[r][c]
-            matrix[r] = [x / lead for x in matrix[r]]
-            for k in range(len(matrix)):
-                if k != r and matrix[k][c] != 0:
-                    factor = matrix[k][c]
-                    matrix[k] = [a - factor * b for a, b in zip(matrix[k], matrix[r], strict=True)]
-            pivots.append(c)
-            r += 1
-        free = set(range(len(hidden))) - set(pivots)
-        fixed = set()
-        for k, c in enumerate(pivots):
-            if not any(matrix[k][f] != 0 for f in free):
-                fixed.add(hidden[c])
-        return fixed
+            pivot = min(row)
+            lead = row[pivot]
+            row = {i: x / lead for i, x in row.items()}
+            for other in basis.values():
+                if pivot in other:
+                    _subtract(other, other[pivot], row)
+            basis[pivot] = row
+        return {pivot for pivot, row in basis.items() if len(row) == 1}
 
     def _pinned(self) -> list[int]:
         fixed = self._linearly_determined()
