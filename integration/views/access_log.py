@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from common import cpr, csv_export
@@ -28,6 +29,15 @@ from integration.models import AccessAction, AccessLog, Citizen
 PAGE_SIZE = 50
 # A name that matches more citizens than this asks the administrator to refine it.
 MAX_CITIZEN_CHOICES = 20
+COLUMNS = [
+    gettext_lazy("Time"),
+    gettext_lazy("User"),
+    gettext_lazy("Action"),
+    gettext_lazy("Citizen"),
+    gettext_lazy("Search term"),
+    gettext_lazy("What"),
+    gettext_lazy("Address"),
+]
 
 
 @dataclass(frozen=True)
@@ -209,6 +219,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "columns": COLUMNS,
             "rows": rows,
             "query_string": query.urlencode(),
             **_citizen_context(citizen_term, found),

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integration import selectors, services
@@ -23,6 +24,12 @@ from integration.models import AccessAction, Case, JournalNote
 from integration.views.cases import case_form_page
 
 PAGE_SIZE = 25
+SEARCH_COLUMNS = [
+    gettext_lazy("Date"),
+    gettext_lazy("Citizen"),
+    gettext_lazy("Written by"),
+    gettext_lazy("Note"),
+]
 
 
 def _save(user, case: Case, note: JournalNote | None, data: dict) -> JournalNote:
@@ -123,6 +130,12 @@ def note_search(request: HttpRequest) -> HttpResponse:
             search_term=query,
             what="journal note search",
         )
-    context = {"form": form, "query": query, "page": page, "rows": [_row(n) for n in notes]}
+    context = {
+        "form": form,
+        "query": query,
+        "page": page,
+        "columns": SEARCH_COLUMNS,
+        "rows": [_row(n) for n in notes],
+    }
     context["query_string"] = urlencode({"q": query}) if query else ""
     return render(request, "integration/note_search.html", context)
