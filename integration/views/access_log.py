@@ -127,13 +127,7 @@ def _citizen_filter(request: HttpRequest, term: str, query: QueryDict) -> Citize
     shown = found[:MAX_CITIZEN_CHOICES]
     # The choices show names and CPR numbers: a search, logged like the
     # caseload's, with the citizens it showed.
-    services.access_log_request(
-        request,
-        action=AccessAction.SEARCH,
-        citizens=shown,
-        search_term=term,
-        what="access log citizen search",
-    )
+    services.access_log_search(request, term=term, citizens=shown, what="access log citizen search")
     return CitizenFilter(
         choices=[
             CitizenChoice(c.full_name, cpr.masked(c.cpr), "?" + _with_citizen(query, c))

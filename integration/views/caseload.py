@@ -145,13 +145,7 @@ def _log_shown(request: HttpRequest, cases: list[Case], filters, cpr_search: boo
     citizens = [c.citizen for c in cases]
     if filters.query:
         term = cpr.masked(filters.query) if cpr_search else filters.query
-        services.access_log_request(
-            request,
-            action=AccessAction.SEARCH,
-            search_term=term,
-            citizens=citizens,
-            what="caseload search",
-        )
+        services.access_log_search(request, term=term, citizens=citizens, what="caseload search")
     elif cases:
         services.access_log_request(
             request, action=AccessAction.VIEW, citizens=citizens, what="caseload"

@@ -24,12 +24,6 @@ from integration.models import AccessAction, Case, JournalNote
 from integration.views.cases import case_form_page
 
 PAGE_SIZE = 25
-SEARCH_COLUMNS = [
-    gettext_lazy("Date"),
-    gettext_lazy("Citizen"),
-    gettext_lazy("Written by"),
-    gettext_lazy("Note"),
-]
 
 
 def _save(user, case: Case, note: JournalNote | None, data: dict) -> JournalNote:
@@ -108,6 +102,15 @@ def _row(note: JournalNote) -> NoteRow:
     )
 
 
+# The headings of the search's table, in the order of a NoteRow's cells.
+SEARCH_COLUMNS = [
+    gettext_lazy("Date"),
+    gettext_lazy("Citizen"),
+    gettext_lazy("Written by"),
+    gettext_lazy("Note"),
+]
+
+
 @login_required
 @require_GET
 def note_search(request: HttpRequest) -> HttpResponse:
@@ -123,12 +126,9 @@ def note_search(request: HttpRequest) -> HttpResponse:
     )
     notes = list(page.object_list)
     if query:
-        services.access_log_request(
-            request,
-            action=AccessAction.SEARCH,
-            citizens=[note.case.citizen for note in notes],
-            search_term=query,
-            what="journal note search",
+        citizens = [note.case.citizen for note in notes]
+        services.access_log_search(
+            request, term=query, citizens=citizens, what="journal note search"
         )
     context = {
         "form": form,
