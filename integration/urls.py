@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from integration.views import (
     access_log,
@@ -16,21 +16,28 @@ from integration.views import (
 
 app_name = "integration"
 
+# The pages of one case, below its address.
+case_patterns = [
+    path("", cases.case_detail, name="case_detail"),
+    path("edit/", cases.case_edit, name="case_edit"),
+    path("history/", cases.case_history, name="case_history"),
+    path("status/<str:action>/", cases.case_status, name="case_status"),
+    path("facts/<str:kind>/new/", facts.fact_edit, name="fact_create"),
+    path("facts/<str:kind>/<uuid:fact_uuid>/", facts.fact_edit, name="fact_edit"),
+    path("notes/new/", notes.note_edit, name="note_create"),
+    path("notes/<uuid:note_uuid>/", notes.note_edit, name="note_edit"),
+]
+
+# One citizen's record as a file, in either format.
+record_patterns = [
+    path(f"record.{kind}", record.record_export, {"kind": kind}, name=f"record_{kind}")
+    for kind in ("json", "pdf")
+]
+
 urlpatterns = [
     path("cases/", caseload.caseload, name="caseload"),
     path("cases/new/", cases.case_create, name="case_create"),
-    path("cases/<uuid:case_uuid>/", cases.case_detail, name="case_detail"),
-    path("cases/<uuid:case_uuid>/edit/", cases.case_edit, name="case_edit"),
-    path("cases/<uuid:case_uuid>/history/", cases.case_history, name="case_history"),
-    path("cases/<uuid:case_uuid>/status/<str:action>/", cases.case_status, name="case_status"),
-    path("cases/<uuid:case_uuid>/facts/<str:kind>/new/", facts.fact_edit, name="fact_create"),
-    path(
-        "cases/<uuid:case_uuid>/facts/<str:kind>/<uuid:fact_uuid>/",
-        facts.fact_edit,
-        name="fact_edit",
-    ),
-    path("cases/<uuid:case_uuid>/notes/new/", notes.note_edit, name="note_create"),
-    path("cases/<uuid:case_uuid>/notes/<uuid:note_uuid>/", notes.note_edit, name="note_edit"),
+    path("cases/<uuid:case_uuid>/", include(case_patterns)),
     path("notes/", notes.note_search, name="note_search"),
     path("tasks/", tasks.task_list, name="tasks"),
     path("account/settings/", account_settings.account_settings, name="account_settings"),
@@ -49,16 +56,5 @@ urlpatterns = [
         access_log.access_log_export,
         name="access_log_export",
     ),
-    path(
-        "citizens/<uuid:citizen_uuid>/record.json",
-        record.record_export,
-        {"kind": "json"},
-        name="record_json",
-    ),
-    path(
-        "citizens/<uuid:citizen_uuid>/record.pdf",
-        record.record_export,
-        {"kind": "pdf"},
-        name="record_pdf",
-    ),
+    path("citizens/<uuid:citizen_uuid>/", include(record_patterns)),
 ]

@@ -10,6 +10,7 @@ functions live in one module per subject.
 from integration.services.access_log import (
     SYSTEM_USERNAME,
     access_log_request,
+    access_log_search,
     access_log_write,
     log_change,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "journal_note_create",
     "journal_note_update",
     "access_log_request",
+    "access_log_search",
     "access_log_write",
     "log_change",
     "case_assign",

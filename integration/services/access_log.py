@@ -66,6 +66,16 @@ def access_log_request(request: HttpRequest, *, action: str, what: str, **shown)
     access_log_write(user=request.user, action=action, what=what, path=request.path, **shown)
 
 
+def access_log_search(
+    request: HttpRequest, *, term: str, citizens: Iterable[Citizen], what: str
+) -> None:
+    """A search a page ran, with the citizens it showed; ``term`` as the log
+    may keep it (a CPR number masked)."""
+    access_log_request(
+        request, action=AccessAction.SEARCH, search_term=term, citizens=citizens, what=what
+    )
+
+
 def log_change(
     actor: User | None,
     citizen: Citizen | None,

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from common import cpr, csv_export
@@ -28,6 +29,15 @@ from integration.models import AccessAction, AccessLog, Citizen
 PAGE_SIZE = 50
 # A name that matches more citizens than this asks the administrator to refine it.
 MAX_CITIZEN_CHOICES = 20
+COLUMNS = [
+    gettext_lazy("Time"),
+    gettext_lazy("User"),
+    gettext_lazy("Action"),
+    gettext_lazy("Citizen"),
+    gettext_lazy("Search term"),
+    gettext_lazy("What"),
+    gettext_lazy("Address"),
+]
 
 
 @dataclass(frozen=True)
@@ -117,13 +127,7 @@ def _citizen_filter(request: HttpRequest, term: str, query: QueryDict) -> Citize
     shown = found[:MAX_CITIZEN_CHOICES]
     # The choices show names and CPR numbers: a search, logged like the
     # caseload's, with the citizens it showed.
-    services.access_log_request(
-        request,
-        action=AccessAction.SEARCH,
-        citizens=shown,
-        search_term=term,
-        what="access log citizen search",
-    )
+    services.access_log_search(request, term=term, citizens=shown, what="access log citizen search")
     return CitizenFilter(
         choices=[
             CitizenChoice(c.full_name, cpr.masked(c.cpr), "?" + _with_citizen(query, c))
@@ -209,6 +213,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "columns": COLUMNS,
             "rows": rows,
             "query_string": query.urlencode(),
             **_citizen_context(citizen_term, found),

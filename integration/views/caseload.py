@@ -145,13 +145,7 @@ def _log_shown(request: HttpRequest, cases: list[Case], filters, cpr_search: boo
     citizens = [c.citizen for c in cases]
     if filters.query:
         term = cpr.masked(filters.query) if cpr_search else filters.query
-        services.access_log_request(
-            request,
-            action=AccessAction.SEARCH,
-            search_term=term,
-            citizens=citizens,
-            what="caseload search",
-        )
+        services.access_log_search(request, term=term, citizens=citizens, what="caseload search")
     elif cases:
         services.access_log_request(
             request, action=AccessAction.VIEW, citizens=citizens, what="caseload"
@@ -172,17 +166,34 @@ def _filters_in_use(user, filters) -> int:
     )
 
 
+def _columns(teams) -> list[str]:
+    """The table's headings; the team column only for those who see several teams."""
+    team = [_("Team")] if teams else []
+    return [
+        _("Name"),
+        _("CPR"),
+        _("Arrival"),
+        _("Ladder step"),
+        _("Next deadline"),
+        _("Caseworker"),
+        *team,
+        _("Status"),
+    ]
+
+
 def _render_caseload(
     request: HttpRequest, page: Page, rows: list[CaseRow], filters, query_string: str
 ) -> HttpResponse:
     user = request.user
     if filters.query and not _is_cpr_search(filters.query):
         query_string = "&".join(filter(None, [query_string, urlencode({"q": filters.query})]))
+    teams = selectors.teams() if selectors.can_see_all_cases(user) else []
     return render(
         request,
         "integration/caseload.html",
         {
             "page": page,
+            "columns": _columns(teams),
             "rows": rows,
             "filters": filters,
             "filters_in_use": _filters_in_use(user, filters),
@@ -191,7 +202,7 @@ def _render_caseload(
             "status_choices": CaseStatus.choices,
             "basis_choices": ResidenceBasis.choices,
             "step_choices": LadderStep.choices,
-            "teams": selectors.teams() if selectors.can_see_all_cases(user) else [],
+            "teams": teams,
             "can_create": user.has_perm("integration.add_case") and user.team_id is not None,
             "sorts": SORTS,
             "scopes": _scopes_for(user),

@@ -82,11 +82,10 @@ def _registered_already(request: HttpRequest, form: CaseCreateForm) -> bool:
     citizen = selectors.citizen_with_cpr(number)
     if citizen is None:
         return False
-    services.access_log_request(
+    services.access_log_search(
         request,
-        action=AccessAction.SEARCH,
+        term=cpr.masked(number),
         citizens=[citizen],
-        search_term=cpr.masked(number),
         what="new case: CPR number registered already",
     )
     if selectors.cases_visible_to(request.user).filter(citizen=citizen).exists():

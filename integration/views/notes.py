@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from integration import selectors, services
@@ -101,6 +102,15 @@ def _row(note: JournalNote) -> NoteRow:
     )
 
 
+# The headings of the search's table, in the order of a NoteRow's cells.
+SEARCH_COLUMNS = [
+    gettext_lazy("Date"),
+    gettext_lazy("Citizen"),
+    gettext_lazy("Written by"),
+    gettext_lazy("Note"),
+]
+
+
 @login_required
 @require_GET
 def note_search(request: HttpRequest) -> HttpResponse:
@@ -116,13 +126,16 @@ def note_search(request: HttpRequest) -> HttpResponse:
     )
     notes = list(page.object_list)
     if query:
-        services.access_log_request(
-            request,
-            action=AccessAction.SEARCH,
-            citizens=[note.case.citizen for note in notes],
-            search_term=query,
-            what="journal note search",
+        citizens = [note.case.citizen for note in notes]
+        services.access_log_search(
+            request, term=query, citizens=citizens, what="journal note search"
         )
-    context = {"form": form, "query": query, "page": page, "rows": [_row(n) for n in notes]}
+    context = {
+        "form": form,
+        "query": query,
+        "page": page,
+        "columns": SEARCH_COLUMNS,
+        "rows": [_row(n) for n in notes],
+    }
     context["query_string"] = urlencode({"q": query}) if query else ""
     return render(request, "integration/note_search.html", context)

@@ -223,15 +223,17 @@ def make_the_council_reports(municipality: Municipality, manager, client_as) -> 
 # --- walking the site ------------------------------------------------------------------
 
 
-def _patterns(patterns=None, namespace=""):
+def _patterns(patterns=None, namespace="", outer_converters=()):
+    """Each named URL with the arguments it takes, its includes' prefixes' too."""
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        converters = (*outer_converters, *pattern.pattern.converters)
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
                 continue
             prefix = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _patterns(pattern.url_patterns, prefix)
+            yield from _patterns(pattern.url_patterns, prefix, converters)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", sorted(pattern.pattern.converters)
+            yield f"{namespace}{pattern.name}", sorted(converters)
 
 
 def _arguments(m: Municipality) -> dict[tuple[str, ...], list[dict]]:
