@@ -44,12 +44,17 @@ def _can_share() -> bool:
 
 
 def _run_in(snapshot: str, language: str | None, task: Callable[[], Any]) -> Any:
-    """One task on this thread's own connection, inside the shared snapshot."""
+    """One task on this thread's own connection, inside the shared snapshot.
+
+    The tasks side by side already keep the cores busy: a query that started
+    worker processes of its own as well (PostgreSQL's parallel query) would
+    add their start and the gathering of their rows, and little else."""
     try:
         with translation.override(language), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(_READ_ONLY_SNAPSHOT)
                 cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             return task()
     finally:
         connection.close()
