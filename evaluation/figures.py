@@ -130,7 +130,7 @@ periods that have ended by ``as_of``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -141,6 +141,13 @@ from common.countries import country_name
 from evaluation import metrics, monthly_additions, selectors
 from evaluation.benchmark_figures import benchmark_figures
 from evaluation.period import ReportPeriod
+from evaluation.progression_figures import (
+    progression_end,
+    progression_figures,
+    questionnaire_annex,
+    trend_back,
+    trend_between,
+)
 from evaluation.reports import NARRATIVE_KEYS
 from integration import follow_up_selectors as fs
 from integration import report_cache
@@ -153,7 +160,6 @@ from progression import selectors as progression_selectors
 # Months of the progression trend: the monthly report's year back, the
 # review's two (the reports print these tables whole).
 MONTHLY_TREND_MONTHS = 12
-REVIEW_TREND_MONTHS = 24
 # The review's tables of repatriations and progression start with the
 # programme's first records.
 REVIEW_REPATRIATIONS_FROM = dt.date(2000, 1, 1)
@@ -172,19 +178,6 @@ def _ladder_months(days: list[dt.date], counts: Mapping) -> list[dict]:
         row["none"] = counts[day].get(None, 0)
         out.append({"month": day.strftime("%Y-%m"), "counts": row, "total": sum(row.values())})
     return out
-
-
-def _trend(
-    user: User | None, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
-) -> list[dict]:
-    """The progression measurements month by month (months without any left out)."""
-    return metrics.progression_trend(
-        progression_selectors.measurement_counts_by_month(user, start, end, citizen_ids)
-    )
-
-
-def _trend_back(user: User | None, end: dt.date, count: int) -> list[dict]:
-    return _trend(user, dates.add_months(end.replace(day=1), -(count - 1)), end)
 
 
 def cohort_rows(
@@ -353,7 +346,7 @@ def _monthly_progression(user: User | None, as_of: dt.date) -> dict:
     """The month's and the year's caseworker measurements, and the trend of the
     twelve months to ``as_of``: the counts are the trend's own months (the
     year's months all lie within them), so the three cannot disagree."""
-    trend = _trend_back(user, as_of, MONTHLY_TREND_MONTHS)
+    trend = trend_back(user, as_of, MONTHLY_TREND_MONTHS)
     measured = {row["month"]: row["caseworker_measurements"] for row in trend}
     year_months = dates.month_starts(as_of.replace(month=1, day=1), as_of)
     return {
@@ -439,102 +432,6 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
 # --- the service review ------------------------------------------------------------------
 
 
-def _item_labels() -> dict[str, str]:
-    try:
-        from progression.selectors import questionnaire_current
-
-        questionnaire = questionnaire_current()
-        return {str(i.number): i.text("label") for i in questionnaire.items.all()}
-    except Exception:  # noqa: BLE001 - no questionnaire published yet: numbers only
-        return {}
-
-
-def _review_trend(
-    user: User | None, trend_end: dt.date, counted: list[dict] | None, counted_from: dt.date
-) -> list[dict]:
-    """The review's trend: the ``REVIEW_TREND_MONTHS`` to ``trend_end``, taken
-    from ``counted`` (``_trend`` from ``counted_from`` to ``trend_end``) when
-    that covers them."""
-    first = dates.add_months(trend_end.replace(day=1), -(REVIEW_TREND_MONTHS - 1))
-    if counted is None or counted_from > first:
-        return _trend_back(user, trend_end, REVIEW_TREND_MONTHS)
-    return [row for row in counted if row["month"] >= first.strftime("%Y-%m")]
-
-
-def progression_figures(
-    user: User | None,
-    start: dt.date,
-    end: dt.date,
-    *,
-    trend_end: dt.date | None = None,
-    trend_from_start: list[dict] | None = None,
-    summary: dict | None = None,
-) -> dict:
-    """Section 5.1 of the service review: measurements, index, self-assessment, items
-    from ``start`` to ``end``; the trend's months run to ``trend_end`` (``end``).
-
-    ``trend_from_start`` (``_trend`` from ``start`` to ``trend_end``) and
-    ``summary`` (``progression_summary``) spare counting what the caller has."""
-    summary = summary or progression_selectors.progression_summary(user, start, end)
-    means = summary["caseworker_item_means"]
-    highest, lowest = metrics.item_extremes(means)
-    return {
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "caseworker_measurements": summary["caseworker_measurements"],
-        # Left out of the index (too few of items 1–12 answered), counted apart.
-        "caseworker_too_few": summary["caseworker_too_few"],
-        "caseworker_index_mean": metrics.mean_or_none(summary["caseworker_index_mean"]),
-        "citizen_self_assessment_mean": metrics.mean_or_none(
-            summary["citizen_self_assessment_mean"]
-        ),
-        "citizen_measurements": summary["citizen_measurements"],
-        "caseworker_item_means": {str(n): metrics.mean_or_none(v) for n, v in means.items()},
-        "highest_item": highest,
-        "lowest_item": lowest,
-        "item_labels": _item_labels(),
-        "trend": _review_trend(user, trend_end or end, trend_from_start, start),
-    }
-
-
-def progression_end(
-    user: User | None, start: dt.date, as_of: dt.date, *, trend: list[dict] | None = None
-) -> dt.date:
-    """The last day the review's key progression figures may cover.
-
-    Two reviews a month apart would otherwise give the last month's count and
-    the sum of its scores (the difference of two means over known counts); the
-    figures run through the last month ``disclosure.series_anchor`` closes, for
-    the caseworkers' measurements and the citizens' answers together.
-    ``trend`` is ``_trend(user, start, as_of)`` when the caller has it.
-    """
-    from evaluation import disclosure
-
-    if trend is None:
-        trend = _trend(user, start, as_of)
-    by_month = {row["month"]: row for row in trend}
-    months = dates.month_starts(start.replace(day=1), as_of)
-    rows = [by_month.get(m.strftime("%Y-%m"), {}) for m in months]
-    through = disclosure.series_anchor(
-        [int(r.get("caseworker_measurements") or 0) for r in rows],
-        [int(r.get("citizen_measurements") or 0) for r in rows],
-        min_cell=settings.REPORT_MIN_CELL,
-    )
-    if through < 0 or through == len(months) - 1:
-        return as_of
-    return dates.month_end(months[through])
-
-
-def _questionnaire_annex(user: User | None, start: dt.date, end: dt.date) -> dict:
-    """The item texts of the versions used in the period (the current version
-    when nothing was measured), for the annex."""
-    versions = progression_selectors.questionnaires_used(user, start, end)
-    if versions:
-        return {"versions": versions, "current_only": False}
-    current = progression_selectors.questionnaire_current_texts()
-    return {"versions": [current] if current else [], "current_only": True}
-
-
 def _cohorts_adjusted(user: User | None, as_of: dt.date, *, include_ukraine: bool) -> dict:
     """The cohort table with those who had left by each horizon taken out of
     numerator and denominator, and how many left for which reason."""
@@ -578,14 +475,14 @@ def service_review_figures(
         # trend decides.
         found = together(
             {
-                "trend": lambda: _trend(user, start, as_of),
+                "trend": lambda: trend_between(user, start, as_of),
                 "cohorts": lambda: cohort_rows(user, as_of, include_ukraine=include_ukraine),
                 "guidance": lambda: fs.follow_ups_by_year(user, REVIEW_REPATRIATIONS_FROM, as_of),
                 "benchmarks": lambda: benchmark_figures(user, as_of),
                 "repatriations": lambda: rs.repatriations_by_year_and_country(
                     user, REVIEW_REPATRIATIONS_FROM, as_of
                 ),
-                "annex": lambda: _questionnaire_annex(user, start, as_of),
+                "annex": lambda: questionnaire_annex(user, start, as_of),
                 "narratives": lambda: selectors.narrative_texts(as_of),
             }
         )

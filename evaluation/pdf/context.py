@@ -17,7 +17,7 @@ from django.conf import settings
 
 from common import dates
 from evaluation import charts, disclosure
-from evaluation.figures import MONTHLY_TREND_MONTHS, REVIEW_TREND_MONTHS
+from evaluation.figures import MONTHLY_TREND_MONTHS
 from evaluation.pdf import additions, review_sections, sources
 from evaluation.pdf.benchmark_context import (
     danish_absence_context,
@@ -45,6 +45,7 @@ from evaluation.pdf.tables import (
     trend_with_total,
 )
 from evaluation.period import ReportPeriod
+from evaluation.progression_figures import REVIEW_TREND_MONTHS
 from evaluation.reports import NARRATIVE_KEYS, TITLES
 
 

@@ -15,20 +15,21 @@ from evaluation import figures
 from evaluation.period import ReportKind, ReportPeriod
 from fixtures.bench.seed import seed
 from tests.common.test_snapshot import _postgresql
+from tests.factories import published_questionnaire
 
 
 def _without_clock(found: dict) -> dict:
     return {key: value for key, value in found.items() if key != "generated_at"}
 
 
-# Other connections must see the rows: real commits, and the published
-# questionnaire (a migration's row) put back after the flush before.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Other connections must see the rows: real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def municipality():
     _postgresql()
+    published_questionnaire()  # a migration's row, gone after an earlier test's flush
     seed(citizens=300, password="side-by-side-1", seed=11)
 
 

@@ -118,7 +118,7 @@ class Command(BaseCommand):
         self.stdout.write("# = not every member has reached that day yet.")
 
     def _progression(self, options) -> None:
-        from evaluation.figures import progression_figures
+        from evaluation.progression_figures import progression_figures
 
         if options["end"] < options["start"]:
             raise CommandError("--to is before --from.")
