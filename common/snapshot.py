@@ -17,8 +17,9 @@ caller's connection, and the result is the same.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,8 +44,15 @@ def _can_share() -> bool:
     return connection.vendor == "postgresql" and _threads() > 1 and not connection.in_atomic_block
 
 
-def _run_in(snapshot: str, language: str | None, task: Callable[[], Any]) -> Any:
-    """One task on this thread's own connection, inside the shared snapshot.
+def _serve(
+    snapshot: str,
+    language: str | None,
+    tasks: queue.SimpleQueue,
+    results: dict[str, Any],
+    errors: list[BaseException],
+) -> None:
+    """Take tasks until none is left, on this thread's own connection, in one
+    read-only transaction inside the shared snapshot; then close it.
 
     The tasks side by side already keep the cores busy: a query that started
     worker processes of its own as well (PostgreSQL's parallel query) would
@@ -55,7 +63,14 @@ def _run_in(snapshot: str, language: str | None, task: Callable[[], Any]) -> Any
                 cursor.execute(_READ_ONLY_SNAPSHOT)
                 cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            return task()
+            while not errors:
+                try:
+                    name, task = tasks.get_nowait()
+                except queue.Empty:
+                    return
+                results[name] = task()
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+        errors.append(exc)
     finally:
         connection.close()
 
@@ -67,7 +82,9 @@ def one_snapshot() -> Iterator[Together]:
 
     The callables must only read, and take nothing from the calling thread
     but their arguments and the active language (each worker's connection is
-    its own; the cache is shared).
+    its own; the cache is shared). They are taken in the order given, so the
+    longest should come first. A worker opens one connection for all the
+    tasks it takes.
     """
     if not _can_share():
         yield _in_order
@@ -82,11 +99,25 @@ def one_snapshot() -> Iterator[Together]:
         def together(tasks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
             if len(tasks) < 2:
                 return _in_order(tasks)
-            with ThreadPoolExecutor(min(_threads(), len(tasks))) as pool:
-                futures = {
-                    name: pool.submit(_run_in, snapshot, language, task)
-                    for name, task in tasks.items()
-                }
-                return {name: future.result() for name, future in futures.items()}
+            waiting: queue.SimpleQueue = queue.SimpleQueue()
+            for item in tasks.items():
+                waiting.put(item)
+            results: dict[str, Any] = {}
+            errors: list[BaseException] = []
+            workers = [
+                threading.Thread(
+                    target=_serve,
+                    args=(snapshot, language, waiting, results, errors),
+                    name=f"snapshot-{n}",
+                )
+                for n in range(min(_threads(), len(tasks)))
+            ]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            if errors:
+                raise errors[0]
+            return {name: results[name] for name in tasks}
 
         yield together

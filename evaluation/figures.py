@@ -249,12 +249,27 @@ def dashboard_figures(
     on the period's last day; open topics and overdue deadlines are as of today.
     """
     narrow = {"team_id": team_id, "residence_basis": residence_basis}
-    arrivals = report_cache.arrivals(user, start, end, **narrow)
-    teams = report_cache.overdue_by_team(user, today, **narrow)
+    months = dates.month_starts(start, end)
+    # Side by side in one snapshot (``common.snapshot``), the longest first;
+    # each from the cache when it can.
+    with snapshot.one_snapshot() as together:
+        found = together(
+            {
+                "cohorts": lambda: report_cache.cohort_counts(user, as_of=end, **narrow),
+                "months": lambda: _dashboard_months(user, start, end, months, narrow),
+                "programme": lambda: report_cache.programme_counts(user, end, **narrow),
+                "teams": lambda: report_cache.overdue_by_team(user, today, **narrow),
+                "delays": lambda: report_cache.placement_delays(
+                    user, start, end, today=today, **narrow
+                ),
+                "arrivals": lambda: report_cache.arrivals(user, start, end, **narrow),
+                "open_topics": lambda: rs.open_dialogue_topics(user, **narrow),
+            }
+        )
+    arrivals, teams = found["arrivals"], found["teams"]
     if team_id is not None:
         teams = [t for t in teams if t["id"] == team_id]
-    blocks = metrics.programme_blocks(report_cache.programme_counts(user, end, **narrow))
-    months = _dashboard_months(user, start, end, dates.month_starts(start, end), narrow)
+    blocks = metrics.programme_blocks(found["programme"])
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),
@@ -264,20 +279,15 @@ def dashboard_figures(
             key: arrivals[key]
             for key in ("total", "refugees", "family_reunified", "displaced_ukraine", "adults")
         },
-        "placement_96h": metrics.placement_summary(
-            report_cache.placement_delays(user, start, end, today=today, **narrow)
-        ),
+        "placement_96h": metrics.placement_summary(found["delays"]),
         "employed": blocks["employed"],
         "danish": blocks["danish"],
-        "open_topics": rs.open_dialogue_topics(user, **narrow),
+        "open_topics": found["open_topics"],
         "overdue": sum(t["overdue"] for t in teams),
         "teams": teams,
         "team_totals": rs.team_totals(teams),
-        **months,
-        "cohorts": [
-            row.as_dict()
-            for row in metrics.cohort_table(report_cache.cohort_counts(user, as_of=end, **narrow))
-        ],
+        **found["months"],
+        "cohorts": [row.as_dict() for row in metrics.cohort_table(found["cohorts"])],
     }
 
 

@@ -216,7 +216,9 @@ def cohort_counts(
         ORDER BY year"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [as_of, as_of, *params])
-        return [dict(zip(COHORT_COUNT_KEYS, row, strict=True)) for row in cursor.fetchall()]
+        # Whole numbers: PostgreSQL's EXTRACT gives the year as a decimal.
+        rows = [[int(value) for value in row] for row in cursor.fetchall()]
+    return [dict(zip(COHORT_COUNT_KEYS, row, strict=True)) for row in rows]
 
 
 def cohort_leavers(

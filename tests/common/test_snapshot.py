@@ -117,3 +117,22 @@ def test_the_tasks_speak_the_callers_language_and_leave_no_connection_open(setti
         found = together({"a": lambda: gettext("Caseload"), "b": lambda: gettext("Tasks")})
     assert found == {"a": "Sagsliste", "b": "Opgaver"}
     assert backends() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_worker_opens_one_connection_for_all_the_tasks_it_takes(settings):
+    _postgresql()
+    settings.REPORT_QUERY_THREADS = 2
+
+    both = threading.Barrier(2)
+
+    def backend() -> int:
+        both.wait(timeout=10)  # two workers at a time, each on its own task
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    with one_snapshot() as together:
+        found = together({f"task {n}": backend for n in range(8)})
+    assert len(found) == 8
+    assert len(set(found.values())) == 2
