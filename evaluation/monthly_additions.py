@@ -81,25 +81,11 @@ def _headline_on(user: User | None, day: dt.date, programme: Mapping) -> dict:
     return _headline(blocks, day, arrived)
 
 
-def _months_of_year(as_of: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """January to the report's month, each as (first day, last day counted)."""
-    starts = [dt.date(as_of.year, m, 1) for m in range(1, as_of.month + 1)]
-    return [(s, min(dates.month_end(s), as_of)) for s in starts]
-
-
-def _follow_ups_by_month(user: User | None, as_of: dt.date) -> dict:
-    """The follow-ups' months, month and year, from one grouped query (at 100k
-    citizens twelve month queries cost 0,9 s of the monthly report)."""
-    months = fs.follow_ups_by_month(user, as_of.year, as_of.month)
-    year = {key: sum(m[key] for m in months) for key in ("held", "guided")}
-    return {"month": months[-1], "year_to_date": year, "months": months}
-
-
-def _by_month(count, user: User | None, as_of: dt.date) -> dict:
-    """A count for each month of the year so far (January first), the month's,
-    and the year's: a year to date is printed only through a month the series
-    allows (``evaluation.disclosure.series_anchor``), so its months are kept."""
-    months = [count(user, start, end) for start, end in _months_of_year(as_of)]
+def _of_year(months: list) -> dict:
+    """A count for each month of the year so far (January first, each
+    selector's one grouped query), the month's, and the year's: a year to
+    date is printed only through a month the series allows
+    (``evaluation.disclosure.series_anchor``), so its months are kept."""
     if isinstance(months[0], Mapping):
         year = {key: sum(int(m[key]) for m in months) for key in months[0]}
     else:
@@ -116,9 +102,9 @@ def monthly_additions(user: User | None, as_of: dt.date) -> dict:
             **{str(s): by_step.get(s, 0) for s in range(1, 7)},
             "none": by_step.get(None, 0),
         },
-        "follow_ups": _follow_ups_by_month(user, as_of),
-        "moved_away": _by_month(fs.moved_away, user, as_of),
-        "reception": _by_month(fs.reception, user, as_of),
+        "follow_ups": _of_year(fs.follow_ups_by_month(user, as_of.year, as_of.month)),
+        "moved_away": _of_year(fs.moved_away_by_month(user, as_of.year, as_of.month)),
+        "reception": _of_year(fs.reception_by_month(user, as_of.year, as_of.month)),
     }
 
 

@@ -179,24 +179,32 @@ def repatriations_by_month(user: User | None, year: int, last_month: int) -> lis
     return [{"households": m["households"], "persons": m["adults"] + m["children"]} for m in months]
 
 
-def moved_away(user: User | None, start: dt.date, end: dt.date) -> int:
-    """Citizens whose case was closed as moved away in [start, end]."""
-    return (
+def moved_away_by_month(user: User | None, year: int, last_month: int) -> list[int]:
+    """Citizens whose case was closed as moved away, in each month of ``year``
+    from January to ``last_month`` (the month of closing), in one query."""
+    start, end = _year_through(year, last_month)
+    rows = (
         _citizens(user)
         .filter(
             case__closing_reason=ClosingReason.MOVED_AWAY,
             case__closed_on__gte=start,
             case__closed_on__lte=end,
         )
-        .count()
+        .annotate(month=ExtractMonth("case__closed_on"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
     )
+    return [m["n"] for m in _months(rows, last_month, ("n",))]
 
 
-def reception(user: User | None, start: dt.date, end: dt.date) -> dict:
-    """Refugees arriving in [start, end]: how many, how many had a screening visit
-    at the asylum centre on or before arrival (forbesøg), and how many were
-    housed near a known job. Family reunified come from abroad to a home the
-    refugee has: neither applies to them."""
+def reception_by_month(user: User | None, year: int, last_month: int) -> list[dict]:
+    """Refugees arriving in each month of ``year`` from January to ``last_month``,
+    in one query: how many (``refugees``), how many had a screening visit at
+    the asylum centre on or before arrival (forbesøg, ``screened``), and how
+    many were housed near a known job (``near_job``). Family reunified come
+    from abroad to a home the refugee has: neither applies to them."""
+    start, end = _year_through(year, last_month)
     screened = Exists(
         ScreeningVisit.objects.filter(
             case__citizen=OuterRef("pk"), visit_date__lte=OuterRef("arrival_date")
@@ -205,18 +213,23 @@ def reception(user: User | None, start: dt.date, end: dt.date) -> dict:
     near_job = Exists(
         HousingPlacement.objects.filter(case__citizen=OuterRef("pk"), near_known_job=True)
     )
-    return (
+    rows = (
         _citizens(user)
         .filter(
             residence_basis=ResidenceBasis.REFUGEE, arrival_date__gte=start, arrival_date__lte=end
         )
-        .annotate(was_screened=screened, housed_near_job=near_job)
-        .aggregate(
+        .annotate(
+            was_screened=screened, housed_near_job=near_job, month=ExtractMonth("arrival_date")
+        )
+        .values("month")
+        .annotate(
             refugees=Count("id"),
             screened=Count("id", filter=Q(was_screened=True)),
             near_job=Count("id", filter=Q(housed_near_job=True)),
         )
+        .order_by("month")
     )
+    return _months(rows, last_month, ("refugees", "screened", "near_job"))
 
 
 def contract_and_plan_by_month(
