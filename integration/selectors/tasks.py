@@ -88,6 +88,11 @@ def tasks_due(cases: QuerySet[Case], *, until: dt.date, undated: bool = True) ->
     wanted = Q(next_deadline__lte=until)
     if undated:
         wanted |= _plan_pending()
+        # A team's cases first (through the team's or caseworker's index),
+        # then the condition on each: asked in one, PostgreSQL reads every
+        # offered plan of the municipality to test a few hundred cases
+        # (at 100,000 citizens 66 ms instead of 8).
+        cases = Case.objects.filter(pk__in=list(cases.values_list("pk", flat=True)))
     rows = (
         cases.filter(wanted)
         .annotate(
