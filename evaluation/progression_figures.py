@@ -35,9 +35,7 @@ def trend_back(user: User | None, end: dt.date, count: int) -> list[dict]:
 
 def _item_labels() -> dict[str, str]:
     try:
-        from progression.selectors import questionnaire_current
-
-        questionnaire = questionnaire_current()
+        questionnaire = progression_selectors.questionnaire_current()
         return {str(i.number): i.text("label") for i in questionnaire.items.all()}
     except Exception:  # noqa: BLE001 - no questionnaire published yet: numbers only
         return {}

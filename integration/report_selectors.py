@@ -168,18 +168,6 @@ def cohort_counts(
         residence_basis__in=bases, adult_at_arrival=True, arrival_date__lte=as_of
     )
     left = Q(case__closing_reason__in=LEFT_REASONS)
-    employed_6m = Exists(
-        EmploymentSpell.objects.filter(
-            Q(case__citizen=OuterRef("pk"), category__in=EMPLOYED_OR_SELF_SUPPORTING)
-            & _active(OuterRef("horizon_6m"))
-        )
-    )
-    employed_12m = Exists(
-        EmploymentSpell.objects.filter(
-            Q(case__citizen=OuterRef("pk"), category__in=EMPLOYED_OR_SELF_SUPPORTING)
-            & _active(OuterRef("horizon_12m"))
-        )
-    )
 
     def left_by(day) -> ExpressionWrapper:
         return ExpressionWrapper(left & Q(case__closed_on__lte=day), output_field=BooleanField())
@@ -190,8 +178,8 @@ def cohort_counts(
     # database runs again for each citizen: six instead of three.
     flags = qs.annotate(
         year=ExtractYear("arrival_date"),
-        e6=employed_6m,
-        e12=employed_12m,
+        e6=_employed_on(OuterRef("horizon_6m")),
+        e12=_employed_on(OuterRef("horizon_12m")),
         ea=_employed_on(as_of),
         l6=left_by(F("horizon_6m")),
         l12=left_by(F("horizon_12m")),
