@@ -166,19 +166,21 @@ def _filters_in_use(user, filters) -> int:
     )
 
 
-def _columns(teams) -> list[str]:
-    """The table's headings; the team column only for those who see several teams."""
-    team = [_("Team")] if teams else []
-    return [
-        _("Name"),
-        _("CPR"),
-        _("Arrival"),
-        _("Ladder step"),
-        _("Next deadline"),
-        _("Caseworker"),
-        *team,
-        _("Status"),
-    ]
+def _labels(teams) -> dict[str, str]:
+    """The table's headings by column, in their order (the team column only for
+    those who see several teams); on a phone each cell says its own."""
+    labels = {
+        "name": _("Name"),
+        "cpr": _("CPR"),
+        "arrival": _("Arrival"),
+        "step": _("Ladder step"),
+        "deadline": _("Next deadline"),
+        "caseworker": _("Caseworker"),
+    }
+    if teams:
+        labels["team"] = _("Team")
+    labels["status"] = _("Status")
+    return labels
 
 
 def _render_caseload(
@@ -188,12 +190,14 @@ def _render_caseload(
     if filters.query and not _is_cpr_search(filters.query):
         query_string = "&".join(filter(None, [query_string, urlencode({"q": filters.query})]))
     teams = selectors.teams() if selectors.can_see_all_cases(user) else []
+    labels = _labels(teams)
     return render(
         request,
         "integration/caseload.html",
         {
             "page": page,
-            "columns": _columns(teams),
+            "columns": list(labels.values()),
+            "labels": labels,
             "rows": rows,
             "filters": filters,
             "filters_in_use": _filters_in_use(user, filters),
