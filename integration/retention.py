@@ -219,6 +219,9 @@ def retention_apply(*, now: dt.datetime | None = None) -> RetentionResult:
             f"deleted, {blanked} search terms blanked, {uploads} waiting uploads deleted, "
             f"{deactivated} single sign-on users deactivated"
         ),
+        # Anonymising a case may move any day it counted on; the rest of a
+        # run (log rows, uploads, sessions, users) moves no figure of a case.
+        only_scores_on=None if anonymised else (),
     )
     return RetentionResult(
         cases_anonymised=anonymised,

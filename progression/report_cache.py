@@ -4,8 +4,9 @@ cached until a score of that month changes.
 ``selectors.measurement_counts_by_month`` aggregates each month apart, so a
 month's rows can be cached alone: under the number of that month's scores
 (``common.data_version.scores_current``), which a round saved moves for its
-own month only, and under the cases version, since the team and residence
-basis that narrow the citizens are case data. After a new score today the
+own month only, and, when narrowed, under the cases version, since the team
+and residence basis that narrow the citizens are case data (the whole
+municipality's counts read no case data: a case changed leaves them). After a new score today the
 dashboard counts this month's measurements again and takes the others from
 the cache.
 """
@@ -61,7 +62,7 @@ def measurement_counts_by_month(
         return list(selectors.measurement_counts_by_month(user, start, end, citizen_ids))
     parts = [(max(start, m), min(dates.month_end(m), end)) for m in dates.month_starts(start, end)]
     versions = data_version.scores_current([first.replace(day=1) for first, _last in parts])
-    cases = data_version.cases_current()
+    cases = "all" if citizen_ids is None else data_version.cases_current()
     narrow = f"{team_id or 'all'}:{residence_basis or 'all'}"
     keys = {}
     for first, last in parts:

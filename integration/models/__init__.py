@@ -30,11 +30,14 @@ from .facts import (
     ScreeningVisit,
 )
 from .fields import user_reference
+from .figures import CaseFiguresChange, StoredDayFigures
 from .notes import NOTE_EDIT_WINDOW, NOTE_MAX_LENGTH, JournalNote
 from .org import ProviderKind, ProviderOrganisation, Team, User
 from .people import Citizen, Household, ResidenceBasis, Sex
 
 __all__ = [
+    "CaseFiguresChange",
+    "StoredDayFigures",
     "ALLOWED_TRANSITIONS",
     "EMPLOYED_OR_SELF_SUPPORTING",
     "FACT_MODELS",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from common import bulk, data_version
+from integration import day_figures
 from integration.models import AccessAction, AccessLog, Citizen, User
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def access_log_write(
     what: str = "",
     path: str = "",
     only_scores_on: Iterable[dt.date] | None = None,
+    cases_from: dt.date | None = None,
 ) -> None:
     """Add one row per citizen shown or changed (or one row for a search).
 
@@ -34,6 +36,9 @@ def access_log_write(
     version; ``only_scores_on`` says it changed no citizen, case or fact of
     a case, only the scores measured on those days (none: a note), so the
     cached case figures (the ladder) and the other months' scores stay.
+    Otherwise ``cases_from`` is the first day whose counts of the programme
+    the change may move (``integration.day_figures``; None: every day, and
+    maybe scores too).
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
     # mistakes an import or command for a person.
@@ -57,7 +62,11 @@ def access_log_write(
     bulk.insert(AccessLog, rows, returning=False)
     if action in (AccessAction.CHANGE, AccessAction.IMPORT):
         # Cached figures (the managers' dashboard) are stale now.
-        data_version.bump(only_scores_on=only_scores_on)
+        # A change that says from which day it moves the cases' figures is a
+        # change of citizens, cases or their facts, and of no score.
+        data_version.bump(only_scores_on=only_scores_on, cases_only=cases_from is not None)
+        if only_scores_on is None:
+            day_figures.changed_from(cases_from)
 
 
 def access_log_request(request: HttpRequest, *, action: str, what: str, **shown) -> None:
@@ -82,13 +91,15 @@ def log_change(
     what: str,
     *,
     only_scores_on: Iterable[dt.date] | None = None,
+    cases_from: dt.date | None = None,
 ) -> None:
     """A change by ``actor`` (None: the system) to a citizen's data, or to no
-    one's; ``only_scores_on`` as ``access_log_write``."""
+    one's; ``only_scores_on`` and ``cases_from`` as ``access_log_write``."""
     access_log_write(
         user=actor,
         action=AccessAction.CHANGE,
         citizen=citizen,
         what=what,
         only_scores_on=only_scores_on,
+        cases_from=cases_from,
     )

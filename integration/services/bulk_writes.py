@@ -21,7 +21,7 @@ from django.utils import translation
 
 from common import bulk
 from common.csvimport import chunks
-from integration import deadlines, models
+from integration import day_figures, deadlines, models
 from integration.services.access_log import access_log_write
 from integration.services.cases import (
     CITIZEN_EDITABLE,
@@ -113,7 +113,13 @@ def cases_create_bulk(
         returning=False,
     )
     if citizens:  # with none, access_log_write would log a row about nobody
-        access_log_write(user=actor, action=log_action, citizens=citizens, what=log_what)
+        access_log_write(
+            user=actor,
+            action=log_action,
+            citizens=citizens,
+            what=log_what,
+            cases_from=min(citizen.arrival_date for citizen in citizens),
+        )
     return [case["id"] for case in cases]
 
 
@@ -155,11 +161,13 @@ def facts_create_bulk(
             for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
                 case_refresh_deadlines(case=case)
     if case_ids:
+        first_days = [day_figures.first_day_of(group) for group in by_model.values()]
         access_log_write(
             user=actor,
             action=log_action,
             citizen_ids=_citizens_of(case_ids).values(),
             what=log_what,
+            cases_from=day_figures.first_day(*first_days),
         )
     return [fact for group in by_model.values() for fact in group]
 
@@ -181,6 +189,9 @@ def facts_update_bulk(
     for fact, version in changes:
         fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
         by_version.setdefault(version, []).append(fact.pk)
+    first_day = day_figures.first_day_of(
+        [fact for fact, _version in changes], stored=[fact.pk for fact, _version in changes]
+    )
     claim_versions(model, by_version)
     facts = []
     for fact, version in changes:
@@ -203,6 +214,7 @@ def facts_update_bulk(
         # In English whoever imports: the log's phrases are shown translated
         # (integration.access_log_text).
         what=f"{_english_name(model)} changed",
+        cases_from=first_day,
     )
 
 
@@ -263,6 +275,11 @@ def citizens_update_bulk(
     items = list(changes)
     if not items:
         return
+    # A citizen counts from arrival: the changes move the days from the first.
+    first_day = min(
+        min(case.citizen.arrival_date, change.get("arrival_date") or case.citizen.arrival_date)
+        for case, _version, change in items
+    )
     fields: set[str] = set()
     by_version: dict[int, list[int]] = {}
     for case, version, change in items:
@@ -293,4 +310,5 @@ def citizens_update_bulk(
         action=models.AccessAction.CHANGE,
         citizen_ids=[citizen.pk for citizen in citizens],
         what="citizen changed",
+        cases_from=first_day,
     )

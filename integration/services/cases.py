@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from common import bulk
 from common.csvimport import chunks
-from integration import deadlines
+from integration import day_figures, deadlines
 from integration.models import (
     ALLOWED_TRANSITIONS,
     Case,
@@ -153,7 +153,7 @@ def case_create(
         changed_by=actor,
     )
     case_refresh_deadlines(case=case)
-    log_change(actor, citizen, "case created")
+    log_change(actor, citizen, "case created", cases_from=arrival_date)
     return case
 
 
@@ -217,6 +217,8 @@ def citizen_update(
             raise ValueError("Give the household or its reference, not both.")
         changes["household"] = _household_of(actor, household_reference)
     citizen = case.citizen
+    # The citizen counts from arrival: a change moves the days from then on.
+    first_day = min(citizen.arrival_date, changes.get("arrival_date") or citizen.arrival_date)
     for name, value in changes.items():
         setattr(citizen, name, value)
     citizen.full_clean()
@@ -224,7 +226,7 @@ def citizen_update(
     set_history_user(citizen, actor)
     citizen.save(update_fields=[*changes, *Citizen.DERIVED_FIELDS])
     case_refresh_deadlines(case=case)
-    log_change(actor, citizen, "citizen changed")
+    log_change(actor, citizen, "citizen changed", cases_from=first_day)
     return case
 
 
@@ -237,7 +239,8 @@ def case_assign(
     case.full_clean(exclude=["citizen"])
     set_history_user(case, actor)
     save_versioned(case, expected_version=version, fields=["team", "caseworker"])
-    log_change(actor, case.citizen, "case assigned")
+    # Counted by team from arrival on.
+    log_change(actor, case.citizen, "case assigned", cases_from=case.citizen.arrival_date)
     return case
 
 
@@ -269,6 +272,7 @@ def case_transition(
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date cannot be in the future.")})
     from_status = case.status
+    first_day = day_figures.first_day(*filter(None, [case.closed_on, on]))
     case.status = to_status
     case.closing_reason = reason if to_status == CaseStatus.CLOSED else ""
     case.closed_on = on if to_status == CaseStatus.CLOSED else None
@@ -284,7 +288,7 @@ def case_transition(
         changed_by=actor,
     )
     case_refresh_deadlines(case=case)
-    log_change(actor, case.citizen, f"case {to_status}")
+    log_change(actor, case.citizen, f"case {to_status}", cases_from=first_day)
     return case
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from integration import day_figures
 from integration.models import Case, CaseFact, ProviderOrganisation, User
 from integration.services.access_log import log_change
 from integration.services.cases import case_refresh_deadlines
@@ -22,6 +23,7 @@ def fact_save(
     fact.full_clean(exclude=["case"])
     set_history_user(fact, actor)
     label = fact._meta.verbose_name
+    first_day = day_figures.first_day_of([fact], stored=[fact.pk] if fact.pk else [])
     if fact.pk is None:
         fact.created_by = actor
         fact.save()
@@ -37,7 +39,7 @@ def fact_save(
         save_versioned(fact, expected_version=version, fields=fields)
         what = f"{label} changed"
     case_refresh_deadlines(case=case)
-    log_change(actor, case.citizen, what)
+    log_change(actor, case.citizen, what, cases_from=first_day)
     return fact
 
 

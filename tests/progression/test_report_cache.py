@@ -175,3 +175,23 @@ def test_a_caseworker_gets_the_cases_of_the_team_counted_afresh(
         rows = report_cache.measurement_counts_by_month(caseworker_a, START, END)
         assert [r["n"] for r in rows] == [1, 1]
     assert len(counted) == 2
+
+
+def test_a_case_changed_leaves_the_whole_municipalitys_months_but_not_a_teams(
+    team_a, team_b, manager, questionnaire, counted
+):
+    case = make_case(team=team_a, arrival=dt.date(2025, 6, 1))
+    _save(case, dt.date(2026, 2, 3), 3)
+    report_cache.measurement_counts_by_month(manager, START, END)
+    report_cache.measurement_counts_by_month(manager, START, END, team_id=team_a.pk)
+    assert len(counted) == 2
+    case.refresh_from_db()
+    services.case_assign(
+        actor=manager, case=case, version=case.version, team=team_b, caseworker=None
+    )
+    everyone = report_cache.measurement_counts_by_month(manager, START, END)
+    assert len(counted) == 2  # no case data in the whole municipality's counts
+    assert [r["n"] for r in everyone] == [1, 1]
+    # The team's citizens are case data: counted again, and the case is gone from them.
+    assert report_cache.measurement_counts_by_month(manager, START, END, team_id=team_a.pk) == []
+    assert len(counted) == 3
