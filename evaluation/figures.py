@@ -149,12 +149,11 @@ from evaluation.progression_figures import (
     trend_between,
 )
 from evaluation.reports import NARRATIVE_KEYS
-from integration import day_figures, report_cache
 from integration import follow_up_selectors as fs
+from integration import kept_figures, report_cache
 from integration import report_selectors as rs
 from integration.models import LadderStep, ResidenceBasis, User
 from progression import report_cache as progression_cache
-from progression import selectors as progression_selectors
 
 # Months of the progression trend: the monthly report's year back, the
 # review's two (the reports print these tables whole).
@@ -394,8 +393,8 @@ def monthly_figures(period: ReportPeriod, *, user: User | None = None) -> dict:
     with snapshot.one_snapshot() as together:
         found = together(
             {
-                "ladders": lambda: day_figures.ladder_on_days(user, [as_of, *ladder_days]),
-                "programme": lambda: day_figures.programme_counts_on_days(
+                "ladders": lambda: kept_figures.ladder_on_days(user, [as_of, *ladder_days]),
+                "programme": lambda: kept_figures.programme_counts_on_days(
                     user, [as_of, *monthly_additions.headline_days(as_of)]
                 ),
                 "progression": lambda: _monthly_progression(user, as_of),
@@ -498,8 +497,12 @@ def service_review_figures(
         end = progression_end(user, start, as_of, trend=found["trend"])
         later = together(
             {
-                "caseworkers": lambda: progression_selectors.caseworker_summary(user, start, end),
-                "citizens": lambda: progression_selectors.citizen_summary(user, start, end),
+                "caseworkers": lambda: progression_cache.kept_summary(
+                    "caseworker_summary", user, start, end
+                ),
+                "citizens": lambda: progression_cache.kept_summary(
+                    "citizen_summary", user, start, end
+                ),
                 "cohorts_adjusted": lambda: (
                     _cohorts_adjusted(user, as_of, include_ukraine=include_ukraine)
                     if adjusted_denominator

@@ -16,6 +16,7 @@ from django.conf import settings
 from common import dates
 from evaluation import metrics
 from integration import follow_up_selectors as fs
+from integration import kept_figures
 from integration import report_selectors as rs
 from integration.models import User
 
@@ -33,12 +34,27 @@ def compliance(user: User | None, as_of: dt.date) -> dict:
     """Table 8's deadlines: the health offers, contracts and plans whose deadline
     fell in the year up to ``as_of`` (a month's last day), month by month, and
     the adults whose follow-up is up to date on ``as_of``."""
-    health = year_of_months(fs.health_offers_by_month(user, as_of.year, as_of.month))
-    follow_up = rs.follow_up_compliance(user, as_of)
-    contract, plan = settings.CONTRACT_DEADLINE_MONTHS, settings.PLAN_DEADLINE_MONTHS
-    rows = fs.contract_and_plan_by_month(
-        user, as_of.year, as_of.month, contract_months=contract, plan_months=plan
+    # Each month and day as kept since it was last counted (``kept_figures``):
+    # last month's paper reads them unless a change has reached back since.
+    year, month = as_of.year, as_of.month
+    health = year_of_months(
+        kept_figures.months_of_year("health_offers", fs.health_offers_by_month, user, year, month)
     )
+    follow_up = kept_figures.on_day("follow_up_compliance", rs.follow_up_compliance, user, as_of)
+    contract, plan = settings.CONTRACT_DEADLINE_MONTHS, settings.PLAN_DEADLINE_MONTHS
+
+    def contract_and_plan(user: User | None, year: int, last_month: int) -> list[dict]:
+        rows = fs.contract_and_plan_by_month(
+            user, year, last_month, contract_months=contract, plan_months=plan
+        )
+        return [
+            {"contract": c, "plan": p} for c, p in zip(rows["contract"], rows["plan"], strict=True)
+        ]
+
+    months = kept_figures.months_of_year(
+        f"contract_and_plan:{contract}:{plan}", contract_and_plan, user, year, month
+    )
+    rows = {"contract": [m["contract"] for m in months], "plan": [m["plan"] for m in months]}
     return {
         "health_offer": {**health, "share": metrics.share(health["on_time"], health["due"])},
         "follow_up": {
@@ -96,13 +112,16 @@ def _of_year(months: list) -> dict:
 def monthly_additions(user: User | None, as_of: dt.date) -> dict:
     """The follow-up's counts beyond the original eight tables (seeds 000, 002,
     004), but the headline (:func:`headline`), which needs the programme."""
-    by_step = fs.employed_by_step(user, as_of)
+    by_step = kept_figures.on_day("employed_by_step", fs.employed_by_step, user, as_of)
+    follow_ups = kept_figures.months_of_year(
+        "follow_ups_by_month", fs.follow_ups_by_month, user, as_of.year, as_of.month
+    )
     return {
         "employed_by_step": {
             **{str(s): by_step.get(s, 0) for s in range(1, 7)},
             "none": by_step.get(None, 0),
         },
-        "follow_ups": _of_year(fs.follow_ups_by_month(user, as_of.year, as_of.month)),
+        "follow_ups": _of_year(follow_ups),
         "moved_away": _of_year(fs.moved_away_by_month(user, as_of.year, as_of.month)),
         "reception": _of_year(fs.reception_by_month(user, as_of.year, as_of.month)),
     }

@@ -13,6 +13,7 @@ from django.conf import settings
 from common import dates
 from evaluation import metrics
 from integration.models import User
+from progression import report_cache as progression_cache
 from progression import selectors as progression_selectors
 
 # Months of the service review's progression trend (its table prints them whole).
@@ -22,10 +23,14 @@ REVIEW_TREND_MONTHS = 24
 def trend_between(
     user: User | None, start: dt.date, end: dt.date, citizen_ids: Iterable[int] | None = None
 ) -> list[dict]:
-    """The progression measurements month by month (months without any left out)."""
-    return metrics.progression_trend(
-        progression_selectors.measurement_counts_by_month(user, start, end, citizen_ids)
-    )
+    """The progression measurements month by month (months without any left out);
+    of everyone, each month as kept since it was last counted
+    (``progression.report_cache.kept_measurement_counts_by_month``)."""
+    if citizen_ids is None:
+        counts = progression_cache.kept_measurement_counts_by_month(user, start, end)
+    else:
+        counts = progression_selectors.measurement_counts_by_month(user, start, end, citizen_ids)
+    return metrics.progression_trend(counts)
 
 
 def trend_back(user: User | None, end: dt.date, count: int) -> list[dict]:

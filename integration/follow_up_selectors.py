@@ -24,9 +24,10 @@ from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.db.models.lookups import GreaterThanOrEqual
 
 from common import dates
-from integration import deadlines
+from integration import deadlines, kept_figures
 from integration.models import (
     ClosingReason,
+    FiguresRead,
     FollowUp,
     HealthAssessment,
     HousingPlacement,
@@ -118,7 +119,20 @@ def follow_ups_by_year(user: User | None, start: dt.date, end: dt.date) -> list[
     per year: ``held``, and ``guided`` (repatriation guidance given). A child's
     case carries copies of the guardian's follow-ups; they are not counted twice."""
     _check(user)
-    return list(_adult_follow_ups(start, end, per="year"))
+    years = [
+        (max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31)))
+        for year in range(start.year, end.year + 1)
+    ]
+
+    def count(missing: list[tuple[dt.date, dt.date]]) -> dict:
+        counted = _adult_follow_ups(missing[0][0], missing[-1][1], per="year")
+        rows = {row["year"]: row for row in counted}
+        return {year: rows.get(year[0].year, {}) for year in missing}  # {}: none held
+
+    # A past year stays as it was until a change of a case reaches back to it
+    # (``kept_figures``): the review's years since 2000 are read, not counted.
+    found = kept_figures.kept_periods("follow_ups_by_year", years, count, reads=FiguresRead.CASES)
+    return [found[year] for year in years if found[year]]
 
 
 def _months(rows, last_month: int, keys: tuple[str, ...]) -> list[dict]:

@@ -29,7 +29,7 @@ from typing import Any
 from django.core.cache import cache
 
 from common import data_version
-from integration import day_figures
+from integration import kept_figures
 from integration import report_selectors as rs
 from integration.models import User
 from integration.report_selectors import _check
@@ -65,14 +65,14 @@ def ladder_on_days(
 ) -> dict[dt.date, dict[int | None, int]]:
     """``report_days.ladder_on_days`` (narrowed as it), each day from the cache when it can."""
     narrow = {"team_id": None, "residence_basis": None, **narrow}
-    return _cached_days("ladder", day_figures.ladder_on_days, user, days, **narrow)
+    return _cached_days("ladder", kept_figures.ladder_on_days, user, days, **narrow)
 
 
 def programme_counts(user: User | None, day: dt.date, **narrow) -> dict[str, int]:
     """``report_days.programme_counts_on_days`` for one day (narrowed as it), from
     the cache when it can."""
     narrow = {"team_id": None, "residence_basis": None, **narrow}
-    count = day_figures.programme_counts_on_days
+    count = kept_figures.programme_counts_on_days
     return _cached_days("programme", count, user, [day], **narrow)[day]
 
 

@@ -18,8 +18,9 @@ import datetime as dt
 from django.core.cache import cache
 
 from common import data_version, dates
+from integration import kept_figures
 from integration import selectors as case_selectors
-from integration.models import User
+from integration.models import FiguresRead, User
 from progression import selectors
 
 # As the dashboard's other figures (``integration.report_cache``).
@@ -84,3 +85,67 @@ def measurement_counts_by_month(
         cache.set_many(counted, CACHE_SECONDS)
         found.update(counted)
     return [row for part in parts for row in found[keys[part]]]
+
+
+# --- kept in the database, for the reports -----------------------------------------
+
+
+def _month_rows_out(rows: list[dict]) -> list[dict]:
+    return [{**row, "month": row["month"].isoformat()} for row in rows]
+
+
+def _month_rows_in(rows: list[dict]) -> list[dict]:
+    return [{**row, "month": dt.date.fromisoformat(row["month"])} for row in rows]
+
+
+def kept_measurement_counts_by_month(user: User | None, start: dt.date, end: dt.date) -> list:
+    """``selectors.measurement_counts_by_month`` in [start, end] for everyone,
+    each month kept in the database until a score of that month changes
+    (``integration.kept_figures``): ten years of a review are read, not
+    counted, but for the months whose scores changed since."""
+    if not _sees_everyone(user):
+        return list(selectors.measurement_counts_by_month(user, start, end))
+    parts = [(max(start, m), min(dates.month_end(m), end)) for m in dates.month_starts(start, end)]
+
+    def count(missing: list[tuple[dt.date, dt.date]]) -> dict:
+        rows: dict[tuple[int, int], list[dict]] = {}
+        for row in selectors.measurement_counts_by_month(user, missing[0][0], missing[-1][1]):
+            rows.setdefault((row["month"].year, row["month"].month), []).append(row)
+        return {
+            part: _month_rows_out(rows.get((part[0].year, part[0].month), [])) for part in missing
+        }
+
+    found = kept_figures.kept_periods(
+        "measurements_by_month", parts, count, reads=FiguresRead.SCORES
+    )
+    return [row for part in parts for row in _month_rows_in(found[part])]
+
+
+def _summary_out(summary: dict) -> dict:
+    means = summary.get("caseworker_item_means")
+    if means is None:
+        return summary
+    return {**summary, "caseworker_item_means": [[n, mean] for n, mean in means.items()]}
+
+
+def _summary_in(summary: dict) -> dict:
+    means = summary.get("caseworker_item_means")
+    if means is None:
+        return summary
+    return {**summary, "caseworker_item_means": {n: mean for n, mean in means}}
+
+
+def kept_summary(name: str, user: User | None, start: dt.date, end: dt.date) -> dict:
+    """``selectors.<name>`` (``caseworker_summary`` or ``citizen_summary``) of
+    everyone in [start, end], kept in the database until a score of those
+    days changes."""
+    selector = getattr(selectors, name)
+    if not _sees_everyone(user):
+        return selector(user, start, end)
+    found = kept_figures.kept_periods(
+        name,
+        [(start, end)],
+        lambda periods: {(start, end): _summary_out(selector(user, start, end))},
+        reads=FiguresRead.SCORES,
+    )
+    return _summary_in(found[(start, end)])

@@ -30,14 +30,15 @@ from .facts import (
     ScreeningVisit,
 )
 from .fields import user_reference
-from .figures import CaseFiguresChange, StoredDayFigures
+from .figures import FiguresChange, FiguresRead, KeptFigures
 from .notes import NOTE_EDIT_WINDOW, NOTE_MAX_LENGTH, JournalNote
 from .org import ProviderKind, ProviderOrganisation, Team, User
 from .people import Citizen, Household, ResidenceBasis, Sex
 
 __all__ = [
-    "CaseFiguresChange",
-    "StoredDayFigures",
+    "FiguresChange",
+    "FiguresRead",
+    "KeptFigures",
     "ALLOWED_TRANSITIONS",
     "EMPLOYED_OR_SELF_SUPPORTING",
     "FACT_MODELS",

@@ -1,54 +1,65 @@
-"""Counts of the programme on a day, kept in the database between reports.
+"""Figures kept in the database between reports, and the changes that void them.
 
-The ladder on a month's end, or who was in the programme that day, stays the
-same until a change of citizens, cases or their facts reaches that day: a
-ladder step recorded today does not move last month's figures. So the
-counts of a day are kept (``StoredDayFigures``), and every such change says
-from which day on it may move figures (``CaseFiguresChange``). A kept row is
-read only while no change committed after it was counted reaches its day
-(``integration.day_figures`` holds the rule, on PostgreSQL).
+The ladder on a month's end, or the measurements of a closed month, stay the
+same until a change reaches the days they read: a ladder step recorded today
+does not move last month's figures, nor does a score of today move last
+year's mean. So figures are kept (``KeptFigures``), and every change says
+what it changed (citizens, cases and their facts, or scores) and from which
+day (to which day) it may move figures (``FiguresChange``). A kept row is
+read only while no change committed after it was counted reaches it
+(``integration.kept_figures`` holds the rule, on PostgreSQL).
 """
 
 from django.db import models
 from django.db.models.functions import Now
 
 
-class StoredDayFigures(models.Model):
-    """One kind of counts (``name``) on one day, for one narrowing of the
-    population (``narrow``: the team and residence basis, empty for all)."""
+class FiguresRead(models.TextChoices):
+    """What figures read, and what a change changed."""
+
+    CASES = "cases", "citizens, cases and their facts"
+    SCORES = "scores", "progression scores"
+    ALL = "all", "anything (a change that does not say)"
+
+
+class KeptFigures(models.Model):
+    """One figure (``name``) for one day or period (``day``: its last day;
+    ``key``: the rest of what tells it apart, as the narrowing of the
+    population or the period's first day)."""
 
     name = models.CharField(max_length=40)
     day = models.DateField()
-    narrow = models.CharField(max_length=100, blank=True)
-    # The last day the counts read: the day itself for the ladder; a change
-    # from a later day leaves them as they are.
+    key = models.CharField(max_length=100, blank=True)
+    reads = models.CharField(max_length=10, choices=FiguresRead.choices)
+    # The days the figures read: a change of other days leaves them.
+    reads_from = models.DateField()
     reads_until = models.DateField()
-    # [[key, count], ...]: the keys may be numbers, text or null.
-    counts = models.JSONField()
-    # PostgreSQL's snapshot the counts were made in (pg_current_snapshot):
+    value = models.JSONField()
+    # PostgreSQL's snapshot the figures were made in (pg_current_snapshot):
     # which changes they include, and which they cannot.
     snapshot = models.TextField()
     counted_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["name", "day", "narrow"], name="stored_day_figures_unique"
-            )
+            models.UniqueConstraint(fields=["name", "day", "key"], name="kept_figures_unique")
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.day:%Y-%m-%d} {self.narrow}".rstrip()
+        return f"{self.name} {self.day:%Y-%m-%d} {self.key}".rstrip()
 
 
-class CaseFiguresChange(models.Model):
-    """A change of citizens, cases or their facts, written in the changing
-    transaction: the first day whose figures it may move, and the transaction
-    (PostgreSQL's 64-bit id), so a reader knows which kept counts include it."""
+class FiguresChange(models.Model):
+    """A change, written in the changing transaction: what it changed, the days
+    it may move (``until_day`` empty: every day from ``from_day`` on), and the
+    transaction (PostgreSQL's 64-bit id), so a reader knows which kept figures
+    include it."""
 
+    kind = models.CharField(max_length=10, choices=FiguresRead.choices)
     from_day = models.DateField()
+    until_day = models.DateField(null=True)
     transaction_id = models.BigIntegerField(db_index=True)
     recorded_at = models.DateTimeField(db_default=Now())
 
     def __str__(self) -> str:
-        return f"from {self.from_day:%Y-%m-%d}"
+        return f"{self.kind} from {self.from_day:%Y-%m-%d}"

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from common import bulk, data_version
-from integration import day_figures
-from integration.models import AccessAction, AccessLog, Citizen, User
+from integration import kept_figures
+from integration.models import AccessAction, AccessLog, Citizen, FiguresRead, User
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -37,7 +37,7 @@ def access_log_write(
     a case, only the scores measured on those days (none: a note), so the
     cached case figures (the ladder) and the other months' scores stay.
     Otherwise ``cases_from`` is the first day whose counts of the programme
-    the change may move (``integration.day_figures``; None: every day, and
+    the change may move (``integration.kept_figures``; None: every day, and
     maybe scores too).
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
@@ -61,12 +61,25 @@ def access_log_write(
         rows.append({**base, "citizen_id": None})
     bulk.insert(AccessLog, rows, returning=False)
     if action in (AccessAction.CHANGE, AccessAction.IMPORT):
+        if only_scores_on is not None:
+            only_scores_on = list(only_scores_on)  # read twice below
         # Cached figures (the managers' dashboard) are stale now.
         # A change that says from which day it moves the cases' figures is a
         # change of citizens, cases or their facts, and of no score.
         data_version.bump(only_scores_on=only_scores_on, cases_only=cases_from is not None)
-        if only_scores_on is None:
-            day_figures.changed_from(cases_from)
+        _void_kept_figures(only_scores_on, cases_from)
+
+
+def _void_kept_figures(only_scores_on: Iterable[dt.date] | None, cases_from: dt.date | None):
+    """Tell ``integration.kept_figures`` what the change may have moved."""
+    if only_scores_on is not None:
+        days = sorted(only_scores_on)
+        if days:
+            kept_figures.changed(FiguresRead.SCORES, days[0], days[-1])
+    elif cases_from is not None:
+        kept_figures.changed(FiguresRead.CASES, cases_from)
+    else:
+        kept_figures.changed(FiguresRead.ALL, None)
 
 
 def access_log_request(request: HttpRequest, *, action: str, what: str, **shown) -> None:

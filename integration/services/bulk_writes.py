@@ -21,7 +21,7 @@ from django.utils import translation
 
 from common import bulk
 from common.csvimport import chunks
-from integration import day_figures, deadlines, models
+from integration import deadlines, kept_figures, models
 from integration.services.access_log import access_log_write
 from integration.services.cases import (
     CITIZEN_EDITABLE,
@@ -161,13 +161,13 @@ def facts_create_bulk(
             for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
                 case_refresh_deadlines(case=case)
     if case_ids:
-        first_days = [day_figures.first_day_of(group) for group in by_model.values()]
+        first_days = [kept_figures.first_day_of(group) for group in by_model.values()]
         access_log_write(
             user=actor,
             action=log_action,
             citizen_ids=_citizens_of(case_ids).values(),
             what=log_what,
-            cases_from=day_figures.first_day(*first_days),
+            cases_from=kept_figures.first_day(*first_days),
         )
     return [fact for group in by_model.values() for fact in group]
 
@@ -189,7 +189,7 @@ def facts_update_bulk(
     for fact, version in changes:
         fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
         by_version.setdefault(version, []).append(fact.pk)
-    first_day = day_figures.first_day_of(
+    first_day = kept_figures.first_day_of(
         [fact for fact, _version in changes], stored=[fact.pk for fact, _version in changes]
     )
     claim_versions(model, by_version)

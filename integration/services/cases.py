@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from common import bulk
 from common.csvimport import chunks
-from integration import day_figures, deadlines
+from integration import deadlines, kept_figures
 from integration.models import (
     ALLOWED_TRANSITIONS,
     Case,
@@ -272,7 +272,7 @@ def case_transition(
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date cannot be in the future.")})
     from_status = case.status
-    first_day = day_figures.first_day(*filter(None, [case.closed_on, on]))
+    first_day = kept_figures.first_day(*filter(None, [case.closed_on, on]))
     case.status = to_status
     case.closing_reason = reason if to_status == CaseStatus.CLOSED else ""
     case.closed_on = on if to_status == CaseStatus.CLOSED else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from integration import day_figures
+from integration import kept_figures
 from integration.models import Case, CaseFact, ProviderOrganisation, User
 from integration.services.access_log import log_change
 from integration.services.cases import case_refresh_deadlines
@@ -23,7 +23,7 @@ def fact_save(
     fact.full_clean(exclude=["case"])
     set_history_user(fact, actor)
     label = fact._meta.verbose_name
-    first_day = day_figures.first_day_of([fact], stored=[fact.pk] if fact.pk else [])
+    first_day = kept_figures.first_day_of([fact], stored=[fact.pk] if fact.pk else [])
     if fact.pk is None:
         fact.created_by = actor
         fact.save()

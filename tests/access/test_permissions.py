@@ -382,6 +382,9 @@ _NOT_DATA = {
     "sessions.Session",
     # A checked file waiting for its confirmation, kept as a session would be.
     "integration.PendingUpload",
+    # Figures a report counted, kept as a cache keeps them, and what voids them.
+    "integration.KeptFigures",
+    "integration.FiguresChange",
     "contenttypes.ContentType",
     "auth.Permission",
 }

@@ -2,7 +2,7 @@
 
 The ladder and the programme on each of the last ``--months`` month ends,
 for the whole municipality, are counted where no kept count still holds and
-kept (``integration.day_figures``), so the monthly follow-up and the
+kept (``integration.kept_figures``), so the monthly follow-up and the
 dashboard read them instead of counting. Before that, counts a change has
 made stale are dropped, and so are the changes no kept count can miss any
 more. On SQLite nothing is kept, and the command says so.
@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from common import dates, snapshot
-from integration import day_figures
-from integration.models import StoredDayFigures
+from integration import kept_figures
+from integration.models import KeptFigures
 
 
 class Command(BaseCommand):
@@ -33,18 +33,20 @@ class Command(BaseCommand):
     def handle(self, *args, months: int, **options):
         if not 1 <= months <= 240:
             raise CommandError("--months must be between 1 and 240.")
-        if not day_figures.enabled():
+        if not kept_figures.enabled():
             self.stdout.write("Nothing kept: the counts are kept on PostgreSQL only.")
             return
         started = time.monotonic()
-        dropped = day_figures.tidy()
+        dropped = kept_figures.tidy()
         days = dates.month_ends_back(dates.last_ended_month(timezone.localdate()), months)
-        kept_before = StoredDayFigures.objects.filter(narrow="", day__in=days).count()
+        kept_before = KeptFigures.objects.filter(
+            name__in=["ladder", "programme"], key="", day__in=days
+        ).count()
         with snapshot.one_snapshot() as together:
             together(
                 {
-                    "ladder": lambda: day_figures.ladder_on_days(None, days),
-                    "programme": lambda: day_figures.programme_counts_on_days(None, days),
+                    "ladder": lambda: kept_figures.ladder_on_days(None, days),
+                    "programme": lambda: kept_figures.programme_counts_on_days(None, days),
                 }
             )
         counted = 2 * len(days) - kept_before
