@@ -437,22 +437,3 @@ def import_employment(
         return write_failed(report, exc, None)
     report.written = True
     return report
-
-
-def run_import(
-    kind: str,
-    data: bytes | str,
-    *,
-    filename: str = "",
-    user: User | None = None,
-    default_team: Team | None = None,
-    commit: bool = True,
-) -> ImportReport:
-    """The import of ``kind`` (an ImportKind value), for callers that offer both."""
-    if kind == ImportKind.CITIZENS:
-        return import_citizens(
-            data, filename=filename, default_team=default_team, user=user, commit=commit
-        )
-    if kind == ImportKind.EMPLOYMENT:
-        return import_employment(data, filename=filename, user=user, commit=commit)
-    raise ValueError(f"Unknown import kind: {kind!r}")

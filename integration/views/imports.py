@@ -31,10 +31,12 @@ def _meta(cleaned: dict) -> dict:
 
 
 def _run(text: bytes | str, meta: dict, *, user: User, commit: bool) -> ImportReport:
+    """The import of the file's kind (the form offers both), from the values it waits with."""
+    options = {"filename": meta["filename"], "user": user, "commit": commit}
+    if meta["kind"] == imports.ImportKind.EMPLOYMENT:
+        return imports.import_employment(text, **options)
     team = selectors.team_by_pk(meta["team_id"])
-    return imports.run_import(
-        meta["kind"], text, filename=meta["filename"], user=user, default_team=team, commit=commit
-    )
+    return imports.import_citizens(text, default_team=team, **options)
 
 
 def _render_report(request: HttpRequest, report: ImportReport, meta: dict) -> HttpResponse:
