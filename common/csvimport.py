@@ -390,6 +390,23 @@ class RowChecker:
             self.error(column, str(exc))
             return None
 
+    def up_to_today(
+        self,
+        column: str,
+        day: dt.date | None,
+        today: dt.date,
+        *,
+        future: str,
+        before_birth: str | None = None,
+    ) -> None:
+        """Refuse the column's ``day`` after ``today`` with ``future`` and, given
+        ``before_birth`` and a valid CPR number, before the person was born
+        (``before_birth`` is formatted with the masked number as ``cpr``)."""
+        if day and day > today:
+            self.error(column, future)
+        if before_birth and self.number and day and day < cpr.birth_date(self.number):
+            self.error(column, before_birth % {"cpr": cpr.masked(self.number)})
+
     def choice(
         self,
         column: str,

@@ -109,13 +109,13 @@ def _check_citizen(
             )
     basis = check.choice("residence_basis", ResidenceBasis, RESIDENCE_BASIS_WORDS)
     arrival = check.date("arrival_date")
-    if arrival and arrival > today:
-        check.error("arrival_date", _("The arrival date cannot be in the future."))
-    if number and arrival and arrival < cpr.birth_date(number):
-        check.error(
-            "arrival_date",
-            _("Arrival cannot be before birth (%(cpr)s).") % {"cpr": cpr.masked(number)},
-        )
+    check.up_to_today(
+        "arrival_date",
+        arrival,
+        today,
+        future=_("The arrival date cannot be in the future."),
+        before_birth=_("Arrival cannot be before birth (%(cpr)s)."),
+    )
     sex = check.values.get("sex", "").upper()
     if sex and sex not in Sex.values:
         check.error("sex", _("Write F or M, or leave it empty to take it from the CPR number."))
@@ -289,13 +289,13 @@ def _check_spell(check: RowChecker, *, today: dt.date) -> _SpellRow | None:
     number = check.cpr()
     start = check.date("start_date")
     end = check.date("end_date", required=False)
-    if start and start > today:
-        check.error("start_date", _("The start cannot be in the future."))
-    if number and start and start < cpr.birth_date(number):
-        check.error(
-            "start_date",
-            _("The start cannot be before birth (%(cpr)s).") % {"cpr": cpr.masked(number)},
-        )
+    check.up_to_today(
+        "start_date",
+        start,
+        today,
+        future=_("The start cannot be in the future."),
+        before_birth=_("The start cannot be before birth (%(cpr)s)."),
+    )
     if start and end and end < start:
         check.error("end_date", _("The end cannot be before the start."))
     category = check.choice("category", EmploymentCategory)
@@ -437,22 +437,3 @@ def import_employment(
         return write_failed(report, exc, None)
     report.written = True
     return report
-
-
-def run_import(
-    kind: str,
-    data: bytes | str,
-    *,
-    filename: str = "",
-    user: User | None = None,
-    default_team: Team | None = None,
-    commit: bool = True,
-) -> ImportReport:
-    """The import of ``kind`` (an ImportKind value), for callers that offer both."""
-    if kind == ImportKind.CITIZENS:
-        return import_citizens(
-            data, filename=filename, default_team=default_team, user=user, commit=commit
-        )
-    if kind == ImportKind.EMPLOYMENT:
-        return import_employment(data, filename=filename, user=user, commit=commit)
-    raise ValueError(f"Unknown import kind: {kind!r}")

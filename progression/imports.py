@@ -100,8 +100,7 @@ def _whole_number(check: RowChecker, column: str, allowed: range) -> int | None:
 def _check_row(check: RowChecker, *, today: dt.date) -> _ScoreRow | None:
     number = check.cpr()
     day = check.date("date")
-    if day and day > today:
-        check.error("date", _("The date cannot be in the future."))
+    check.up_to_today("date", day, today, future=_("The date cannot be in the future."))
     rater = check.choice("rater", Rater)
     item = _whole_number(check, "item", range(1, ITEM_COUNT + 1))
     score = _whole_number(check, "score", SCALE)

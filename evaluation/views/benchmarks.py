@@ -20,8 +20,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.checked_upload import CheckedUpload
 from common.csvimport import ImportReport
-from common.forms import read_upload
 from evaluation import benchmarks, selectors, services
 from evaluation.forms import BenchmarkUploadForm, QuotaFormSet
 from evaluation.models import (
@@ -31,6 +31,7 @@ from evaluation.models import (
     BenchmarkSource,
 )
 from integration import services as case_services
+from integration.models import User
 
 SESSION_KEY = "evaluation_pending_benchmarks"
 PURPOSE = "benchmark import"
@@ -122,82 +123,67 @@ def benchmark_list(request: HttpRequest) -> HttpResponse:
 # --- upload -------------------------------------------------------------------------
 
 
-def _render_report(
-    request: HttpRequest, report: ImportReport, *, source: str, downloaded_on: dt.date
-) -> HttpResponse:
+def _meta(cleaned: dict) -> dict:
+    return {"source": cleaned["source"], "downloaded_on": cleaned["downloaded_on"].isoformat()}
+
+
+def _run(text: bytes | str, meta: dict, *, user: User, commit: bool) -> ImportReport:
+    return services.import_benchmarks(
+        text,
+        source=meta["source"],
+        downloaded_on=dt.date.fromisoformat(meta["downloaded_on"]),
+        filename=meta["filename"],
+        user=user,
+        commit=commit,
+    )
+
+
+def _render_report(request: HttpRequest, report: ImportReport, meta: dict) -> HttpResponse:
     return render(
         request,
         "evaluation/benchmark_upload.html",
         {
             **WAITING.preview(user=request.user, report=report),
-            "source_label": BenchmarkSource(source).label,
-            "downloaded_on": downloaded_on,
+            "source_label": BenchmarkSource(meta["source"]).label,
+            "downloaded_on": dt.date.fromisoformat(meta["downloaded_on"]),
         },
     )
 
 
-def _source_indicators() -> list[tuple[str, list[str]]]:
-    return [
-        (BenchmarkSource(source).label, list(indicators))
-        for source, indicators in benchmarks.SOURCE_INDICATORS.items()
-    ]
+def _upload_context() -> dict:
+    return {
+        "source_indicators": [
+            (BenchmarkSource(source).label, list(indicators))
+            for source, indicators in benchmarks.SOURCE_INDICATORS.items()
+        ],
+        "own_municipality": settings.MUNICIPALITY_NAME,
+    }
+
+
+UPLOAD = CheckedUpload(
+    waiting=WAITING,
+    form_class=BenchmarkUploadForm,
+    template="evaluation/benchmark_upload.html",
+    upload_url="evaluation:benchmark_upload",
+    meta=_meta,
+    run=_run,
+    show=_render_report,
+    context=_upload_context,
+)
 
 
 @login_required
 @permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def benchmark_upload(request: HttpRequest) -> HttpResponse:
-    WAITING.drop(session=request.session, user=request.user)
-    form = BenchmarkUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        raw, filename = read_upload(form.cleaned_data["file"])
-        source, downloaded_on = form.cleaned_data["source"], form.cleaned_data["downloaded_on"]
-        report = services.import_benchmarks(
-            raw,
-            source=source,
-            downloaded_on=downloaded_on,
-            filename=filename,
-            user=request.user,
-            commit=False,
-        )
-        if report.ok:
-            meta = {
-                "source": source,
-                "downloaded_on": downloaded_on.isoformat(),
-                "filename": filename,
-            }
-            WAITING.keep(session=request.session, user=request.user, raw=raw, meta=meta)
-        return _render_report(request, report, source=source, downloaded_on=downloaded_on)
-    return render(
-        request,
-        "evaluation/benchmark_upload.html",
-        {
-            "form": form,
-            "source_indicators": _source_indicators(),
-            "own_municipality": settings.MUNICIPALITY_NAME,
-        },
-    )
+    return UPLOAD.upload(request)
 
 
 @login_required
 @permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
 @require_POST
 def benchmark_confirm(request: HttpRequest) -> HttpResponse:
-    taken = WAITING.take(session=request.session, user=request.user)
-    if taken is None:
-        messages.error(request, _("There is no checked file waiting; upload it again."))
-        return redirect("evaluation:benchmark_upload")
-    pending, text = taken
-    downloaded_on = dt.date.fromisoformat(pending["downloaded_on"])
-    report = services.import_benchmarks(
-        text,
-        source=pending["source"],
-        downloaded_on=downloaded_on,
-        filename=pending["filename"],
-        user=request.user,
-        commit=True,
-    )
-    return _render_report(request, report, source=pending["source"], downloaded_on=downloaded_on)
+    return UPLOAD.confirm(request)
 
 
 # --- expected arrivals --------------------------------------------------------------

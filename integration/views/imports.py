@@ -7,26 +7,39 @@ the confirm runs the whole import again from it.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common.checked_upload import CheckedUpload
 from common.csv_export import BOM
 from common.csvimport import ImportReport
-from common.forms import read_upload
 from integration import imports, selectors, services
 from integration.forms import ImportUploadForm
+from integration.models import User
 
 SESSION_KEY = "integration_pending_import"
 PURPOSE = "case import"
 WAITING = services.UploadWaiting(purpose=PURPOSE, session_key=SESSION_KEY)
 
 
-def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
+def _meta(cleaned: dict) -> dict:
+    team = cleaned["team"]
+    return {"kind": cleaned["kind"], "team_id": team.pk if team else None}
+
+
+def _run(text: bytes | str, meta: dict, *, user: User, commit: bool) -> ImportReport:
+    """The import of the file's kind (the form offers both), from the values it waits with."""
+    options = {"filename": meta["filename"], "user": user, "commit": commit}
+    if meta["kind"] == imports.ImportKind.EMPLOYMENT:
+        return imports.import_employment(text, **options)
+    team = selectors.team_by_pk(meta["team_id"])
+    return imports.import_citizens(text, default_team=team, **options)
+
+
+def _render_report(request: HttpRequest, report: ImportReport, meta: dict) -> HttpResponse:
     return render(
         request,
         "integration/import_preview.html",
@@ -37,44 +50,29 @@ def _render_report(request: HttpRequest, report: ImportReport) -> HttpResponse:
     )
 
 
+UPLOAD = CheckedUpload(
+    waiting=WAITING,
+    form_class=ImportUploadForm,
+    template="integration/import_upload.html",
+    upload_url="integration:import_upload",
+    meta=_meta,
+    run=_run,
+    show=_render_report,
+)
+
+
 @login_required
 @permission_required("integration.import_data", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    WAITING.drop(session=request.session, user=request.user)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        raw, filename = read_upload(form.cleaned_data["file"])
-        kind, team = form.cleaned_data["kind"], form.cleaned_data["team"]
-        report = imports.run_import(
-            kind, raw, filename=filename, user=request.user, default_team=team, commit=False
-        )
-        if report.ok:
-            meta = {"kind": kind, "filename": filename, "team_id": team.pk if team else None}
-            WAITING.keep(session=request.session, user=request.user, raw=raw, meta=meta)
-        return _render_report(request, report)
-    return render(request, "integration/import_upload.html", {"form": form})
+    return UPLOAD.upload(request)
 
 
 @login_required
 @permission_required("integration.import_data", raise_exception=True)
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
-    taken = WAITING.take(session=request.session, user=request.user)
-    if taken is None:
-        messages.error(request, _("There is no checked file waiting; upload it again."))
-        return redirect("integration:import_upload")
-    pending, text = taken
-    team = selectors.team_by_pk(pending["team_id"])
-    report = imports.run_import(
-        pending["kind"],
-        text,
-        filename=pending["filename"],
-        user=request.user,
-        default_team=team,
-        commit=True,
-    )
-    return _render_report(request, report)
+    return UPLOAD.confirm(request)
 
 
 @login_required
