@@ -38,6 +38,11 @@ _READ_ONLY_SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONL
 _local = threading.local()
 
 
+def in_read_only() -> bool:
+    """Is this thread counting inside a read-only snapshot of :func:`one_snapshot`?"""
+    return getattr(_local, "pending", None) is not None
+
+
 def after(write: Callable[[], Any]) -> None:
     """Run ``write`` once this thread's read-only snapshot is over, in the
     thread that opened it; outside one (or where the counts run in order on

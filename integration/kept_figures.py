@@ -140,7 +140,14 @@ def _found(wanted: list[_Wanted]) -> dict[tuple, Any]:
 
 def _counted(wanted: list[_Wanted], count: Callable[[], list]) -> list:
     """``count()`` (one value per wanted row, JSON-ready), kept once the
-    caller's read-only snapshot is over."""
+    caller's read-only snapshot is over.
+
+    Not kept when counted inside a transaction that may write (a service's, a
+    test's): PostgreSQL leaves a transaction's own id out of its snapshots, so
+    once a later transaction has ended the snapshot would pass for including
+    a change this transaction makes after it."""
+    if connection.in_atomic_block and not snapshot.in_read_only():
+        return count()
     with connection.cursor() as cursor:
         # Taken before counting: a change committed between the two is then
         # seen as not included, and the row is counted again.

@@ -18,7 +18,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -421,3 +421,29 @@ def test_follow_ups_of_a_past_year_are_kept_until_a_change_reaches_back(
     assert asked == [(start, end), (dt.date(2025, 1, 1), end)]  # 2023 and 2024 kept
     assert second == [*first, {"year": 2025, "held": 1, "guided": 0}]
     assert second == list(live(start, end, per="year"))
+
+
+def test_counts_made_inside_a_writing_transaction_are_not_kept(postgresql, team_a):
+    """Inside one transaction: a read, another transaction ends, a change, a
+    read again. The transaction's own id is not in its snapshots, so a row
+    kept at the first read would pass for including the change."""
+    from tests.common.test_snapshot import _commit_a_team_elsewhere
+
+    day = dt.date(2026, 1, 31)
+    with transaction.atomic():
+        case = make_case(team=team_a, arrival=dt.date(2026, 1, 30))
+        _commit_a_team_elsewhere("Syd")
+        assert kept_figures.ladder_on_days(None, [day]) == {day: {None: 1}}
+        services.case_transition(
+            actor=None,
+            case=case,
+            version=case.version,
+            to_status=CaseStatus.CLOSED,
+            on=dt.date(2026, 1, 30),
+            reason=ClosingReason.MOVED_AWAY,
+        )
+        assert kept_figures.ladder_on_days(None, [day]) == {day: {}}
+        assert not KeptFigures.objects.exists()
+    # Outside it, counted and kept.
+    assert kept_figures.ladder_on_days(None, [day]) == {day: {}}
+    assert KeptFigures.objects.filter(day=day).exists()
