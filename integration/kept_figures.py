@@ -116,15 +116,14 @@ def narrow_key(narrow: Mapping[str, object]) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted(narrow.items()) if v not in (None, ""))
 
 
-class _Wanted:
-    """One figure to keep: its row's identity and the days it reads."""
+def _wanted(name: str, day: dt.date, key: str, reads: str, reads_from, reads_until):
+    """A row to look for, and to keep once counted (its value and snapshot then)."""
+    return KeptFigures(
+        name=name, day=day, key=key, reads=reads, reads_from=reads_from, reads_until=reads_until
+    )
 
-    def __init__(self, name: str, day: dt.date, key: str, reads: str, reads_from, reads_until):
-        self.name, self.day, self.key, self.reads = name, day, key, reads
-        self.reads_from, self.reads_until = reads_from, reads_until
 
-
-def _found(wanted: list[_Wanted]) -> dict[tuple, Any]:
+def _found(wanted: list[KeptFigures]) -> dict[tuple, Any]:
     """The values of the kept rows that still hold, by (name, day, key)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -138,7 +137,7 @@ def _found(wanted: list[_Wanted]) -> dict[tuple, Any]:
     return {(name, day, key): json.loads(value) for name, day, key, value in rows}
 
 
-def _counted(wanted: list[_Wanted], count: Callable[[], list]) -> list:
+def _counted(wanted: list[KeptFigures], count: Callable[[], list]) -> list:
     """``count()`` (one value per wanted row, JSON-ready), kept once the
     caller's read-only snapshot is over.
 
@@ -154,20 +153,9 @@ def _counted(wanted: list[_Wanted], count: Callable[[], list]) -> list:
         cursor.execute("SELECT pg_current_snapshot()::text")
         (taken,) = cursor.fetchone()
     values = count()
-    rows = [
-        KeptFigures(
-            name=w.name,
-            day=w.day,
-            key=w.key,
-            reads=w.reads,
-            reads_from=w.reads_from,
-            reads_until=w.reads_until,
-            value=value,
-            snapshot=taken,
-        )
-        for w, value in zip(wanted, values, strict=True)
-    ]
-    snapshot.after(lambda: _keep(rows))
+    for row, value in zip(wanted, values, strict=True):
+        row.value, row.snapshot = value, taken
+    snapshot.after(lambda: _keep(wanted))
     return values
 
 
@@ -178,31 +166,6 @@ def _keep(rows: list[KeptFigures]) -> None:
         unique_fields=["name", "day", "key"],
         update_fields=["reads", "reads_from", "reads_until", "value", "snapshot", "counted_at"],
     )
-
-
-def kept(
-    name: str,
-    count: Callable[[], Any],
-    *,
-    day: dt.date,
-    key: str = "",
-    reads: str,
-    reads_from: dt.date = EVERY_DAY,
-    encode: Callable[[Any], Any] = lambda value: value,
-    decode: Callable[[Any], Any] = lambda value: value,
-) -> Any:
-    """``count()``, kept as the figure ``name`` of ``day`` (and ``key``) that
-    reads ``reads`` from ``reads_from`` to ``day``; from the kept row while it
-    holds. ``encode`` makes the value JSON-ready, ``decode`` makes it again."""
-    if not enabled():
-        return count()
-    wanted = _Wanted(name, day, key, reads, reads_from, day)
-    found = _found([wanted])
-    if (name, day, key) in found:
-        return decode(found[(name, day, key)])
-    value = count()
-    _counted([wanted], lambda: [encode(value)])
-    return value
 
 
 def kept_periods(
@@ -218,7 +181,7 @@ def kept_periods(
     if not enabled():
         return dict(count(periods))
     wanted = {
-        (first, last): _Wanted(name, last, first.isoformat(), reads, first, last)
+        (first, last): _wanted(name, last, first.isoformat(), reads, first, last)
         for first, last in periods
     }
     held = _found(list(wanted.values()))
@@ -255,7 +218,7 @@ def counted_days(
     if not enabled() or not days:
         return count(user, days, **narrow)
     key = narrow_key(narrow)
-    wanted = {day: _Wanted(name, day, key, FiguresRead.CASES, EVERY_DAY, day) for day in days}
+    wanted = {day: _wanted(name, day, key, FiguresRead.CASES, EVERY_DAY, day) for day in days}
     held = _found(list(wanted.values()))
     found = {
         day: dict(map(tuple, held[(name, day, key)])) for day in days if (name, day, key) in held
