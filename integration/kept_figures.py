@@ -20,9 +20,9 @@ not include it, and is not read once the change is visible. A row stale for
 one reader is counted again and replaced.
 
 Only on PostgreSQL: elsewhere (SQLite, for a newcomer's demo) the figures
-are counted every time, as before. ``manage.py day_figures`` counts the
-month ends ahead of the reports and drops what no kept row needs any more; a
-nightly run keeps the list of changes short.
+are counted every time, as before. ``tidy`` drops what no kept row needs any
+more; the nightly ``manage.py prepare_figures`` runs it, and counts ahead
+what the papers read.
 """
 
 from __future__ import annotations
