@@ -11,9 +11,10 @@ made stale are dropped, and so are the changes no kept figure can miss any
 more. Nothing is written but kept figures; on SQLite nothing is kept, and the
 command says so.
 
-Crontab line (03:45 every night, after ``apply_retention``)::
+Crontab line (00:30 every night: on the 1st before ``make_monthly_reports``
+at 02:15 makes the month that has just ended)::
 
-    45 3 * * * cd /srv/integration && .venv/bin/python manage.py prepare_figures
+    30 0 * * * cd /srv/integration && .venv/bin/python manage.py prepare_figures
 """
 
 from __future__ import annotations
