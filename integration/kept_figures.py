@@ -168,6 +168,29 @@ def _keep(rows: list[KeptFigures]) -> None:
     )
 
 
+def _kept(wanted: Mapping[Any, KeptFigures], count: Callable[[list], Mapping]) -> dict:
+    """Each of ``wanted`` (``{id: row}``) from the kept rows when one still
+    holds; the ids missing counted together by ``count(missing)`` (``{id:
+    JSON-ready value}``) and kept."""
+    held = _found(list(wanted.values()))
+    found = {
+        id_: held[row.name, row.day, row.key]
+        for id_, row in wanted.items()
+        if (row.name, row.day, row.key) in held
+    }
+    missing = [id_ for id_ in wanted if id_ not in found]
+    if missing:
+        counted: dict = {}
+
+        def count_missing() -> list:
+            counted.update(count(missing))
+            return [counted[id_] for id_ in missing]
+
+        _counted([wanted[id_] for id_ in missing], count_missing)
+        found.update(counted)
+    return {id_: found[id_] for id_ in wanted}
+
+
 def kept_periods(
     name: str,
     periods: list[tuple[dt.date, dt.date]],
@@ -184,23 +207,7 @@ def kept_periods(
         (first, last): _wanted(name, last, first.isoformat(), reads, first, last)
         for first, last in periods
     }
-    held = _found(list(wanted.values()))
-    found = {
-        period: held[(name, w.day, w.key)]
-        for period, w in wanted.items()
-        if (name, w.day, w.key) in held
-    }
-    missing = [period for period in periods if period not in found]
-    if missing:
-        counted: dict = {}
-
-        def count_missing() -> list:
-            counted.update(count(missing))
-            return [counted[period] for period in missing]
-
-        _counted([wanted[period] for period in missing], count_missing)
-        found.update(counted)
-    return {period: found[period] for period in periods}
+    return _kept(wanted, count)
 
 
 def counted_days(
@@ -212,28 +219,20 @@ def counted_days(
 ) -> dict[dt.date, dict]:
     """``count(user, days, **narrow)`` (``{day: {key: n}}`` of case data up to
     each day), each day from the kept rows when one still holds; the days
-    missing are counted together."""
+    missing are counted together. Kept as pairs: the keys may be numbers or
+    null, which JSON's objects cannot hold."""
     _check(user)
     days = sorted(set(days))
     if not enabled() or not days:
         return count(user, days, **narrow)
     key = narrow_key(narrow)
     wanted = {day: _wanted(name, day, key, FiguresRead.CASES, EVERY_DAY, day) for day in days}
-    held = _found(list(wanted.values()))
-    found = {
-        day: dict(map(tuple, held[(name, day, key)])) for day in days if (name, day, key) in held
-    }
-    missing = [day for day in days if day not in found]
-    if missing:
-        counted: dict = {}
 
-        def count_missing() -> list:
-            counted.update(count(user, missing, **narrow))
-            return [[[k, n] for k, n in counted[day].items()] for day in missing]
+    def as_pairs(missing: list[dt.date]) -> dict:
+        counted = count(user, missing, **narrow)
+        return {day: [[k, n] for k, n in counted[day].items()] for day in missing}
 
-        _counted([wanted[day] for day in missing], count_missing)
-        found.update({day: dict(counted[day]) for day in missing})
-    return {day: found[day] for day in days}
+    return {day: dict(map(tuple, pairs)) for day, pairs in _kept(wanted, as_pairs).items()}
 
 
 def on_day(name: str, count: Callable[[User | None, dt.date], Mapping], user, day: dt.date):
