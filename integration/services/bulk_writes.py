@@ -27,6 +27,7 @@ from integration.services.cases import (
     CITIZEN_EDITABLE,
     case_refresh_deadlines,
     check_caseworker_in_team,
+    citizen_change_first_day,
     new_citizen,
 )
 from integration.services.versions import actor_id, claim_versions
@@ -275,10 +276,8 @@ def citizens_update_bulk(
     items = list(changes)
     if not items:
         return
-    # A citizen counts from arrival: the changes move the days from the first.
     first_day = min(
-        min(case.citizen.arrival_date, change.get("arrival_date") or case.citizen.arrival_date)
-        for case, _version, change in items
+        citizen_change_first_day(case.citizen, change) for case, _version, change in items
     )
     fields: set[str] = set()
     by_version: dict[int, list[int]] = {}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from common import bulk
 from common.csvimport import chunks
-from integration import deadlines, kept_figures
+from integration import deadlines
 from integration.models import (
     ALLOWED_TRANSITIONS,
     Case,
@@ -195,6 +195,12 @@ def _household_of(actor: User | None, reference: str) -> Household | None:
     return households_get_or_create(actor=actor, references=[reference]).get(reference.strip())
 
 
+def citizen_change_first_day(citizen: Citizen, changes: Mapping[str, Any]) -> dt.date:
+    """The first day ``changes`` to a citizen (not yet set) may move figures
+    from (``kept_figures``): the citizen counts from arrival, old or new."""
+    return min(citizen.arrival_date, changes.get("arrival_date") or citizen.arrival_date)
+
+
 @transaction.atomic
 def citizen_update(
     *,
@@ -217,8 +223,7 @@ def citizen_update(
             raise ValueError("Give the household or its reference, not both.")
         changes["household"] = _household_of(actor, household_reference)
     citizen = case.citizen
-    # The citizen counts from arrival: a change moves the days from then on.
-    first_day = min(citizen.arrival_date, changes.get("arrival_date") or citizen.arrival_date)
+    first_day = citizen_change_first_day(citizen, changes)
     for name, value in changes.items():
         setattr(citizen, name, value)
     citizen.full_clean()
@@ -272,7 +277,8 @@ def case_transition(
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date cannot be in the future.")})
     from_status = case.status
-    first_day = kept_figures.first_day(*filter(None, [case.closed_on, on]))
+    # Figures move from the old closing (a reopening) or the new one.
+    first_day = min(case.closed_on or on, on)
     case.status = to_status
     case.closing_reason = reason if to_status == CaseStatus.CLOSED else ""
     case.closed_on = on if to_status == CaseStatus.CLOSED else None
