@@ -6,9 +6,9 @@ month's rows can be cached alone: under the number of that month's scores
 (``common.data_version.scores_current``), which a round saved moves for its
 own month only, and, when narrowed, under the cases version, since the team
 and residence basis that narrow the citizens are case data (the whole
-municipality's counts read no case data: a case changed leaves them). After a new score today the
-dashboard counts this month's measurements again and takes the others from
-the cache.
+municipality's counts read no case data: a case changed leaves them). After
+a new score today the dashboard counts this month's measurements again and
+takes the others from the cache.
 """
 
 from __future__ import annotations
@@ -47,6 +47,25 @@ def _sees_everyone(user: User | None) -> bool:
     )
 
 
+def _months(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The months [start, end] touches, each as (first day, last day) within it."""
+    return [(max(start, m), min(dates.month_end(m), end)) for m in dates.month_starts(start, end)]
+
+
+def _count_months(
+    user: User | None, months: list[tuple[dt.date, dt.date]], citizen_ids=None
+) -> dict[tuple[dt.date, dt.date], list[dict]]:
+    """The rows of each of ``months`` (parts of :func:`_months`), in one query
+    from the first to the last; the rows of months between them not asked
+    for are left out."""
+    rows: dict[tuple[int, int], list[dict]] = {}
+    for row in selectors.measurement_counts_by_month(
+        user, months[0][0], months[-1][1], citizen_ids
+    ):
+        rows.setdefault((row["month"].year, row["month"].month), []).append(row)
+    return {part: rows.get((part[0].year, part[0].month), []) for part in months}
+
+
 def measurement_counts_by_month(
     user: User,
     start: dt.date,
@@ -61,7 +80,7 @@ def measurement_counts_by_month(
     citizen_ids = _citizen_ids(user, team_id, residence_basis)
     if not _sees_everyone(user):
         return list(selectors.measurement_counts_by_month(user, start, end, citizen_ids))
-    parts = [(max(start, m), min(dates.month_end(m), end)) for m in dates.month_starts(start, end)]
+    parts = _months(start, end)
     versions = data_version.scores_current([first.replace(day=1) for first, _last in parts])
     cases = "all" if citizen_ids is None else data_version.cases_current()
     narrow = f"{team_id or 'all'}:{residence_basis or 'all'}"
@@ -74,14 +93,8 @@ def measurement_counts_by_month(
     found = cache.get_many(keys.values())
     missing = [part for part in parts if keys[part] not in found]
     if missing:
-        # One query from the first month missing to the last; the rows of
-        # months between them that were cached are left out.
-        rows: dict[tuple[int, int], list[dict]] = {}
-        for row in selectors.measurement_counts_by_month(
-            user, missing[0][0], missing[-1][1], citizen_ids
-        ):
-            rows.setdefault((row["month"].year, row["month"].month), []).append(row)
-        counted = {keys[part]: rows.get((part[0].year, part[0].month), []) for part in missing}
+        by_part = _count_months(user, missing, citizen_ids)
+        counted = {keys[part]: rows for part, rows in by_part.items()}
         cache.set_many(counted, CACHE_SECONDS)
         found.update(counted)
     return [row for part in parts for row in found[keys[part]]]
@@ -105,15 +118,10 @@ def kept_measurement_counts_by_month(user: User | None, start: dt.date, end: dt.
     counted, but for the months whose scores changed since."""
     if not _sees_everyone(user):
         return list(selectors.measurement_counts_by_month(user, start, end))
-    parts = [(max(start, m), min(dates.month_end(m), end)) for m in dates.month_starts(start, end)]
+    parts = _months(start, end)
 
     def count(missing: list[tuple[dt.date, dt.date]]) -> dict:
-        rows: dict[tuple[int, int], list[dict]] = {}
-        for row in selectors.measurement_counts_by_month(user, missing[0][0], missing[-1][1]):
-            rows.setdefault((row["month"].year, row["month"].month), []).append(row)
-        return {
-            part: _month_rows_out(rows.get((part[0].year, part[0].month), [])) for part in missing
-        }
+        return {part: _month_rows_out(rows) for part, rows in _count_months(user, missing).items()}
 
     found = kept_figures.kept_periods(
         "measurements_by_month", parts, count, reads=FiguresRead.SCORES
