@@ -7,6 +7,8 @@ ships (``static/fonts``, loaded by ``static/css/report.css``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 # WeasyPrint resolves relative URLs against this; the fetcher serves only
 # ``<REPORT_BASE_URL>static/...`` from the staticfiles finders. ".invalid"
 # can never resolve to a real host (RFC 2606).
@@ -18,10 +20,14 @@ class FetchRefused(ValueError):
     """WeasyPrint asked for something other than the app's own static files."""
 
 
-def static_only_fetcher():
+def static_only_fetcher(made: Mapping[str, Callable[[], bytes]] | None = None):
     """A WeasyPrint URL fetcher that serves ``static/...`` from the staticfiles
     finders and ``data:`` URIs, and refuses everything else: a report never
     makes a network request or reads a file outside the app's static files.
+
+    ``made`` adds the SVG images the caller makes itself, by address under
+    ``REPORT_BASE_URL``: the renderer asks for each when it needs it, and
+    the call gives its bytes (a paper's charts, drawn meanwhile).
 
     A refusal stops the rendering (``fail_on_errors``): a report that misses a
     part must not be published.
@@ -37,6 +43,11 @@ def static_only_fetcher():
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
+            if made and url in made:
+                self.fetched.append(url)
+                return URLFetcherResponse(
+                    url, made[url](), {"Content-Type": "image/svg+xml"}, status=200
+                )
             if url.startswith(REPORT_BASE_URL + STATIC_PREFIX):
                 path = url[len(REPORT_BASE_URL + STATIC_PREFIX) :].split("?")[0].split("#")[0]
                 found = _find_static(path)

@@ -16,13 +16,19 @@ from __future__ import annotations
 
 import base64
 import io
+import multiprocessing
+import multiprocessing.pool
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from common.pdf import REPORT_BASE_URL
 
 # Colours that stay apart for colour-blind readers and in greyscale print
 # (Okabe & Ito), darkest for the step closest to ordinary work.
@@ -137,6 +143,103 @@ def data_uri(svg: str) -> str:
     """An ``<img>`` source WeasyPrint reads without fetching anything, and the
     browser preview shows under the CSP (``img-src data:``)."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+# --- drawing in a process of their own ----------------------------------------------
+
+_apart: ContextVar[ChartProcess | None] = ContextVar("charts_apart", default=None)
+
+
+def chart_src(draw: Callable[..., str], *args, **kwargs) -> str:
+    """The ``<img>`` source of ``draw(*args, **kwargs)``: its ``data:`` URI, or,
+    inside :func:`drawn_apart`, the address under which the chart process will
+    hand it to the PDF renderer once drawn."""
+    process = _apart.get()
+    if process is None:
+        return data_uri(draw(*args, **kwargs))
+    return process.submit(draw, args, kwargs)
+
+
+class ChartProcess:
+    """A child process that draws a paper's charts while this one goes on.
+
+    A fresh ``manage.py report`` is bound by its own CPU, one core of two: the
+    child imports matplotlib (0,35 s) while this process imports WeasyPrint and
+    counts the figures, and draws each chart (0,1 s) while this one builds the
+    page and lays it out. The renderer asks for a chart by its address
+    (:meth:`resources`) and waits for it there.
+
+    The child is forked, so it has Django's settings and this process's
+    translations without starting again; it reads no database. Fork it before
+    any thread starts: a lock another thread holds at the fork (an import's)
+    would never be released in the child.
+    """
+
+    def __init__(self) -> None:
+        self._pool = multiprocessing.get_context("fork").Pool(1, initializer=_load_in_child)
+        self._pending: dict[str, multiprocessing.pool.AsyncResult] = {}
+        self.fetched: set[str] = set()
+
+    def submit(self, draw: Callable[..., str], args: tuple, kwargs: dict) -> str:
+        """Have ``draw(*args, **kwargs)`` drawn; the address the renderer will ask for."""
+        url = f"{REPORT_BASE_URL}charts/{len(self._pending) + 1}.svg"
+        job = (draw, translation.get_language(), args, kwargs)
+        self._pending[url] = self._pool.apply_async(_draw_in_child, job)
+        return url
+
+    def resources(self) -> dict[str, Callable[[], bytes]]:
+        """Each chart's address, and how to wait for its SVG (a chart that
+        failed raises here, and the renderer stops)."""
+
+        def wait(url: str) -> bytes:
+            svg = self._pending[url].get(timeout=CHART_TIMEOUT)
+            self.fetched.add(url)
+            return svg.encode()
+
+        return {url: (lambda url=url: wait(url)) for url in self._pending}
+
+    def check_all_drawn(self) -> None:
+        """Raise unless the renderer took every chart: a paper that misses one
+        must not be published."""
+        missing = sorted(set(self._pending) - self.fetched)
+        if missing:
+            raise RuntimeError(f"The PDF left out {len(missing)} chart(s): {', '.join(missing)}")
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+
+# A chart takes about 0,1 s; a minute means the child is stuck.
+CHART_TIMEOUT = 60
+
+
+def _load_in_child() -> None:
+    load_plotting()
+    _register_font()
+
+
+def _draw_in_child(draw: Callable[..., str], language: str | None, args, kwargs) -> str:
+    with translation.override(language):
+        return draw(*args, **kwargs)
+
+
+@contextmanager
+def drawn_apart() -> Iterator[ChartProcess | None]:
+    """Within this block, :func:`chart_src` hands the charts to a
+    :class:`ChartProcess`; the process ends with the block. None where
+    processes cannot be forked: the charts are drawn in this one."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        # Not on Linux: the charts are drawn here, as in a web worker.
+        yield None
+        return
+    process = ChartProcess()
+    token = _apart.set(process)
+    try:
+        yield process
+    finally:
+        _apart.reset(token)
+        process.close()
 
 
 def ladder_months_svg(

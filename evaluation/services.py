@@ -14,13 +14,14 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from evaluation import selectors
+from evaluation import charts, selectors
 from evaluation.benchmarks import import_benchmarks, quota_set
 from evaluation.figures import report_figures
 from evaluation.models import ReportArchive, ReportJob, ReportKind, ReportNarrative
@@ -105,6 +106,7 @@ def report_make(
     adjusted_denominator: bool = False,
     include_ukraine: bool = False,
     case_number: str = "",
+    charts_apart: bool = False,
 ) -> ReportArchive:
     """Compute, render and archive one report; returns the new archive row.
 
@@ -116,6 +118,10 @@ def report_make(
     displaced from Ukraine in its cohort tables (the paper says which).
     ``case_number`` is the council's journal number for the paper, printed on
     its cover and kept with the figures.
+
+    ``charts_apart`` draws the charts in a child process meanwhile
+    (``charts.ChartProcess``): for a process of its own, the command line's,
+    that has no other thread yet and has not imported matplotlib.
     """
     started = time.perf_counter()
     step = on_step or (lambda _key, _percent: None)
@@ -135,19 +141,24 @@ def report_make(
         )
         if asked
     }
-    libraries = render.load_in_background()
-    figures = report_figures(period, **options)
-    libraries.join()
-    if case_number:
-        figures["case_number"] = case_number
-    check_no_cpr(figures)
-    draft = figures_are_draft(figures)
-    if draft and not allow_draft:
-        raise ReportRefused("The narrative sections are not final.")
-    step("charts", STEPS["charts"])
-    html = render.render_html(figures, min_cell=min_cell, draft=draft)
-    step("pdf", STEPS["pdf"])
-    pdf = render.render_pdf(html)
+    with charts.drawn_apart() if charts_apart else nullcontext() as apart:
+        libraries = render.load_in_background(plotting=apart is None)
+        figures = report_figures(period, **options)
+        libraries.join()
+        if case_number:
+            figures["case_number"] = case_number
+        check_no_cpr(figures)
+        draft = figures_are_draft(figures)
+        if draft and not allow_draft:
+            raise ReportRefused("The narrative sections are not final.")
+        step("charts", STEPS["charts"])
+        html = render.render_html(figures, min_cell=min_cell, draft=draft)
+        step("pdf", STEPS["pdf"])
+        if apart is None:
+            pdf = render.render_pdf(html)
+        else:
+            pdf = render.render_pdf(html, fetcher=render.static_only_fetcher(apart.resources()))
+            apart.check_all_drawn()
     step("archive", STEPS["archive"])
     return archive_save(
         period=period,

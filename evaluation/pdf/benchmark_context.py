@@ -87,11 +87,11 @@ def danish_absence_context(figures: Mapping, marks: Marks) -> dict:
         if months_overlap:
             series.append(("Landsgennemsnit, samme måned", national_series))
         top = max(v for _label, values in series for v in values if v is not None)
-        svg = charts.trend_svg(
+        out["chart"] = charts.chart_src(
+            charts.trend_svg,
             month_axis_labels([str(a["period"]) for a in absence]),
             series,
             y_label="Fravær (%)",
             y_range=(0, max(top, 10) * 1.2),
         )
-        out["chart"] = charts.data_uri(svg)
     return out

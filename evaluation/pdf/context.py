@@ -417,7 +417,8 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
                 for c in columns
             ]
 
-        svg = charts.grouped_bars_svg(
+        out["chart"] = charts.chart_src(
+            charts.grouped_bars_svg,
             [str(c["year"]) for c in cohorts],
             [
                 ("6 måneder efter ankomst", series("m6")),
@@ -426,7 +427,6 @@ def _cohorts(figures: Mapping, marks: Marks, as_of_text: str) -> dict:
             ],
             labels=[labels("m6"), labels("m12"), labels("as_of")],
         )
-        out["chart"] = charts.data_uri(svg)
     return out
 
 
@@ -463,7 +463,8 @@ def _benchmark(figures: Mapping, marks: Marks) -> dict:
             f"Figur 3.1. Andel i ordinær beskæftigelse, kommunerne og hele landet, {periods}"
         )
     if bench and municipalities:
-        svg = charts.grouped_bars_svg(
+        out["chart"] = charts.chart_src(
+            charts.grouped_bars_svg,
             municipalities,
             [
                 (
@@ -475,7 +476,6 @@ def _benchmark(figures: Mapping, marks: Marks) -> dict:
             missing_label="–",
             value_places=BENCHMARK_PLACES,
         )
-        out["chart"] = charts.data_uri(svg)
     return out
 
 
@@ -505,11 +505,11 @@ def _review_progression(figures: Mapping, marks: Marks) -> dict:
     )
     chart = None
     if items and enough:
-        svg = charts.item_means_svg(
+        chart = charts.chart_src(
+            charts.item_means_svg,
             [(f"{i['number']}. {i['label']}", item_means[i["number"]]) for i in items],
             places=MEAN_PLACES,
         )
-        chart = charts.data_uri(svg)
     return {
         "from": da_date(pr.get("from")),
         "to": da_date(pr.get("to")),

@@ -30,14 +30,16 @@ from evaluation.pdf.context import monthly_context, service_review_context
 from evaluation.reports import NARRATIVE_SECTIONS, figures_are_draft
 
 
-def load_in_background() -> threading.Thread:
+def load_in_background(*, plotting: bool = True) -> threading.Thread:
     """Start importing the chart and PDF libraries (about 0,6 s in a fresh
     process, the CLI's) on a thread of their own, while the figures are
     counted: the database does that work, and the process mostly waits.
-    Importing what is loaded already costs nothing (a web worker's)."""
+    Importing what is loaded already costs nothing (a web worker's).
+    ``plotting=False``: the charts are drawn in another process."""
 
     def load() -> None:
-        load_plotting()
+        if plotting:
+            load_plotting()
         load_renderer()
 
     thread = threading.Thread(target=load, name="report-libraries", daemon=True)

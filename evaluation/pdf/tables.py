@@ -41,7 +41,10 @@ def ladder_months_table(
         # The hidden cells together: what the total less the shown cells gives
         # away in the table anyway. Nothing when the total is hidden too.
         hidden.append(None if total.suppressed else total_value - sum(v or 0 for v in shown))
-    svg = charts.ladder_months_svg(
+    if not months:
+        return {"rows": rows, "chart": None}
+    chart = charts.chart_src(
+        charts.ladder_months_svg,
         month_axis_labels([m["month"] for m in months]),
         [
             (f"{i}. {LADDER_STEPS_DA[i]}" if i else LADDER_STEPS_DA[None], series)
@@ -49,7 +52,7 @@ def ladder_months_table(
         ],
         hidden,
     )
-    return {"rows": rows, "chart": charts.data_uri(svg) if months else None}
+    return {"rows": rows, "chart": chart}
 
 
 def trend_with_total(
@@ -118,14 +121,14 @@ def trend_table(
         citizen_series.append(None if citizen.missing else month["citizen_item_13_mean"])
     out: dict = {"rows": rows, "chart": None}
     if chart and trend:
-        svg = charts.trend_svg(
+        out["chart"] = charts.chart_src(
+            charts.trend_svg,
             month_axis_labels([m["month"] for m in trend]),
             [
                 ("Sagsbehandlerens indeks (spm. 1–12)", index_series),
                 ("Borgerens egen vurdering (spm. 13)", citizen_series),
             ],
         )
-        out["chart"] = charts.data_uri(svg)
     return out
 
 

@@ -11,9 +11,11 @@ version, the SHA-256 checksum, the seconds it took and the peak memory.
 
 from __future__ import annotations
 
+import gc
 import resource
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,12 +25,31 @@ from evaluation.models import ReportKind
 from evaluation.period import ReportPeriod
 from evaluation.reports import ReportRefused, clean_case_number
 
+CHILDREN = resource.RUSAGE_CHILDREN
+
 
 def peak_memory_mb() -> float:
-    """The process's peak resident memory (``ru_maxrss``) in MB."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """The peak resident memory (``ru_maxrss``) in MB of this process or of
+    the chart process it started, whichever is larger."""
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, CHILDREN))
     # Linux reports kilobytes, macOS bytes.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+# Laying out a paper makes millions of short-lived objects; collecting the
+# youngest every 700 allocations (Python's default) took 0,1 s of the review's
+# 2 s at L. A report's process is short, and peaks near 110 MB either way.
+GC_YOUNGEST = 50_000
+
+
+@contextmanager
+def fewer_collections():
+    previous = gc.get_threshold()
+    gc.set_threshold(GC_YOUNGEST, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 class Command(BaseCommand):
@@ -90,13 +111,16 @@ class Command(BaseCommand):
             raise CommandError(f"The folder {output.parent} does not exist.")
         started = time.perf_counter()
         try:
-            archive = services.report_make(
-                period=period,
-                allow_draft=options.get("allow_draft", False),
-                adjusted_denominator=options.get("adjusted_denominator", False),
-                include_ukraine=options.get("include_ukraine", False),
-                case_number=case_number,
-            )
+            with fewer_collections():
+                archive = services.report_make(
+                    period=period,
+                    allow_draft=options.get("allow_draft", False),
+                    adjusted_denominator=options.get("adjusted_denominator", False),
+                    include_ukraine=options.get("include_ukraine", False),
+                    case_number=case_number,
+                    # A process of its own: the charts are drawn in a second one meanwhile.
+                    charts_apart=True,
+                )
         except ReportRefused as exc:
             raise CommandError(str(exc)) from exc
         output.write_bytes(bytes(archive.pdf))
