@@ -21,7 +21,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, connections, models, router
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
 # Rows per INSERT where COPY is not used; SQLite's limit of 999 parameters per
@@ -311,6 +313,52 @@ def insert_history(
             for start in range(0, len(pks), size):
                 chunk = pks[start : start + size]
                 cursor.execute(head + f"IN ({', '.join(['%s'] * len(chunk))})", [*stamp, *chunk])
+
+
+def full_clean_many(objs: Sequence[models.Model], *, exclude: Sequence[str] = ()) -> None:
+    """``obj.full_clean(exclude, validate_unique=False, validate_constraints=False)``
+    for many instances of one model, with the same errors: the first instance
+    that fails raises, with all of its own.
+
+    Each field's value is cleaned once, however many instances share it: a
+    file of 10,000 rows holds a few hundred dates and a handful of
+    categories, and Django's machinery around each field's ``clean`` cost
+    25 µs an instance (make bench, size L). A field's ``clean`` depends on
+    the value alone, for instances of one model in one database.
+    """
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    fields = [f for f in meta.fields if f.name not in exclude and not f.generated]
+    cleaned: dict[tuple[str, type, Any], Any] = {}
+    for obj in objs:
+        errors: dict[str, list] = {}
+        for f in fields:
+            raw = getattr(obj, f.attname)
+            if (f.blank and raw in f.empty_values) or isinstance(raw, DatabaseDefault):
+                continue
+            key = (f.attname, type(raw), raw)  # 1 and True are equal keys
+            try:
+                value = cleaned[key]
+            except KeyError:
+                try:
+                    value = cleaned[key] = f.clean(raw, obj)
+                except ValidationError as exc:
+                    errors[f.name] = exc.error_list
+                    continue
+            except TypeError:  # an unhashable value: cleaned as it is
+                try:
+                    value = f.clean(raw, obj)
+                except ValidationError as exc:
+                    errors[f.name] = exc.error_list
+                    continue
+            setattr(obj, f.attname, value)
+        try:
+            obj.clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def create_with_history(objs: Sequence[models.Model], *, user_id: int | None) -> None:

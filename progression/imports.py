@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from common import cpr
 from common.csvimport import (
@@ -47,6 +47,8 @@ from progression.services import PlannedMeasurement
 
 MEASUREMENTS = "measurements"
 REQUIRED = ("cpr", "date", "rater", "item", "score")
+# Made once for a whole file, translated where a row is refused.
+DATE_FUTURE = gettext_lazy("The date cannot be in the future.")
 
 
 @dataclass
@@ -100,7 +102,7 @@ def _whole_number(check: RowChecker, column: str, allowed: range) -> int | None:
 def _check_row(check: RowChecker, *, today: dt.date) -> _ScoreRow | None:
     number = check.cpr()
     day = check.date("date")
-    check.up_to_today("date", day, today, future=_("The date cannot be in the future."))
+    check.up_to_today("date", day, today, future=DATE_FUTURE)
     rater = check.choice("rater", Rater)
     item = _whole_number(check, "item", range(1, ITEM_COUNT + 1))
     score = _whole_number(check, "score", SCALE)

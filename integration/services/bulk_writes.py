@@ -12,7 +12,7 @@ version saved meanwhile ConcurrentEditError, and everything rolls back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -33,9 +33,11 @@ from integration.services.cases import (
 from integration.services.versions import actor_id, claim_versions
 
 
-def _citizens_of(case_ids: Iterable[int]) -> dict[int, int]:
-    """Case id → its citizen's id."""
+def _citizens_of(case_ids: Iterable[int], known: Mapping[int, int] | None = None) -> dict[int, int]:
+    """Case id → its citizen's id; from ``known`` where it holds every case."""
     ids = sorted(set(case_ids))
+    if known is not None and all(pk in known for pk in ids):
+        return {pk: known[pk] for pk in ids}
     found: dict[int, int] = {}
     for chunk in chunks(ids):
         found.update(models.Case.objects.filter(pk__in=chunk).values_list("pk", "citizen_id"))
@@ -140,18 +142,22 @@ def facts_create_bulk(
     facts: Iterable[models.CaseFact],
     log_action: str = models.AccessAction.CHANGE,
     log_what: str = "facts added",
+    citizen_of: Mapping[int, int] | None = None,
 ) -> list[models.CaseFact]:
     """``fact_save`` for many new facts, each with its case set (``case_id`` will do).
 
-    One access-log row per citizen, not per fact.
+    One access-log row per citizen, not per fact. ``citizen_of`` (case id →
+    its citizen's id), where the caller has read it already, saves asking.
     """
     by_model: dict[type, list[models.CaseFact]] = {}
     for fact in facts:
         if fact.pk is not None:
             raise ValueError("facts_create_bulk only adds new facts.")
-        fact.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
-        fact.created_by = actor
         by_model.setdefault(type(fact), []).append(fact)
+    for group in by_model.values():
+        bulk.full_clean_many(group, exclude=["case"])
+        for fact in group:
+            fact.created_by = actor
     case_ids: set[int] = set()
     for group in by_model.values():
         bulk.create_with_history(group, user_id=actor_id(actor))
@@ -166,7 +172,7 @@ def facts_create_bulk(
         access_log_write(
             user=actor,
             action=log_action,
-            citizen_ids=_citizens_of(case_ids).values(),
+            citizen_ids=_citizens_of(case_ids, citizen_of).values(),
             what=log_what,
             cases_from=kept_figures.first_day(*first_days),
         )

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from common import bulk
 from integration.models import AccessLog, Case, CaseStatus, Citizen, Household
@@ -109,3 +110,73 @@ def test_a_clash_with_a_unique_column_raises_integrity_error(path, team_a):
         bulk.insert_objects([twin])
 
     assert Citizen.objects.filter(cpr=existing.cpr).count() == 1
+
+
+# --- full_clean_many ---------------------------------------------------------------
+
+
+def _spells(case_id: int, rows: list[tuple]) -> list:
+    from integration.models import EmploymentSpell
+
+    return [
+        EmploymentSpell(case_id=case_id, start_date=start, end_date=end, category=category)
+        for start, end, category in rows
+    ]
+
+
+def _errors(objs: list) -> dict | None:
+    try:
+        bulk.full_clean_many(objs, exclude=["case"])
+    except ValidationError as exc:
+        return exc.message_dict
+    return None
+
+
+def _errors_one_by_one(objs: list) -> dict | None:
+    for obj in objs:
+        try:
+            obj.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            return exc.message_dict
+    return None
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [(dt.date(2026, 1, 1), None, "ordinary_employment")] * 3,
+        [
+            (dt.date(2026, 1, 1), None, "ordinary_employment"),
+            (dt.date(2026, 2, 1), None, "no_such"),
+        ],
+        [
+            (dt.date(2026, 3, 1), dt.date(2026, 2, 1), "ordinary_employment")
+        ],  # ends before it starts
+        [(dt.date(2026, 3, 1), dt.date(2026, 2, 1), "no_such"), (None, None, "")],  # both kinds
+        [(None, None, ""), (dt.date(2026, 3, 1), None, "no_such")],
+        [("2026-04-01", None, "ordinary_employment")],  # a string, turned into a date
+    ],
+)
+def test_full_clean_many_refuses_exactly_what_full_clean_refuses(rows):
+    assert _errors(_spells(1, rows)) == _errors_one_by_one(_spells(1, rows))
+
+
+def test_full_clean_many_cleans_each_value_once_and_sets_what_it_cleaned(monkeypatch):
+    from integration.models import EmploymentSpell
+
+    field = EmploymentSpell._meta.get_field("category")
+    calls = []
+    original = field.clean
+    monkeypatch.setattr(
+        field, "clean", lambda value, obj: calls.append(value) or original(value, obj)
+    )
+    spells = _spells(
+        1,
+        [("2026-04-01", None, "ordinary_employment")] * 500
+        + [("2026-05-01", None, "ordinary_education")],
+    )
+
+    bulk.full_clean_many(spells, exclude=["case"])
+
+    assert sorted(calls) == ["ordinary_education", "ordinary_employment"]
+    assert {spell.start_date for spell in spells} == {dt.date(2026, 4, 1), dt.date(2026, 5, 1)}
