@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import NotSupportedError, connections, models, router
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
@@ -315,10 +315,13 @@ def insert_history(
                 cursor.execute(head + f"IN ({', '.join(['%s'] * len(chunk))})", [*stamp, *chunk])
 
 
-def full_clean_many(objs: Sequence[models.Model], *, exclude: Sequence[str] = ()) -> None:
-    """``obj.full_clean(exclude, validate_unique=False, validate_constraints=False)``
+def full_clean_many(
+    objs: Sequence[models.Model], *, exclude: Sequence[str] = (), validate_constraints: bool = False
+) -> None:
+    """``obj.full_clean(exclude, validate_unique=False, validate_constraints=...)``
     for many instances of one model, with the same errors: the first instance
-    that fails raises, with all of its own.
+    that fails raises, with all of its own. Uniqueness is left to the
+    database, as the bulk writes do.
 
     Each field's value is cleaned once, however many instances share it: a
     file of 10,000 rows holds a few hundred dates and a handful of
@@ -330,6 +333,9 @@ def full_clean_many(objs: Sequence[models.Model], *, exclude: Sequence[str] = ()
         return
     meta = type(objs[0])._meta
     fields = [f for f in meta.fields if f.name not in exclude and not f.generated]
+    constraints = validate_constraints and any(
+        model._meta.constraints for model in [type(objs[0]), *meta.get_parent_list()]
+    )
     cleaned: dict[tuple[str, type, Any], Any] = {}
     for obj in objs:
         errors: dict[str, list] = {}
@@ -357,6 +363,12 @@ def full_clean_many(objs: Sequence[models.Model], *, exclude: Sequence[str] = ()
             obj.clean()
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
+        if constraints:
+            passed = {*exclude, *(name for name in errors if name != NON_FIELD_ERRORS)}
+            try:
+                obj.validate_constraints(exclude=passed)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 

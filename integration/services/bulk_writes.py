@@ -57,16 +57,20 @@ def cases_create_bulk(
     Returns the new cases' ids. An import logs its own action instead of a
     second row per citizen.
     """
+    entries = list(entries)
     citizens: list[models.Citizen] = []
+    for entry in entries:
+        check_caseworker_in_team(team=entry["team"], caseworker=entry.get("caseworker"))
+        citizens.append(
+            new_citizen(
+                {name: value for name, value in entry.items() if name not in ("team", "caseworker")}
+            )
+        )
+    bulk.full_clean_many(citizens, exclude=["household"], validate_constraints=True)
     cases: list[dict[str, Any]] = []
     first_deadlines: dict[tuple[dt.date, bool], deadlines.Deadline] = {}
-    for entry in entries:
+    for entry, citizen in zip(entries, citizens, strict=True):
         team, caseworker = entry["team"], entry.get("caseworker")
-        check_caseworker_in_team(team=team, caseworker=caseworker)
-        citizen = new_citizen(
-            {name: value for name, value in entry.items() if name not in ("team", "caseworker")}
-        )
-        citizen.full_clean(exclude=["household"], validate_unique=False)
         # A new case has no facts yet, so its deadlines follow from the arrival
         # alone: once per arrival date and age group.
         key = (citizen.arrival_date, citizen.adult_at_arrival)
@@ -92,7 +96,6 @@ def cases_create_bulk(
                 "next_deadline_kind": nxt.kind,
             }
         )
-        citizens.append(citizen)
     user_id = actor_id(actor)
     bulk.create_with_history(citizens, user_id=user_id)
     for case, citizen in zip(cases, citizens, strict=True):
