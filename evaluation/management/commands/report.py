@@ -25,13 +25,22 @@ from evaluation.models import ReportKind
 from evaluation.period import ReportPeriod
 from evaluation.reports import ReportRefused, clean_case_number
 
-CHILDREN = resource.RUSAGE_CHILDREN
-
 
 def peak_memory_mb() -> float:
-    """The peak resident memory (``ru_maxrss``) in MB of this process or of
-    the chart process it started, whichever is larger."""
-    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, CHILDREN))
+    """The peak resident memory in MB of this process or of the chart process
+    it started, whichever is larger.
+
+    On Linux this process's own peak is its ``VmHWM``: ``ru_maxrss`` carries
+    over an ``exec``, so a report started by a large process (the bench's)
+    would report that process's size instead of its own.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        with open("/proc/self/status") as status:
+            own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        pass
+    peak = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     # Linux reports kilobytes, macOS bytes.
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
