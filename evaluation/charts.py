@@ -229,11 +229,14 @@ def drawn_apart() -> Iterator[ChartProcess | None]:
     """Within this block, :func:`chart_src` hands the charts to a
     :class:`ChartProcess`; the process ends with the block. None where
     processes cannot be forked: the charts are drawn in this one."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        # Not on Linux: the charts are drawn here, as in a web worker.
+    try:
+        process = ChartProcess()
+    except (ValueError, OSError):
+        # No fork (not Linux), or no shared memory for the pool's locks (a
+        # container without /dev/shm): the charts are drawn here, as in a
+        # web worker, and the paper is the same.
         yield None
         return
-    process = ChartProcess()
     token = _apart.set(process)
     try:
         yield process

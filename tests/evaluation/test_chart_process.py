@@ -134,3 +134,18 @@ def _counting(function, calls: list):
         return function(*args, **kwargs)
 
     return counted
+
+
+def test_without_a_process_to_fork_the_charts_are_drawn_here(monkeypatch):
+    monkeypatch.setattr(services, "report_figures", lambda p: monthly_by_hand())
+    here = services.report_make(period=OCTOBER, today=AFTER_OCTOBER)
+
+    def no_shared_memory(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # what SemLock says without /dev/shm
+
+    monkeypatch.setattr(multiprocessing.get_context("fork"), "Pool", no_shared_memory)
+    with charts.drawn_apart() as process:
+        assert process is None
+    apart = services.report_make(period=OCTOBER, today=AFTER_OCTOBER, charts_apart=True)
+
+    assert apart.sha256 == here.sha256
