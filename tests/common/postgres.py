@@ -7,6 +7,7 @@ PostgreSQL they skip, except under CI=true, where they fail.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import subprocess
@@ -110,6 +111,32 @@ def migrate_and_seed(db_url: str, var_dir: Path) -> dict[str, str]:
     manage("migrate", "--noinput", "-v", "0", env=env)
     manage("seed_demo", "--password", PASSWORD, env=env)
     return env
+
+
+# The demo database each server's tests copy, seeded once a session.
+_seeded_templates: dict[str, str] = {}
+
+
+def create_seeded_database(server: str, name: str, var_dir: Path) -> tuple[str, dict[str, str]]:
+    """A database of its own with the demo municipality, and the app's
+    environment on it: a copy (``CREATE DATABASE ... TEMPLATE``) of one
+    migrated and seeded the first time a test asks, which took some 20 s of
+    each test that needed one. The copy is dropped by the caller, the
+    template when the session ends."""
+    if server not in _seeded_templates:
+        template = f"{name_prefix(server)}_demo_template"
+        migrate_and_seed(create_database(server, template), var_dir / "template")
+        atexit.register(drop_database, server, template)
+        _seeded_templates[server] = template
+    drop_database(server, name)
+    with connected(url_for(server, "postgres")) as conn, conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(_seeded_templates[server])
+            )
+        )
+    db_url = url_for(server, name)
+    return db_url, app_env(db_url, var_dir)
 
 
 def table_rows(db_url: str) -> dict[str, int]:

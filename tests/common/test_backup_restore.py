@@ -94,9 +94,10 @@ def server():
 def source(server, tmp_path_factory):
     """A migrated database with the demo municipality and a few pages viewed."""
     name = f"{postgres.name_prefix(server)}_backup_src"
-    db_url = postgres.create_database(server, name)
     try:
-        env = postgres.migrate_and_seed(db_url, tmp_path_factory.mktemp("var_src"))
+        db_url, env = postgres.create_seeded_database(
+            server, name, tmp_path_factory.mktemp("var_src")
+        )
         case_uuid, _name, _cpr = first_case_of(db_url, "caseworker_a")
         # Viewing a case and the caseload writes the access log, which must survive too.
         assert render(env, page=f"/cases/{case_uuid}/")["status"] == 200

@@ -278,10 +278,9 @@ def app(tmp_path):
     if os.geteuid() != 0 or shutil.which("pg_ctlcluster") is None:
         pytest.fail("RUN_DB_RESTART=1 needs root and pg_ctlcluster (Debian's postgresql-common)")
     name = f"{postgres.name_prefix(server)}_restart"
-    db_url = postgres.create_database(server, name)
     process = log = None
     try:
-        env = postgres.migrate_and_seed(db_url, tmp_path / "var")
+        db_url, env = postgres.create_seeded_database(server, name, tmp_path / "var")
         port = free_port()
         env.update(
             DATABASE_CONN_MAX_AGE="60",  # persistent connections, as in production
