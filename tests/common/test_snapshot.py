@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Callable
 
 import pytest
 from django.db import DatabaseError, connection
@@ -74,13 +76,33 @@ def test_the_tasks_run_side_by_side_and_all_see_the_moment_the_block_began(setti
     Team.objects.create(name="Nord")
     threads = set()
 
-    def count() -> int:
-        threads.add(threading.current_thread().name)
-        return Team.objects.count()
+    def side_by_side() -> Callable[[], int]:
+        """A count whose first run waits until a second has begun: run one
+        after the other, the first would wait in vain (and fail the test).
+        Without the wait, one worker could take every task before the
+        others had connected."""
+        begun = []
+        second = threading.Event()
+        lock = threading.Lock()
+
+        def count() -> int:
+            with lock:
+                threads.add(threading.current_thread().name)
+                begun.append(1)
+                first = len(begun) == 1
+            if first:
+                assert second.wait(timeout=10), "the tasks ran one after the other"
+            else:
+                second.set()
+            return Team.objects.count()
+
+        return count
 
     with one_snapshot() as together:
         _commit_a_team_elsewhere("Syd")  # after the snapshot: seen by no task
+        count = side_by_side()
         found = together({"a": count, "b": count, "c": count})
+        count = side_by_side()
         later = together({"a": count, "b": count})
         mine = Team.objects.count()  # the caller is in the snapshot too
     assert found == {"a": 1, "b": 1, "c": 1}
@@ -116,6 +138,11 @@ def test_the_tasks_speak_the_callers_language_and_leave_no_connection_open(setti
     with translation.override("da"), one_snapshot() as together:
         found = together({"a": lambda: gettext("Caseload"), "b": lambda: gettext("Tasks")})
     assert found == {"a": "Sagsliste", "b": "Opgaver"}
+    # A closed connection's server process leaves pg_stat_activity a moment
+    # after the client hangs up; one left open would stay.
+    deadline = time.monotonic() + 5
+    while backends() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert backends() == before
 
 
