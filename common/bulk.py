@@ -346,18 +346,14 @@ def full_clean_many(
             key = (f.attname, type(raw), raw)  # 1 and True are equal keys
             try:
                 value = cleaned[key]
-            except KeyError:
-                try:
-                    value = cleaned[key] = f.clean(raw, obj)
-                except ValidationError as exc:
-                    errors[f.name] = exc.error_list
-                    continue
-            except TypeError:  # an unhashable value: cleaned as it is
+            except (KeyError, TypeError) as miss:  # TypeError: an unhashable value
                 try:
                     value = f.clean(raw, obj)
                 except ValidationError as exc:
                     errors[f.name] = exc.error_list
                     continue
+                if isinstance(miss, KeyError):
+                    cleaned[key] = value
             setattr(obj, f.attname, value)
         try:
             obj.clean()
