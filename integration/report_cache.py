@@ -5,10 +5,17 @@ team and the cohort counts read only citizens, their cases and the cases'
 facts (placements, courses, employment...), and the days they are asked
 about, never the day they are asked on: the ladder on a past month's end
 stays the same until one of those rows changes. So they are cached under
-``common.data_version.cases_current()``, which only a change of such rows
-moves: a new score, a journal note or a dialogue topic
+``common.data_version.cases_current(reads)``, which only a change of such
+rows moves: a new score, a journal note or a dialogue topic
 (``access_log_write(..., only_scores_on=...)``) leaves them cached, and a
 dashboard after a score counts only the progression figures again.
+
+Each figure names the parts of the case data it reads besides citizens and
+cases (``READS``): the kinds of fact by their model, and the deadlines a case
+stores. A change that names its parts (``fact_save``: the fact's kind, and the
+deadlines if they moved) voids only the figures that read one of them: after
+a ladder placement the cohorts, which read employment, and the arrivals stay
+cached.
 
 The ladder and the programme are cached day by day: the days not in the
 cache are counted together, in one query, as ``report_days`` counts them.
@@ -27,11 +34,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
+from django.db import models
 
 from common import data_version
 from integration import kept_figures
 from integration import report_selectors as rs
-from integration.models import User
+from integration.models import DanishCourse, EmploymentSpell, LadderPlacement, User
 from integration.report_selectors import _check
 
 # As long as the dashboard keeps its figures: a process with its own memory
@@ -39,10 +47,36 @@ from integration.report_selectors import _check
 # the admin moves no version, so a figure may be this old at most.
 CACHE_SECONDS = 15 * 60
 
+# The part of the case data that is the first placement and the next
+# deadline a case stores (``case_refresh_deadlines``).
+DEADLINES = "deadlines"
 
-def _key(name: str, *args) -> str:
-    digest = hashlib.sha256(repr(args).encode()).hexdigest()[:32]
-    return f"integration:case-figures:{name}:v{data_version.cases_current()}:{digest}"
+
+def fact_part(model: type[models.Model]) -> str:
+    """The part of the case data that is the facts of ``model``'s kind."""
+    return model._meta.label_lower
+
+
+# What each figure reads besides citizens and cases (``report_days``,
+# ``report_selectors``): a change of none of these leaves it cached.
+READS: dict[str, tuple[str, ...]] = {
+    "ladder": (fact_part(LadderPlacement),),
+    "programme": tuple(fact_part(m) for m in (LadderPlacement, DanishCourse, EmploymentSpell)),
+    "arrivals": (),
+    "arrivals_by_month": (),
+    "placement_delays": (DEADLINES,),
+    "overdue_by_team": (DEADLINES,),
+    "cohort_counts": (fact_part(EmploymentSpell),),
+}
+
+
+def _prefix(name: str) -> str:
+    """The start of the cache keys of figure ``name`` under the current versions."""
+    return f"integration:case-figures:{name}:v{data_version.cases_current(READS[name])}"
+
+
+def _key(prefix: str, *args) -> str:
+    return f"{prefix}:{hashlib.sha256(repr(args).encode()).hexdigest()[:32]}"
 
 
 def _cached_days(name: str, count: Callable[..., dict], user: User | None, days, **narrow) -> dict:
@@ -50,7 +84,8 @@ def _cached_days(name: str, count: Callable[..., dict], user: User | None, days,
     cache, the days missing counted together."""
     _check(user)
     days = sorted(set(days))
-    keys = {day: _key(name, day, sorted(narrow.items())) for day in days}
+    prefix = _prefix(name)
+    keys = {day: _key(prefix, day, sorted(narrow.items())) for day in days}
     found = cache.get_many(keys.values())
     missing = [day for day in days if keys[day] not in found]
     if missing:
@@ -86,7 +121,7 @@ def _cached_selector(name: str) -> Callable[..., Any]:
         selector = getattr(rs, name)
         bound = inspect.signature(selector).bind(user, *args, **kwargs)
         bound.apply_defaults()
-        key = _key(name, *list(bound.arguments.items())[1:])
+        key = _key(_prefix(name), *list(bound.arguments.items())[1:])
         result = cache.get(key)
         if result is None:
             result = selector(user, *args, **kwargs)

@@ -28,6 +28,7 @@ def access_log_write(
     path: str = "",
     only_scores_on: Iterable[dt.date] | None = None,
     cases_from: dt.date | None = None,
+    cases_parts: Iterable[str] | None = None,
 ) -> None:
     """Add one row per citizen shown or changed (or one row for a search).
 
@@ -38,7 +39,8 @@ def access_log_write(
     cached case figures (the ladder) and the other months' scores stay.
     Otherwise ``cases_from`` is the first day whose counts of the programme
     the change may move (``integration.kept_figures``; None: every day, and
-    maybe scores too).
+    maybe scores too), and ``cases_parts``, with it, the only parts of the
+    case data it changed (``integration.report_cache.READS``; None: any).
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
     # mistakes an import or command for a person.
@@ -66,7 +68,11 @@ def access_log_write(
         # Cached figures (the managers' dashboard) are stale now.
         # A change that says from which day it moves the cases' figures is a
         # change of citizens, cases or their facts, and of no score.
-        data_version.bump(only_scores_on=only_scores_on, cases_only=cases_from is not None)
+        data_version.bump(
+            only_scores_on=only_scores_on,
+            cases_only=cases_from is not None,
+            cases_parts=cases_parts if cases_from is not None else None,
+        )
         _void_kept_figures(only_scores_on, cases_from)
 
 
@@ -105,9 +111,11 @@ def log_change(
     *,
     only_scores_on: Iterable[dt.date] | None = None,
     cases_from: dt.date | None = None,
+    cases_parts: Iterable[str] | None = None,
 ) -> None:
     """A change by ``actor`` (None: the system) to a citizen's data, or to no
-    one's; ``only_scores_on`` and ``cases_from`` as ``access_log_write``."""
+    one's; ``only_scores_on``, ``cases_from`` and ``cases_parts`` as
+    ``access_log_write``."""
     access_log_write(
         user=actor,
         action=AccessAction.CHANGE,
@@ -115,4 +123,5 @@ def log_change(
         what=what,
         only_scores_on=only_scores_on,
         cases_from=cases_from,
+        cases_parts=cases_parts,
     )

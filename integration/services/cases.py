@@ -38,8 +38,13 @@ from integration.services.versions import (
 )
 
 
-def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
-    """Recompute the stored first placement and next deadline of a case.
+# What ``case_refresh_deadlines`` stores on a case.
+_DEADLINE_FIELDS = ("first_placement_on", "next_deadline", "next_deadline_kind")
+
+
+def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> bool:
+    """Recompute the stored first placement and next deadline of a case; True
+    if they moved.
 
     Runs inside the caller's transaction. The case row is locked first, and its
     status and the citizen's arrival are read again under the lock: two saves
@@ -47,7 +52,9 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
     here, and the later one works from both instead of from what it read
     before the other committed.
     """
-    status = Case.objects.select_for_update().values_list("status", flat=True).get(pk=case.pk)
+    status, *stored = (
+        Case.objects.select_for_update().values_list("status", *_DEADLINE_FIELDS).get(pk=case.pk)
+    )
     # A statement of its own: one that waited for the lock would still see
     # the citizen as it was when it began.
     arrival, adult_at_arrival = Citizen.objects.values_list("arrival_date", "adult_at_arrival").get(
@@ -71,11 +78,11 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> None:
         case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
     else:
         case.next_deadline, case.next_deadline_kind = None, ""
-    Case.objects.filter(pk=case.pk).update(
-        first_placement_on=case.first_placement_on,
-        next_deadline=case.next_deadline,
-        next_deadline_kind=case.next_deadline_kind,
-    )
+    now = {name: getattr(case, name) for name in _DEADLINE_FIELDS}
+    if list(now.values()) == stored:
+        return False
+    Case.objects.filter(pk=case.pk).update(**now)
+    return True
 
 
 def check_caseworker_in_team(*, team: Team, caseworker: User | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from integration import kept_figures
+from integration import kept_figures, report_cache
 from integration.models import Case, CaseFact, ProviderOrganisation, User
 from integration.services.access_log import log_change
 from integration.services.cases import case_refresh_deadlines
@@ -38,8 +38,12 @@ def fact_save(
         ]
         save_versioned(fact, expected_version=version, fields=fields)
         what = f"{label} changed"
-    case_refresh_deadlines(case=case)
-    log_change(actor, case.citizen, what, cases_from=first_day)
+    # The figures that read neither this kind of fact nor, unless they moved,
+    # the case's deadlines stay cached (``integration.report_cache``).
+    parts = [report_cache.fact_part(type(fact))]
+    if case_refresh_deadlines(case=case):
+        parts.append(report_cache.DEADLINES)
+    log_change(actor, case.citizen, what, cases_from=first_day, cases_parts=parts)
     return fact
 
 

@@ -38,6 +38,9 @@ write_st = st.one_of(
     st.tuples(st.just("end_placement"), days_st),
     st.tuples(st.just("enrol"), spell_st),
     st.tuples(st.just("employ"), st.sampled_from(list(models.EmploymentCategory)), spell_st),
+    # Facts no count reads, which move the case's deadlines (or not).
+    st.tuples(st.just("follow_up"), days_st),
+    st.tuples(st.just("health"), days_st),
     st.tuples(st.just("close"), days_st),
     st.tuples(st.just("reopen")),
     st.tuples(st.just("move_team")),
@@ -67,6 +70,10 @@ def _write(write, case, teams, provider, writer):
     elif kind == "employ":
         category, (start, end) = args
         fact = models.EmploymentSpell(category=category, start_date=start, end_date=end)
+    elif kind == "follow_up":
+        fact = models.FollowUp(held_on=args[0], repatriation_guidance_given=True)
+    elif kind == "health":
+        fact = models.HealthAssessment(offered_on=args[0])
     elif kind in ("close", "reopen"):
         closing = kind == "close"
         if (case.status == models.CaseStatus.OPEN) != closing:
@@ -234,6 +241,118 @@ def test_changes_the_counts_read_void_them(
     _write(write, case, {"a": team_a, "b": team_b}, provider_org, caseworker_a)
     assert report_cache.programme_counts(None, day, **narrow)[key] == after
     assert [name for name, _args in counted] == ["programme_counts_on_days"] * 2
+
+
+# Every case figure of the dashboard, by the name of the function that counts it.
+EVERY_FIGURE = {
+    "ladder_on_days",
+    "programme_counts_on_days",
+    "arrivals",
+    "arrivals_by_month",
+    "placement_delays",
+    "overdue_by_team",
+    "cohort_counts",
+}
+
+
+def _read_every_figure(day: dt.date) -> None:
+    start, today = dt.date(2025, 12, 1), dt.date(2026, 3, 2)
+    report_cache.ladder_on_days(None, [day])
+    report_cache.programme_counts(None, day)
+    report_cache.arrivals(None, start, day)
+    report_cache.arrivals_by_month(None, start, day)
+    report_cache.placement_delays(None, start, day, today=today)
+    report_cache.overdue_by_team(None, today)
+    report_cache.cohort_counts(None, as_of=day)
+
+
+@pytest.mark.parametrize(
+    "new_fact, counted_again",
+    [
+        # A second placement: the first (3 December) and the deadlines stay.
+        pytest.param(
+            lambda provider: models.LadderPlacement(
+                step=models.LadderStep.ORDINARY, start_date=dt.date(2026, 2, 2)
+            ),
+            {"ladder_on_days", "programme_counts_on_days"},
+            id="second-placement",
+        ),
+        pytest.param(
+            lambda provider: models.DanishCourse(
+                provider=provider, module="DU2", start_date=dt.date(2026, 1, 5)
+            ),
+            {"programme_counts_on_days"},
+            id="course",
+        ),
+        pytest.param(
+            lambda provider: models.EmploymentSpell(
+                category=models.EmploymentCategory.ORDINARY_EMPLOYMENT,
+                start_date=dt.date(2026, 2, 1),
+            ),
+            {"programme_counts_on_days", "cohort_counts"},
+            id="employment",
+        ),
+        # Worked by hand: arrived 1 December 2025, placed 3 December, so the
+        # next deadline is the contract's, 1 January 2026 (health and
+        # follow-up are due 1 March). A follow-up or a health offer leaves it;
+        # the contract signed moves it to 1 March.
+        pytest.param(
+            lambda provider: models.FollowUp(held_on=dt.date(2026, 1, 10)), set(), id="follow-up"
+        ),
+        pytest.param(
+            lambda provider: models.HealthAssessment(offered_on=dt.date(2026, 1, 10)),
+            set(),
+            id="health-offer",
+        ),
+        pytest.param(
+            lambda provider: models.IntegrationContract(signed_on=dt.date(2026, 1, 10)),
+            {"overdue_by_team", "placement_delays"},
+            id="contract",
+        ),
+    ],
+)
+def test_a_fact_voids_the_figures_that_read_its_kind_or_the_deadlines_it_moved(
+    new_fact, counted_again, team_a, provider_org, calls_to
+):
+    case = make_case(team=team_a, arrival=dt.date(2025, 12, 1))
+    place(case, step=models.LadderStep.INTERNSHIP_PUBLIC, start=dt.date(2025, 12, 3))
+    deadlines_before = models.Case.objects.values_list("next_deadline", "first_placement_on")
+    assert list(deadlines_before) == [(dt.date(2026, 1, 1), dt.date(2025, 12, 3))]
+    day = MONTH_ENDS[-1]
+    counted = calls_to(report_days, "ladder_on_days", "programme_counts_on_days")
+    calls_to(rs, *(EVERY_FIGURE - {"ladder_on_days", "programme_counts_on_days"}))
+    _read_every_figure(day)
+    assert {name for name, _args in counted} == EVERY_FIGURE
+    counted.clear()
+
+    services.fact_save(actor=None, case=case, fact=new_fact(provider_org))
+    _read_every_figure(day)
+
+    assert {name for name, _args in counted} == counted_again
+    # And what stayed cached is what a fresh count gives.
+    _assert_cached_equal_live([day], {"team": None, "residence_basis": None}, {"a": team_a})
+
+
+def test_a_first_placement_voids_the_ladder_and_the_deadlines(team_a, calls_to):
+    case = make_case(team=team_a, arrival=dt.date(2025, 12, 1))
+    day = MONTH_ENDS[-1]
+    counted = calls_to(report_days, "ladder_on_days", "programme_counts_on_days")
+    calls_to(rs, *(EVERY_FIGURE - {"ladder_on_days", "programme_counts_on_days"}))
+    _read_every_figure(day)
+    counted.clear()
+
+    place(case, step=models.LadderStep.INTERNSHIP_PUBLIC, start=dt.date(2025, 12, 8))
+    _read_every_figure(day)
+
+    assert {name for name, _args in counted} == {
+        "ladder_on_days",
+        "programme_counts_on_days",
+        "overdue_by_team",
+        "placement_delays",
+    }
+    assert report_cache.placement_delays(
+        None, dt.date(2025, 12, 1), day, today=dt.date(2026, 3, 2)
+    ) == rs.placement_delays(None, dt.date(2025, 12, 1), day, today=dt.date(2026, 3, 2))
 
 
 def test_a_refused_user_is_refused_when_the_counts_are_cached(
