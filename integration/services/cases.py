@@ -37,7 +37,6 @@ from integration.services.versions import (
     set_history_user,
 )
 
-
 # What ``case_refresh_deadlines`` stores on a case.
 _DEADLINE_FIELDS = ("first_placement_on", "next_deadline", "next_deadline_kind")
 
