@@ -36,7 +36,7 @@ from django.db import connection, models
 from django.db.models import Min
 
 from common import dates, snapshot
-from integration import report_days
+from integration import standing
 from integration.models import FiguresChange, FiguresRead, KeptFigures, User
 from integration.report_selectors import _check
 
@@ -298,11 +298,13 @@ def tidy() -> dict[str, int]:
 
 
 def ladder_on_days(user: User | None, days: Iterable[dt.date], **narrow) -> dict:
-    """``report_days.ladder_on_days``, each day kept until a change reaches it."""
-    return counted_days("ladder", report_days.ladder_on_days, user, days, **narrow)
+    """``report_days.ladder_on_days``, each day kept until a change reaches it
+    (the day the cases' standing is for summed from it)."""
+    return counted_days("ladder", standing.ladder_on_days, user, days, **narrow)
 
 
 def programme_counts_on_days(user: User | None, days: Iterable[dt.date], **narrow) -> dict:
-    """``report_days.programme_counts_on_days``, each day kept until a change reaches it."""
-    count = report_days.programme_counts_on_days
+    """``report_days.programme_counts_on_days``, each day kept until a change
+    reaches it (the day the cases' standing is for summed from it)."""
+    count = standing.programme_counts_on_days
     return counted_days("programme", count, user, days, **narrow)

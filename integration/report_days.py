@@ -62,17 +62,23 @@ def _days(days: list[dt.date]) -> tuple[str, list]:
 
 
 def _population(
-    days: list[dt.date], *, adults_only: bool, team_id: int | None, residence_basis: str | None
+    days: list[dt.date],
+    *,
+    adults_only: bool,
+    team_id: int | None,
+    residence_basis: str | None,
+    case_ids: list[int] | None = None,
 ) -> tuple[str, list]:
     """The citizens in the programme on each day (``in_programme_q``), one row
     per day and citizen with the citizen's case, birth date and basis.
 
     ``candidates`` are the cases that may be counted on some day (a bound the
     database applies in one scan); ``population`` checks each of them on each
-    day. The spells below are read only for the candidates' cases."""
+    day. The spells below are read only for the candidates' cases.
+    ``case_ids`` narrows them to those cases (``integration.standing``)."""
     sql = f"""
         candidates AS (
-            SELECT kase.id AS case_id, kase.status, kase.closed_on,
+            SELECT kase.id AS case_id, kase.team_id, kase.status, kase.closed_on,
                    citizen.arrival_date, citizen.birth_date, citizen.residence_basis
             FROM {Citizen._meta.db_table} citizen
             INNER JOIN {Case._meta.db_table} kase ON kase.citizen_id = citizen.id
@@ -88,10 +94,13 @@ def _population(
     if residence_basis:
         sql += " AND citizen.residence_basis = %s"
         params.append(residence_basis)
+    if case_ids is not None:
+        sql += " AND kase.id = ANY(%s)"
+        params.append(list(case_ids))
     sql += """),
         population AS (
             SELECT days.n, days.cutoff, candidates.birth_date, candidates.residence_basis,
-                   candidates.case_id
+                   candidates.case_id, candidates.team_id
             FROM candidates
             INNER JOIN days ON candidates.arrival_date <= days.day
                 AND ((candidates.status = %s AND candidates.closed_on IS NULL)
@@ -209,9 +218,53 @@ def programme_counts_on_days(
     counts = {day: dict.fromkeys(PROGRAMME_KEYS, 0) for day in days}
     if not days:
         return counts
+    ctes, params = flagged(days, team_id=team_id, residence_basis=residence_basis)
+    sql = f"WITH {ctes} SELECT n, {PROGRAMME_COUNTS} FROM flagged GROUP BY n"
+    for n, *values in _fetch(sql, [*params, *PROGRAMME_COUNTS_PARAMS]):
+        counts[days[n]] = dict(zip(PROGRAMME_KEYS, values, strict=True))
+    return counts
+
+
+# The counts of ``PROGRAMME_KEYS`` over rows of ``flagged`` (or of
+# ``CaseStanding``, which keeps them), with ``PROGRAMME_COUNTS_PARAMS``.
+PROGRAMME_COUNTS = """COUNT(*),
+    COUNT(CASE WHEN adult THEN 1 END),
+    COUNT(CASE WHEN NOT adult THEN 1 END),
+    COUNT(CASE WHEN residence_basis = %s THEN 1 END),
+    COUNT(CASE WHEN residence_basis = %s THEN 1 END),
+    COUNT(CASE WHEN residence_basis = %s THEN 1 END),
+    COUNT(CASE WHEN adult AND employed THEN 1 END),
+    COUNT(CASE WHEN adult AND course THEN 1 END),
+    COUNT(CASE WHEN adult AND course AND (work OR employed) THEN 1 END)"""
+PROGRAMME_COUNTS_PARAMS = (
+    ResidenceBasis.REFUGEE.value,
+    ResidenceBasis.FAMILY_REUNIFIED.value,
+    ResidenceBasis.UKRAINE.value,
+)
+
+
+def flagged(
+    days: list[dt.date],
+    *,
+    team_id: int | None = None,
+    residence_basis: str | None = None,
+    case_ids: list[int] | None = None,
+    with_step: bool = False,
+) -> tuple[str, list]:
+    """The common table expressions that end in ``flagged``: each citizen in
+    the programme on each of ``days`` (sorted), one row per day and case with
+    the day's number ``n``, the case, its team, the citizen's basis, and
+    whether the citizen was an adult, in a Danish course, at work or in an
+    internship (ladder steps 1–5), and employed or self-supporting that day;
+    ``with_step``, also the ladder ``step`` (``ladder_on_days``: None, no
+    placement)."""
     days_sql, params = _days(days)
     population, population_params = _population(
-        days, adults_only=False, team_id=team_id, residence_basis=residence_basis
+        days,
+        adults_only=False,
+        team_id=team_id,
+        residence_basis=residence_basis,
+        case_ids=case_ids,
     )
     steps, step_params = _placeholders(WORK_OR_INTERNSHIP_STEPS)
     categories, category_params = _placeholders(str(c) for c in EMPLOYED_OR_SELF_SUPPORTING)
@@ -220,32 +273,6 @@ def programme_counts_on_days(
     employed = _active_on_days(
         EmploymentSpell._meta.db_table, "employed", f"AND spell.category IN ({categories})"
     )
-    sql = f"""
-        WITH {days_sql}, {population}, {course}, {work}, {employed},
-        flagged AS (
-            SELECT population.n, population.residence_basis,
-                   population.birth_date <= population.cutoff AS adult,
-                   course.n IS NOT NULL AS course,
-                   work.n IS NOT NULL AS work,
-                   employed.n IS NOT NULL AS employed
-            FROM population
-            LEFT OUTER JOIN course
-                ON course.n = population.n AND course.case_id = population.case_id
-            LEFT OUTER JOIN work ON work.n = population.n AND work.case_id = population.case_id
-            LEFT OUTER JOIN employed
-                ON employed.n = population.n AND employed.case_id = population.case_id
-        )
-        SELECT n, COUNT(*),
-               COUNT(CASE WHEN adult THEN 1 END),
-               COUNT(CASE WHEN NOT adult THEN 1 END),
-               COUNT(CASE WHEN residence_basis = %s THEN 1 END),
-               COUNT(CASE WHEN residence_basis = %s THEN 1 END),
-               COUNT(CASE WHEN residence_basis = %s THEN 1 END),
-               COUNT(CASE WHEN adult AND employed THEN 1 END),
-               COUNT(CASE WHEN adult AND course THEN 1 END),
-               COUNT(CASE WHEN adult AND course AND (work OR employed) THEN 1 END)
-        FROM flagged
-        GROUP BY n"""
     in_range = [days[-1], days[0]]
     params = [
         *params,
@@ -255,10 +282,29 @@ def programme_counts_on_days(
         *step_params,
         *in_range,
         *category_params,
-        ResidenceBasis.REFUGEE.value,
-        ResidenceBasis.FAMILY_REUNIFIED.value,
-        ResidenceBasis.UKRAINE.value,
     ]
-    for n, *values in _fetch(sql, params):
-        counts[days[n]] = dict(zip(PROGRAMME_KEYS, values, strict=True))
-    return counts
+    latest, step_column, step_join = "", "", ""
+    if with_step:
+        latest = f", {_latest_step()}"
+        params += in_range
+        step_column = ", latest.step"
+        step_join = """LEFT OUTER JOIN latest
+                ON latest.n = population.n AND latest.case_id = population.case_id"""
+    sql = f"""
+        {days_sql}, {population}, {course}, {work}, {employed}{latest},
+        flagged AS (
+            SELECT population.n, population.case_id, population.team_id,
+                   population.residence_basis,
+                   population.birth_date <= population.cutoff AS adult,
+                   course.n IS NOT NULL AS course,
+                   work.n IS NOT NULL AS work,
+                   employed.n IS NOT NULL AS employed{step_column}
+            FROM population
+            LEFT OUTER JOIN course
+                ON course.n = population.n AND course.case_id = population.case_id
+            LEFT OUTER JOIN work ON work.n = population.n AND work.case_id = population.case_id
+            LEFT OUTER JOIN employed
+                ON employed.n = population.n AND employed.case_id = population.case_id
+            {step_join}
+        )"""
+    return sql, params

@@ -30,7 +30,7 @@ from .facts import (
     ScreeningVisit,
 )
 from .fields import user_reference
-from .figures import FiguresChange, FiguresRead, KeptFigures
+from .figures import CaseStanding, FiguresChange, FiguresRead, KeptFigures, StandingDay
 from .notes import NOTE_EDIT_WINDOW, NOTE_MAX_LENGTH, JournalNote
 from .org import ProviderKind, ProviderOrganisation, Team, User
 from .people import Citizen, Household, ResidenceBasis, Sex
@@ -39,6 +39,8 @@ __all__ = [
     "FiguresChange",
     "FiguresRead",
     "KeptFigures",
+    "CaseStanding",
+    "StandingDay",
     "ALLOWED_TRANSITIONS",
     "EMPLOYED_OR_SELF_SUPPORTING",
     "FACT_MODELS",

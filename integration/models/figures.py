@@ -63,3 +63,44 @@ class FiguresChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.from_day:%Y-%m-%d}"
+
+
+class CaseStanding(models.Model):
+    """A case in the programme on the day ``StandingDay`` holds, with all that
+    the day's ladder and programme counts read of it (``integration.standing``):
+    kept current by the services that change a case, in their transaction,
+    and made again for a new day by ``manage.py prepare_figures``. Copies, not
+    references: the team and basis are the narrowings of the dashboard."""
+
+    # No constraint in the database: checking one, ``standing.make`` would
+    # wait for every case a writer has locked while that writer waits for
+    # the table ``make`` holds (a deadlock). A case deleted through Django
+    # takes its row along all the same.
+    case = models.OneToOneField(
+        "integration.Case",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    team_id = models.BigIntegerField()
+    residence_basis = models.CharField(max_length=20)
+    adult = models.BooleanField()
+    # The ladder step of the spell that started last (None: no placement).
+    step = models.SmallIntegerField(null=True)
+    course = models.BooleanField()
+    work = models.BooleanField()
+    employed = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"
+
+
+class StandingDay(models.Model):
+    """The day every ``CaseStanding`` row stands on (one row, or none: no day)."""
+
+    day = models.DateField()
+    made_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}"

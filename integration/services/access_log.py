@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from common import bulk, data_version
-from integration import kept_figures
+from integration import kept_figures, standing
 from integration.models import AccessAction, AccessLog, Citizen, FiguresRead, User
 
 if TYPE_CHECKING:
@@ -74,6 +74,13 @@ def access_log_write(
             cases_parts=cases_parts if cases_from is not None else None,
         )
         _void_kept_figures(only_scores_on, cases_from)
+        if only_scores_on is None:
+            # The standing of the cases changed (``integration.standing``).
+            changed = {row["citizen_id"] for row in rows} - {None}
+            if changed:
+                standing.refresh(changed)
+            else:
+                standing.forget()
 
 
 def _void_kept_figures(only_scores_on: Iterable[dt.date] | None, cases_from: dt.date | None):

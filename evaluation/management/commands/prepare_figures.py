@@ -8,8 +8,10 @@ last month's follow-up and of a service review as of last month's end (the
 review's years of measurements and follow-ups). A paper made the next day
 then reads them instead of counting. Before that, kept figures a change has
 made stale are dropped, and so are the changes no kept figure can miss any
-more. Nothing is written but kept figures; on SQLite nothing is kept, and the
-command says so.
+more. It also makes today's standing of every case in the programme
+(``integration.standing``), from which the dashboard sums today's ladder and
+programme. Nothing is written but kept figures and the standing; on SQLite
+nothing is kept, and the command says so.
 
 Crontab line (00:30 every night: on the 1st before ``make_monthly_reports``
 at 02:15 makes the month that has just ended)::
@@ -28,7 +30,7 @@ from common import dates, snapshot
 from evaluation import figures
 from evaluation.models import ReportKind
 from evaluation.period import ReportPeriod
-from integration import kept_figures
+from integration import kept_figures, standing
 from integration.models import KeptFigures
 
 
@@ -47,9 +49,11 @@ class Command(BaseCommand):
             self.stdout.write("Nothing kept: figures are kept on PostgreSQL only.")
             return
         started = time.monotonic()
+        today = timezone.localdate()
+        standing_rows = standing.make(today)
         dropped = kept_figures.tidy()
         before = KeptFigures.objects.count()
-        last = dates.last_ended_month(timezone.localdate())
+        last = dates.last_ended_month(today)
         days = dates.month_ends_back(last, months)
         with snapshot.one_snapshot() as together:
             together(
@@ -66,5 +70,6 @@ class Command(BaseCommand):
             f"Month ends {days[0]:%Y-%m} to {days[-1]:%Y-%m}, the follow-up of {last:%Y-%m} "
             f"and a review as of {last:%d-%m-%Y}: {KeptFigures.objects.count() - before} "
             f"figures counted and kept, {before} still held; {dropped['stale']} stale figures "
-            f"and {dropped['changes']} old changes dropped ({time.monotonic() - started:.1f} s)"
+            f"and {dropped['changes']} old changes dropped; {standing_rows} cases in the "
+            f"programme on {today:%d-%m-%Y} stand ready ({time.monotonic() - started:.1f} s)"
         )

@@ -1,0 +1,212 @@
+"""The cases' standing on a day (``integration.standing``) gives the day's
+ladder and programme exactly as counting the data does.
+
+On random histories of writes through the services (ladder steps, courses,
+employment, cases closed and reopened, arrival dates, residence bases and
+teams changed), with the standing made for a random day, made again for
+another, and forgotten by a change that does not say whose data it changed:
+after every step the standing's counts, under every narrowing, equal
+``report_days`` counting live. And the dashboard's counts of that day are
+summed from it, not counted.
+
+PostgreSQL only, as the standing; every write commits, as in the app.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from integration import kept_figures, report_days, services, standing
+from integration.models import CaseStanding, LadderPlacement, LadderStep, StandingDay
+from tests.factories import make_case
+from tests.integration.test_kept_figures import DAYS, _wipe, _write, day_st, write_st
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NARROWINGS = ("everyone", "team a", "team b", "refugees", "team a refugees")
+
+
+@pytest.fixture
+def postgresql():
+    from tests.common.test_snapshot import _postgresql
+
+    _postgresql()
+
+
+def _narrow(name: str, teams) -> dict:
+    return {
+        "team_id": teams["a"].pk
+        if "team a" in name
+        else teams["b"].pk
+        if "team b" in name
+        else None,
+        "residence_basis": "refugee" if "refugees" in name else None,
+    }
+
+
+def _assert_standing_equals_live(teams) -> None:
+    on = standing.day()
+    if on is None:
+        return
+    for name in NARROWINGS:
+        narrow = _narrow(name, teams)
+        assert standing.ladder_on_days(None, [on], **narrow) == report_days.ladder_on_days(
+            None, [on], **narrow
+        ), name
+        assert standing.programme_counts_on_days(
+            None, [on], **narrow
+        ) == report_days.programme_counts_on_days(None, [on], **narrow), name
+
+
+def _wipe_standing():
+    _wipe()
+    StandingDay.objects.all().delete()
+
+
+step_st = st.one_of(
+    write_st,
+    st.tuples(st.just("make"), day_st),
+    st.tuples(st.just("unsaid")),
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    people=st.lists(
+        st.tuples(day_st, st.sampled_from([dt.date(1990, 1, 1), dt.date(2006, 3, 1)])),
+        min_size=1,
+        max_size=3,
+    ),
+    first_day=day_st,
+    steps=st.lists(step_st, min_size=1, max_size=16),
+)
+def test_the_standing_counts_equal_live_counts_on_any_history(
+    postgresql, people, first_day, steps, team_a, team_b, provider_org
+):
+    _wipe_standing()
+    teams = {"a": team_a, "b": team_b}
+    cases = [make_case(team=team_a, arrival=arrival, birth=birth) for arrival, birth in people]
+    standing.make(first_day)
+    _assert_standing_equals_live(teams)
+    for step in steps:
+        if step[0] == "make":
+            standing.make(step[1])
+        elif step[0] == "unsaid":
+            services.access_log_write(user=None, action="change", what="something")
+            assert standing.day() is None
+        else:
+            _write(step, cases, teams, provider_org)
+        _assert_standing_equals_live(teams)
+
+
+def test_worked_by_hand(postgresql, team_a, team_b):
+    """Three citizens on 31 March 2024: an adult placed on step 1 and then on
+    step 3 (the later spell counts), an adult without a placement in team b,
+    and a child."""
+    _wipe_standing()
+    on = dt.date(2024, 3, 31)
+    placed = make_case(team=team_a, arrival=dt.date(2024, 1, 10))
+    make_case(team=team_b, arrival=dt.date(2024, 2, 1))
+    make_case(team=team_a, arrival=dt.date(2024, 2, 1), birth=dt.date(2015, 5, 5))
+    assert standing.make(on) == 3
+    for step, start in ((LadderStep.ORDINARY, dt.date(2024, 2, 1)), (3, dt.date(2024, 3, 1))):
+        services.fact_save(
+            actor=None, case=placed, fact=LadderPlacement(step=step, start_date=start)
+        )
+    assert standing.ladder_on_days(None, [on]) == {on: {3: 1, None: 1}}
+    assert standing.ladder_on_days(None, [on], team_id=team_b.pk) == {on: {None: 1}}
+    programme = standing.programme_counts_on_days(None, [on])[on]
+    assert (programme["total"], programme["adults"], programme["children"]) == (3, 2, 1)
+    assert programme["refugees"] == 3
+
+
+def test_the_day_it_stands_on_is_summed_not_counted(postgresql, team_a, monkeypatch):
+    _wipe_standing()
+    on, other = dt.date(2024, 3, 31), dt.date(2024, 2, 29)
+    make_case(team=team_a, arrival=dt.date(2024, 1, 10))
+    standing.make(on)
+    asked = []
+    live = report_days.ladder_on_days
+
+    def spy(user, days, **narrow):
+        asked.append(list(days))
+        return live(user, days, **narrow)
+
+    monkeypatch.setattr(report_days, "ladder_on_days", spy)
+    # The dashboard's path: kept figures, then the standing, then the data.
+    assert kept_figures.ladder_on_days(None, [other, on]) == {other: {None: 1}, on: {None: 1}}
+    assert asked == [[other]]
+
+
+def test_a_refused_user_is_refused(postgresql, team_a, caseworker_a):
+    from django.core.exceptions import PermissionDenied
+
+    _wipe_standing()
+    on = dt.date(2024, 3, 31)
+    make_case(team=team_a, arrival=dt.date(2024, 1, 10))
+    standing.make(on)
+    with pytest.raises(PermissionDenied):
+        standing.ladder_on_days(caseworker_a, [on])
+
+
+def test_a_writer_waits_for_a_make_and_refreshes_for_its_day(postgresql, team_a):
+    """``make`` for a new day holds the rows; a change committed meanwhile
+    refreshes its case for the new day, after the make, not for the old."""
+    _wipe_standing()
+    old, new = dt.date(2024, 2, 29), dt.date(2024, 3, 31)
+    case = make_case(team=team_a, arrival=dt.date(2024, 1, 10))
+    standing.make(old)
+    made, release = threading.Event(), threading.Event()
+
+    def make_new_day():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                standing.make(new)
+                made.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    maker = threading.Thread(target=make_new_day)
+    maker.start()
+    assert made.wait(10)
+    writer = threading.Thread(
+        target=lambda: (
+            services.fact_save(
+                actor=None,
+                case=case,
+                fact=LadderPlacement(step=LadderStep.ORDINARY, start_date=dt.date(2024, 3, 5)),
+            ),
+            connection.close(),
+        )
+    )
+    writer.start()
+    writer.join(0.5)
+    assert writer.is_alive()  # waiting for the make
+    release.set()
+    maker.join(10)
+    writer.join(10)
+    assert standing.day() == new
+    assert standing.ladder_on_days(None, [new]) == {new: {LadderStep.ORDINARY.value: 1}}
+    assert CaseStanding.objects.count() == 1
+
+
+def test_nothing_stands_on_sqlite(team_a):
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite only")
+    make_case(team=team_a, arrival=dt.date(2024, 1, 10))
+    assert standing.make(DAYS[-1]) == 0
+    assert standing.ladder_on_days(None, [DAYS[-1]]) == report_days.ladder_on_days(None, [DAYS[-1]])
