@@ -13,9 +13,11 @@ from typing import Any, Protocol
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.csvimport import ImportReport
 from common.forms import read_upload
@@ -33,7 +35,7 @@ class Waiting(Protocol):
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    """One import's upload and confirm pages.
+    """One import's upload and confirm pages, for users with ``permission``.
 
     ``meta`` turns the form's cleaned data into the JSON values the file waits
     with (the file's name is added); ``run`` runs the import from those values
@@ -45,6 +47,7 @@ class CheckedUpload:
     form_class: type[forms.Form]
     template: str
     upload_url: str
+    permission: str
     meta: Callable[[dict], dict]
     run: Callable[..., ImportReport]
     show: Callable[[HttpRequest, ImportReport, dict], HttpResponse]
@@ -70,3 +73,16 @@ class CheckedUpload:
         meta, text = taken
         report = self.run(text, meta, user=request.user, commit=True)
         return self.show(request, report, meta)
+
+    def views(self) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+        """The upload page (GET and POST) and its confirm (POST only), each for a
+        signed-in user with ``permission``: others are sent to sign in or refused
+        with 403 before the method is looked at."""
+
+        def guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            return login_required(permission_required(self.permission, raise_exception=True)(view))
+
+        return (
+            guarded(require_http_methods(["GET", "POST"])(self.upload)),
+            guarded(require_POST(self.confirm)),
+        )

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from common.checked_upload import CheckedUpload
 from common.csvimport import ImportReport
@@ -165,25 +165,13 @@ UPLOAD = CheckedUpload(
     form_class=BenchmarkUploadForm,
     template="evaluation/benchmark_upload.html",
     upload_url="evaluation:benchmark_upload",
+    permission="evaluation.add_benchmarkvalue",
     meta=_meta,
     run=_run,
     show=_render_report,
     context=_upload_context,
 )
-
-
-@login_required
-@permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def benchmark_upload(request: HttpRequest) -> HttpResponse:
-    return UPLOAD.upload(request)
-
-
-@login_required
-@permission_required("evaluation.add_benchmarkvalue", raise_exception=True)
-@require_POST
-def benchmark_confirm(request: HttpRequest) -> HttpResponse:
-    return UPLOAD.confirm(request)
+benchmark_upload, benchmark_confirm = UPLOAD.views()
 
 
 # --- expected arrivals --------------------------------------------------------------

@@ -7,11 +7,11 @@ the confirm runs the whole import again from it.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from common.checked_upload import CheckedUpload
 from common.csv_export import BOM
@@ -55,24 +55,12 @@ UPLOAD = CheckedUpload(
     form_class=ImportUploadForm,
     template="integration/import_upload.html",
     upload_url="integration:import_upload",
+    permission="integration.import_data",
     meta=_meta,
     run=_run,
     show=_render_report,
 )
-
-
-@login_required
-@permission_required("integration.import_data", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    return UPLOAD.upload(request)
-
-
-@login_required
-@permission_required("integration.import_data", raise_exception=True)
-@require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    return UPLOAD.confirm(request)
+import_upload, import_confirm = UPLOAD.views()
 
 
 @login_required
