@@ -380,15 +380,20 @@ class RowChecker:
             self.error("cpr", f"{cpr.masked(raw)}: {' '.join(exc.messages)}")
         return self.number
 
-    def date(self, column: str, *, required: bool = True) -> dt.date | None:
+    def parsed(self, column: str, parse: Callable[[str], T], *, required: bool = True) -> T | None:
+        """The column's value as ``parse`` reads it; None when the cell is empty
+        or ``parse`` refuses it with a ValueError, whose message is the error."""
         value = self.required(column) if required else self.values.get(column, "")
         if not value:
             return None
         try:
-            return parse_date(value)
+            return parse(value)
         except ValueError as exc:
             self.error(column, str(exc))
             return None
+
+    def date(self, column: str, *, required: bool = True) -> dt.date | None:
+        return self.parsed(column, parse_date, required=required)
 
     def up_to_today(
         self,

@@ -187,13 +187,7 @@ def _series(rows: list[_BenchmarkRow]) -> list[dict]:
 def _check_row(check: RowChecker, *, source: str) -> _BenchmarkRow | None:
     max_name = BenchmarkValue._meta.get_field("municipality").max_length
     municipality = " ".join(check.text("municipality", max_name).split())
-    period = ""
-    raw_period = check.required("period")
-    if raw_period:
-        try:
-            period = normalise_period(raw_period)
-        except ValueError as exc:
-            check.error("period", str(exc))
+    period = check.parsed("period", normalise_period) or ""
     indicator = check.required("indicator").lower()
     allowed = SOURCE_INDICATORS[source]
     if indicator and indicator not in allowed:
@@ -206,13 +200,7 @@ def _check_row(check: RowChecker, *, source: str) -> _BenchmarkRow | None:
                 "choices": ", ".join(allowed),
             },
         )
-    value = None
-    raw_value = check.required("value")
-    if raw_value:
-        try:
-            value = parse_value(raw_value)
-        except ValueError as exc:
-            check.error("value", str(exc))
+    value = check.parsed("value", parse_value)
     role = _checked_role(check, municipality)
     period_kind = _checked_period_kind(check, period)
     if check.failed:
