@@ -7,6 +7,7 @@ one. Other apps read cases and citizens only through these functions, as
 
 from integration.selectors.access_log import (
     ACCESS_LOG_COLUMNS,
+    access_log_citizen_uuid,
     access_log_citizens_matching,
     access_log_entries,
     can_export_record,
@@ -87,6 +88,7 @@ __all__ = [
     "FieldChange",
     "HistoryEntry",
     "Referral",
+    "access_log_citizen_uuid",
     "access_log_citizens_matching",
     "access_log_entries",
     "active_users",

@@ -70,16 +70,24 @@ def access_log_entries(
     return qs.select_related("citizen").only(*ACCESS_LOG_COLUMNS).order_by("-at", "-id")
 
 
+def access_log_citizen_uuid(term: str) -> UUID | None:
+    """The UUID a citizen term of the log's filter gives, or None for a name or
+    a CPR number."""
+    try:
+        return UUID(term)
+    except ValueError:
+        return None
+
+
 def access_log_citizens_matching(user: User, term: str) -> QuerySet[Citizen]:
     """Citizens an access-log reader looks up by UUID, full CPR number or name."""
     term = term.strip()
     if not term or not can_read_access_log(user):
         return Citizen.objects.none()
     qs = Citizen.objects.only("uuid", "cpr", "first_name", "last_name")
-    try:
-        return qs.filter(uuid=UUID(term))
-    except ValueError:
-        pass
+    citizen_uuid = access_log_citizen_uuid(term)
+    if citizen_uuid is not None:
+        return qs.filter(uuid=citizen_uuid)
     return qs.filter(citizen_search_q(term, prefix="")).order_by("last_name", "first_name", "id")
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from uuid import UUID
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -85,14 +84,6 @@ def _log_row(entry: AccessLog, query: QueryDict) -> LogRow:
     )
 
 
-def _is_uuid(term: str) -> bool:
-    try:
-        UUID(term)
-    except ValueError:
-        return False
-    return True
-
-
 def _redirect_without_cpr(request: HttpRequest, term: str) -> HttpResponse:
     """The same filter with the citizen's UUID, or the masked number if none has it.
 
@@ -161,12 +152,13 @@ def _log_citizen_read(request: HttpRequest, citizen: Citizen, citizen_term: str)
     would make the log grow every time somebody reads it, and bury the real
     accesses; the administrator's own reads of single citizens are logged.
     """
+    # A UUID says nothing the citizen column does not; a name is kept.
+    by_uuid = selectors.access_log_citizen_uuid(citizen_term) is not None
     services.access_log_request(
         request,
         action=AccessAction.VIEW,
         citizen=citizen,
-        # A UUID says nothing the citizen column does not; a name is kept.
-        search_term="" if _is_uuid(citizen_term) else citizen_term,
+        search_term="" if by_uuid else citizen_term,
         what="access log",
     )
 

@@ -228,6 +228,9 @@ def test_admin_filters_by_citizen_uuid(client_for, administrator, caseworker_a, 
     response = client_for(administrator).get(LOG_URL, {"citizen": str(other_case.citizen.uuid)})
     assert [r.what for r in response.context["rows"]] == ["about-yonas", "sag oprettet"]
     assert response.context["citizen"] == other_case.citizen
+    # The administrator's read is logged; a UUID says nothing the citizen column does not.
+    own = AccessLog.objects.filter(user=administrator).get()
+    assert (own.citizen, own.search_term) == (other_case.citizen, "")
 
 
 @pytest.mark.django_db
@@ -238,6 +241,8 @@ def test_admin_filters_by_a_name_that_matches_one_citizen(
     log(caseworker_a, citizen=other_case.citizen, what="about-yonas")
     response = client_for(administrator).get(LOG_URL, {"citizen": "amal hadd"})
     assert [r.what for r in response.context["rows"]] == ["about-amal", "sag oprettet"]
+    own = AccessLog.objects.filter(user=administrator).get()
+    assert (own.citizen, own.search_term) == (case.citizen, "amal hadd")
     assert response.context["citizen"] == case.citizen
     assert f"citizen={case.citizen.uuid}" in response.context["query_string"]
 
