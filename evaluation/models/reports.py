@@ -13,14 +13,23 @@ class ReportKind(models.TextChoices):
     SERVICE_REVIEW = "service_review", _("Service review")
 
 
-class ReportArchive(models.Model):
-    """One generated PDF with the figures it was made from. Never overwritten:
-    making a report again adds the next version."""
+class _ReportOfPeriod(models.Model):
+    """Which report, for which period: what a job is asked to make and what
+    the archive keeps, so that a job's archived report is the same report."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)
     # "2026-10" for a monthly report, "2026-11-22" for a service review as of a date.
     period = models.CharField(_("period"), max_length=10)
+
+    class Meta:
+        abstract = True
+
+
+class ReportArchive(_ReportOfPeriod):
+    """One generated PDF with the figures it was made from. Never overwritten:
+    making a report again adds the next version."""
+
     version = models.PositiveIntegerField(_("version"))
     pdf = models.BinaryField(editable=False)
     sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
@@ -73,7 +82,7 @@ class ReportNarrative(models.Model):
         return f"{self.as_of} {self.section}"
 
 
-class ReportJob(models.Model):
+class ReportJob(_ReportOfPeriod):
     """A report being made in the background, with its progress for the page."""
 
     class Status(models.TextChoices):
@@ -82,9 +91,6 @@ class ReportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(_("report"), max_length=20, choices=ReportKind.choices)
-    period = models.CharField(_("period"), max_length=10)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     step = models.CharField(max_length=200, blank=True)
