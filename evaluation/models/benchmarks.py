@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.dates import month_end
+from common.dates import add_months, month_end
 from integration.models import user_reference
 
 # The stored form of each kind of period: 2018, 2018-Q4, 2018-12.
@@ -79,15 +79,17 @@ def period_start(period: str) -> dt.date:
     return dt.date(year, int(period[5:7]), 1)
 
 
+MONTHS_IN_PERIOD = {
+    BenchmarkPeriodKind.YEAR: 12,
+    BenchmarkPeriodKind.QUARTER: 3,
+    BenchmarkPeriodKind.MONTH: 1,
+}
+
+
 def period_end(period: str) -> dt.date:
     """The last day of a stored period: a period has ended only once this day is reached."""
-    kind = BenchmarkPeriodKind.of(period)
-    year = int(period[:4])
-    if kind == BenchmarkPeriodKind.YEAR:
-        return dt.date(year, 12, 31)
-    if kind == BenchmarkPeriodKind.QUARTER:
-        return month_end(dt.date(year, 3 * int(period[-1]), 1))
-    return month_end(dt.date(year, int(period[5:7]), 1))
+    months = MONTHS_IN_PERIOD[BenchmarkPeriodKind.of(period)]
+    return month_end(add_months(period_start(period), months - 1))
 
 
 class BenchmarkValue(models.Model):
