@@ -111,24 +111,8 @@ def access_log_search(
     )
 
 
-def log_change(
-    actor: User | None,
-    citizen: Citizen | None,
-    what: str,
-    *,
-    only_scores_on: Iterable[dt.date] | None = None,
-    cases_from: dt.date | None = None,
-    cases_parts: Iterable[str] | None = None,
-) -> None:
+def log_change(actor: User | None, citizen: Citizen | None, what: str, **moved) -> None:
     """A change by ``actor`` (None: the system) to a citizen's data, or to no
-    one's; ``only_scores_on``, ``cases_from`` and ``cases_parts`` as
-    ``access_log_write``."""
-    access_log_write(
-        user=actor,
-        action=AccessAction.CHANGE,
-        citizen=citizen,
-        what=what,
-        only_scores_on=only_scores_on,
-        cases_from=cases_from,
-        cases_parts=cases_parts,
-    )
+    one's; what it ``moved`` (``only_scores_on``, ``cases_from``,
+    ``cases_parts``) as ``access_log_write`` takes it."""
+    access_log_write(user=actor, action=AccessAction.CHANGE, citizen=citizen, what=what, **moved)
