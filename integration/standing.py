@@ -13,9 +13,8 @@ The rows are kept true by the writers:
 - ``refresh(citizen_ids)``, in the transaction of every change of citizens,
   cases or their facts (``services.access_log_write``), makes the rows of
   those citizens' cases again from the data as the transaction sees it;
-- a change that does not say whose data it changed forgets the day
-  (``forget``), and the counts are counted from the data until the next
-  ``make``;
+- a change that does not say whose data it changed makes every row again
+  (``make_again``);
 - ``make(day)`` makes every row for a new day.
 
 Why this holds without a lock between readers: a reader reads the rows in
@@ -108,14 +107,19 @@ def refresh(citizen_ids: Iterable[int]) -> None:
             _insert(on, case_ids)
 
 
-def forget() -> None:
-    """A change that does not say whose data it changed: the rows may be
-    wrong, so the day is forgotten until the next ``make``."""
+def make_again() -> None:
+    """A change that does not say whose data it changed: every row is made
+    again for the day they stand on, in the caller's transaction (0.4 s at
+    100,000 citizens; such changes are an administrator's, and rare)."""
     if not enabled():
         return
     with transaction.atomic():
-        _lock_for_rows()
-        StandingDay.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {_ROWS} IN EXCLUSIVE MODE")
+        # Read under the lock: a make for a new day may have just committed.
+        on = day()
+        if on is not None:
+            make(on)
 
 
 # --- the counts ------------------------------------------------------------------------

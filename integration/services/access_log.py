@@ -80,7 +80,7 @@ def access_log_write(
             if changed:
                 standing.refresh(changed)
             else:
-                standing.forget()
+                standing.make_again()
 
 
 def _void_kept_figures(only_scores_on: Iterable[dt.date] | None, cases_from: dt.date | None):
