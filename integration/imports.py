@@ -263,12 +263,18 @@ def import_citizens(
                 actor=user,
                 changes=[(case, case.version, changes) for _row, case, changes in updates],
             )
-            # The new citizens were logged as they were created.
+            # The new citizens were logged as they were created, the changed
+            # ones as they were changed; this row says the import named the
+            # others too, and moves no figure (``only_scores_on=()``).
             touched = [case.citizen for case in unchanged]
             touched += [case.citizen for _row, case, _changes in updates]
             if touched:
                 services.access_log_write(
-                    user=user, action=AccessAction.IMPORT, citizens=touched, what=what
+                    user=user,
+                    action=AccessAction.IMPORT,
+                    citizens=touched,
+                    what=what,
+                    only_scores_on=(),
                 )
     except (ValidationError, DatabaseError, services.ConcurrentEditError) as exc:
         return write_failed(report, exc, None)
@@ -436,12 +442,18 @@ def import_employment(
                 spell.end_date = row.end
                 changes.append((spell, spell.version))
             services.facts_update_bulk(actor=user, changes=changes, fields=["end_date"])
-            # Citizens with new spells were logged as the spells were added.
+            # Citizens with new spells were logged as the spells were added,
+            # those with ended spells as the spells were changed; this row
+            # says the import named the others too, and moves no figure.
             logged = {spell.case_id for spell in new}
             touched = {case.pk: case.citizen_id for _row, case in rows if case.pk not in logged}
             if touched:
                 services.access_log_write(
-                    user=user, action=AccessAction.IMPORT, citizen_ids=touched.values(), what=what
+                    user=user,
+                    action=AccessAction.IMPORT,
+                    citizen_ids=touched.values(),
+                    what=what,
+                    only_scores_on=(),
                 )
     except (ValidationError, DatabaseError, services.ConcurrentEditError) as exc:
         return write_failed(report, exc, None)

@@ -21,7 +21,7 @@ from django.utils import translation
 
 from common import bulk
 from common.csvimport import chunks
-from integration import deadlines, kept_figures, models
+from integration import deadlines, kept_figures, models, report_cache
 from integration.services.access_log import access_log_write
 from integration.services.cases import (
     CITIZEN_EDITABLE,
@@ -165,11 +165,9 @@ def facts_create_bulk(
     for group in by_model.values():
         bulk.create_with_history(group, user_id=actor_id(actor))
         case_ids.update(fact.case_id for fact in group)
+    moved = False
     if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):
-        ids = sorted(case_ids)
-        for chunk in chunks(ids):
-            for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
-                case_refresh_deadlines(case=case)
+        moved = _refresh_deadlines(case_ids)
     if case_ids:
         first_days = [kept_figures.first_day_of(group) for group in by_model.values()]
         access_log_write(
@@ -178,6 +176,7 @@ def facts_create_bulk(
             citizen_ids=_citizens_of(case_ids, citizen_of).values(),
             what=log_what,
             cases_from=kept_figures.first_day(*first_days),
+            cases_parts=_parts(by_model, deadlines_moved=moved),
         )
     return [fact for group in by_model.values() for fact in group]
 
@@ -211,11 +210,9 @@ def facts_update_bulk(
     bulk.insert_history(
         model, [fact.pk for fact in facts], user_id=actor_id(actor), history_type="~"
     )
+    moved = False
     if issubclass(model, _DEADLINE_FACTS):
-        ids = sorted({fact.case_id for fact in facts})
-        for chunk in chunks(ids):
-            for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
-                case_refresh_deadlines(case=case)
+        moved = _refresh_deadlines({fact.case_id for fact in facts})
     citizens = _citizens_of(fact.case_id for fact in facts)
     access_log_write(
         user=actor,
@@ -225,7 +222,27 @@ def facts_update_bulk(
         # (integration.access_log_text).
         what=f"{_english_name(model)} changed",
         cases_from=first_day,
+        cases_parts=_parts([model], deadlines_moved=moved),
     )
+
+
+def _refresh_deadlines(case_ids: Iterable[int]) -> bool:
+    """``case_refresh_deadlines`` for these cases; True if any case's moved."""
+    moved = False
+    for chunk in chunks(sorted(case_ids)):
+        for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
+            moved = case_refresh_deadlines(case=case) or moved
+    return moved
+
+
+def _parts(kinds: Iterable[type], *, deadlines_moved: bool) -> list[str]:
+    """The parts of the case data a change of facts of these kinds moved
+    (``integration.report_cache.READS``): the cached figures that read none
+    of them stay."""
+    parts = [report_cache.fact_part(kind) for kind in kinds]
+    if deadlines_moved:
+        parts.append(report_cache.DEADLINES)
+    return parts
 
 
 def _english_name(model: type) -> str:

@@ -355,6 +355,36 @@ def test_a_first_placement_voids_the_ladder_and_the_deadlines(team_a, calls_to):
     ) == rs.placement_delays(None, dt.date(2025, 12, 1), day, today=dt.date(2026, 3, 2))
 
 
+def test_an_employment_import_voids_what_reads_employment_and_a_repeat_voids_nothing(
+    team_a, calls_to
+):
+    from integration import imports
+
+    case = make_case(team=team_a, arrival=dt.date(2025, 12, 1))
+    place(case, step=models.LadderStep.INTERNSHIP_PUBLIC, start=dt.date(2025, 12, 3))
+    extract = (
+        "cpr,start_date,end_date,category\n"
+        f"{case.citizen.cpr},2026-01-05,,{models.EmploymentCategory.ORDINARY_EMPLOYMENT.value}\n"
+    )
+    day = MONTH_ENDS[-1]
+    counted = calls_to(report_days, "ladder_on_days", "programme_counts_on_days")
+    calls_to(rs, *(EVERY_FIGURE - {"ladder_on_days", "programme_counts_on_days"}))
+    _read_every_figure(day)
+    counted.clear()
+
+    assert imports.import_employment(extract).created == 1
+    _read_every_figure(day)
+    assert {name for name, _args in counted} == {"programme_counts_on_days", "cohort_counts"}
+    assert report_cache.programme_counts(None, day)["adults_employed"] == 1
+    counted.clear()
+
+    # The next month's extract repeats the spell: the import names the
+    # citizen in the access log and moves no figure.
+    assert imports.import_employment(extract).unchanged == 1
+    _read_every_figure(day)
+    assert counted == []
+
+
 def test_a_refused_user_is_refused_when_the_counts_are_cached(
     team_a, caseworker_a, provider_user, manager
 ):
