@@ -169,6 +169,12 @@ read_st = st.tuples(
     st.booleans(),
 )
 step_st = st.one_of(read_st, write_st, st.just(("tidy",)))
+# Up to three citizens: each arrival day, and born an adult or a child.
+people_st = st.lists(
+    st.tuples(day_st, st.sampled_from([dt.date(1990, 1, 1), dt.date(2006, 3, 1)])),
+    min_size=1,
+    max_size=3,
+)
 
 
 def _wipe():
@@ -186,14 +192,7 @@ def _wipe():
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(
-    people=st.lists(
-        st.tuples(day_st, st.sampled_from([dt.date(1990, 1, 1), dt.date(2006, 3, 1)])),
-        min_size=1,
-        max_size=3,
-    ),
-    steps=st.lists(step_st, min_size=1, max_size=20),
-)
+@given(people=people_st, steps=st.lists(step_st, min_size=1, max_size=20))
 def test_kept_counts_equal_live_counts_on_any_history(
     postgresql, people, steps, team_a, team_b, provider_org, settings
 ):

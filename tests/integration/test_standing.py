@@ -26,7 +26,14 @@ from hypothesis import strategies as st
 from integration import kept_figures, report_days, services, standing
 from integration.models import CaseStanding, LadderPlacement, LadderStep, StandingDay
 from tests.factories import make_case
-from tests.integration.test_kept_figures import DAYS, _wipe, _write, day_st, write_st
+from tests.integration.test_kept_figures import (
+    DAYS,
+    _wipe,
+    _write,
+    day_st,
+    people_st,
+    write_st,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,17 +95,9 @@ step_st = st.one_of(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    people=st.lists(
-        st.tuples(day_st, st.sampled_from([dt.date(1990, 1, 1), dt.date(2006, 3, 1)])),
-        min_size=1,
-        max_size=3,
-    ),
+    people=people_st,
     first_day=day_st,
     steps=st.lists(step_st, min_size=1, max_size=16),
 )
