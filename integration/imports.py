@@ -163,6 +163,18 @@ def _citizen_changes(row: _CitizenRow, citizen: Citizen) -> dict[str, Any]:
     return changes
 
 
+def _log_named(user: User | None, what: str, **citizens: list) -> None:
+    """The access-log row for the citizens an import named besides those it
+    added (``citizens=`` or ``citizen_ids=``). Those it changed were logged,
+    with what the change moved, by the service that changed them; this row
+    moves no figure (``only_scores_on=()``): a repeated monthly extract
+    leaves every kept figure kept."""
+    if any(citizens.values()):
+        services.access_log_write(
+            user=user, action=AccessAction.IMPORT, what=what, only_scores_on=(), **citizens
+        )
+
+
 def import_citizens(
     data: bytes | str,
     *,
@@ -263,19 +275,10 @@ def import_citizens(
                 actor=user,
                 changes=[(case, case.version, changes) for _row, case, changes in updates],
             )
-            # The new citizens were logged as they were created, the changed
-            # ones as they were changed; this row says the import named the
-            # others too, and moves no figure (``only_scores_on=()``).
+            # The new citizens were logged as they were created.
             touched = [case.citizen for case in unchanged]
             touched += [case.citizen for _row, case, _changes in updates]
-            if touched:
-                services.access_log_write(
-                    user=user,
-                    action=AccessAction.IMPORT,
-                    citizens=touched,
-                    what=what,
-                    only_scores_on=(),
-                )
+            _log_named(user, what, citizens=touched)
     except (ValidationError, DatabaseError, services.ConcurrentEditError) as exc:
         return write_failed(report, exc, None)
     report.written = True
@@ -442,19 +445,10 @@ def import_employment(
                 spell.end_date = row.end
                 changes.append((spell, spell.version))
             services.facts_update_bulk(actor=user, changes=changes, fields=["end_date"])
-            # Citizens with new spells were logged as the spells were added,
-            # those with ended spells as the spells were changed; this row
-            # says the import named the others too, and moves no figure.
+            # Citizens with new spells were logged as the spells were added.
             logged = {spell.case_id for spell in new}
             touched = {case.pk: case.citizen_id for _row, case in rows if case.pk not in logged}
-            if touched:
-                services.access_log_write(
-                    user=user,
-                    action=AccessAction.IMPORT,
-                    citizen_ids=touched.values(),
-                    what=what,
-                    only_scores_on=(),
-                )
+            _log_named(user, what, citizen_ids=list(touched.values()))
     except (ValidationError, DatabaseError, services.ConcurrentEditError) as exc:
         return write_failed(report, exc, None)
     report.written = True
