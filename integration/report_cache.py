@@ -57,6 +57,16 @@ def fact_part(model: type[models.Model]) -> str:
     return model._meta.label_lower
 
 
+def changed_parts(kinds: Iterable[type[models.Model]], *, deadlines_moved: bool) -> list[str]:
+    """The parts of the case data a change of facts of these kinds moved, for
+    ``access_log_write(cases_parts=...)``: the cached figures that read none
+    of them stay."""
+    parts = [fact_part(kind) for kind in kinds]
+    if deadlines_moved:
+        parts.append(DEADLINES)
+    return parts
+
+
 # What each figure reads besides citizens and cases (``report_days``,
 # ``report_selectors``): a change of none of these leaves it cached.
 READS: dict[str, tuple[str, ...]] = {

@@ -57,12 +57,14 @@ def day() -> dt.date | None:
     return StandingDay.objects.values_list("day", flat=True).first()
 
 
-def _insert(on: dt.date, case_ids: list[int] | None = None) -> None:
+def _insert(on: dt.date, case_ids: list[int] | None = None) -> int:
+    """Insert the rows of these cases (None: every case) for ``on``; how many."""
     ctes, params = report_days.flagged([on], case_ids=case_ids, with_step=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {ctes} INSERT INTO {_ROWS} ({_COLUMNS}) SELECT {_COLUMNS} FROM flagged", params
         )
+        return cursor.rowcount
 
 
 @transaction.atomic
@@ -74,10 +76,10 @@ def make(on: dt.date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {_ROWS} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {_ROWS}")
-    _insert(on)
+    rows = _insert(on)
     StandingDay.objects.all().delete()
     StandingDay.objects.create(day=on)
-    return CaseStanding.objects.count()
+    return rows
 
 
 def _lock_for_rows() -> dt.date | None:

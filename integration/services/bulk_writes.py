@@ -25,6 +25,7 @@ from integration import deadlines, kept_figures, models, report_cache
 from integration.services.access_log import access_log_write
 from integration.services.cases import (
     CITIZEN_EDITABLE,
+    DEADLINE_FIELDS,
     case_refresh_deadlines,
     check_caseworker_in_team,
     citizen_change_first_day,
@@ -176,7 +177,7 @@ def facts_create_bulk(
             citizen_ids=_citizens_of(case_ids, citizen_of).values(),
             what=log_what,
             cases_from=kept_figures.first_day(*first_days),
-            cases_parts=_parts(by_model, deadlines_moved=moved),
+            cases_parts=report_cache.changed_parts(by_model, deadlines_moved=moved),
         )
     return [fact for group in by_model.values() for fact in group]
 
@@ -222,7 +223,7 @@ def facts_update_bulk(
         # (integration.access_log_text).
         what=f"{_english_name(model)} changed",
         cases_from=first_day,
-        cases_parts=_parts([model], deadlines_moved=moved),
+        cases_parts=report_cache.changed_parts([model], deadlines_moved=moved),
     )
 
 
@@ -233,16 +234,6 @@ def _refresh_deadlines(case_ids: Iterable[int]) -> bool:
         for case in models.Case.objects.filter(pk__in=chunk).select_related("citizen"):
             moved = case_refresh_deadlines(case=case) or moved
     return moved
-
-
-def _parts(kinds: Iterable[type], *, deadlines_moved: bool) -> list[str]:
-    """The parts of the case data a change of facts of these kinds moved
-    (``integration.report_cache.READS``): the cached figures that read none
-    of them stay."""
-    parts = [report_cache.fact_part(kind) for kind in kinds]
-    if deadlines_moved:
-        parts.append(report_cache.DEADLINES)
-    return parts
 
 
 def _english_name(model: type) -> str:
@@ -286,7 +277,7 @@ def _cases_refresh_deadlines(cases: list[models.Case]) -> None:
             case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
         else:
             case.next_deadline, case.next_deadline_kind = None, ""
-    bulk.update(cases, ["first_placement_on", "next_deadline", "next_deadline_kind"])
+    bulk.update(cases, list(DEADLINE_FIELDS))
 
 
 @transaction.atomic

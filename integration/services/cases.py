@@ -38,7 +38,7 @@ from integration.services.versions import (
 )
 
 # What ``case_refresh_deadlines`` stores on a case.
-_DEADLINE_FIELDS = ("first_placement_on", "next_deadline", "next_deadline_kind")
+DEADLINE_FIELDS = ("first_placement_on", "next_deadline", "next_deadline_kind")
 
 
 def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> bool:
@@ -52,7 +52,7 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> bool:
     before the other committed.
     """
     status, *stored = (
-        Case.objects.select_for_update().values_list("status", *_DEADLINE_FIELDS).get(pk=case.pk)
+        Case.objects.select_for_update().values_list("status", *DEADLINE_FIELDS).get(pk=case.pk)
     )
     # A statement of its own: one that waited for the lock would still see
     # the citizen as it was when it began.
@@ -77,7 +77,7 @@ def case_refresh_deadlines(*, case: Case, today: dt.date | None = None) -> bool:
         case.next_deadline, case.next_deadline_kind = nxt.due, nxt.kind
     else:
         case.next_deadline, case.next_deadline_kind = None, ""
-    now = {name: getattr(case, name) for name in _DEADLINE_FIELDS}
+    now = {name: getattr(case, name) for name in DEADLINE_FIELDS}
     if list(now.values()) == stored:
         return False
     Case.objects.filter(pk=case.pk).update(**now)

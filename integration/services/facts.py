@@ -40,9 +40,8 @@ def fact_save(
         what = f"{label} changed"
     # The figures that read neither this kind of fact nor, unless they moved,
     # the case's deadlines stay cached (``integration.report_cache``).
-    parts = [report_cache.fact_part(type(fact))]
-    if case_refresh_deadlines(case=case):
-        parts.append(report_cache.DEADLINES)
+    moved = case_refresh_deadlines(case=case)
+    parts = report_cache.changed_parts([type(fact)], deadlines_moved=moved)
     log_change(actor, case.citizen, what, cases_from=first_day, cases_parts=parts)
     return fact
 
