@@ -16,8 +16,7 @@ IntegrityError and the caller's transaction rolls everything back.
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +30,8 @@ from django.utils import timezone
 # Fewer rows than this go in a multi-row INSERT rather than COPY.
 COPY_MIN_ROWS = 100
 BATCH = 1000
+# Characters of COPY text the driver sends at a time.
+COPY_CHUNK = 64 * 1024
 # Keys per ``= ANY(%s)`` when history rows are copied on PostgreSQL.
 KEYS_BATCH = 10_000
 
@@ -118,24 +119,46 @@ def _copy(cursor, meta, fields: list[models.Field], rows, *, returning: bool) ->
     qn = cursor.db.ops.quote_name
     columns = list(fields)
     if returning:
+        # The sequence named once, as a constant: asked for by table and column
+        # in the same statement, PostgreSQL looked it up again for every key
+        # (34 ms instead of 3.5 for 10,000 keys).
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        (sequence,) = cursor.fetchone()
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(rows)]
         )
         for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
             row[meta.pk.attname] = pk
         columns.insert(0, meta.pk)
     names = [f.attname for f in columns]
-    text = io.StringIO()
-    text.writelines("\t".join([copy_text(row[name]) for name in names]) + "\n" for row in rows)
-    text.seek(0)
+    lines = ("\t".join([copy_text(row[name]) for name in names]) + "\n" for row in rows)
     # The driver's own call: Django's wrapper would not turn its errors into
     # django.db's IntegrityError and DataError, so that is done here.
     with cursor.db.wrap_database_errors:
         cursor.cursor.copy_expert(
             f"COPY {qn(meta.db_table)} ({', '.join(qn(f.column) for f in columns)}) FROM STDIN",
-            text,
+            _Stream(lines),
+            size=COPY_CHUNK,
         )
+
+
+class _Stream:
+    """The file COPY reads, written a chunk at a time as the driver asks for
+    it, so that the server stores the first rows while the next are written:
+    the COPY of 10,000 citizens took 393 ms with its whole text written
+    first, 253 ms streamed (make bench, size L)."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+
+    def read(self, size: int = -1) -> str:
+        chunk, length = [], 0
+        for line in self._lines:
+            chunk.append(line)
+            length += len(line)
+            if length >= size > 0:
+                break
+        return "".join(chunk)
 
 
 def insert(

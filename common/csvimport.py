@@ -412,7 +412,8 @@ class RowChecker:
         file): translating them on every row cost 6 µs a row."""
         if day and day > today:
             self.error(column, str(future))
-        if before_birth and self.number and day and day < cpr.birth_date(self.number):
+        # "is not None": the truth of a lazy message translates it, on every row.
+        if before_birth is not None and self.number and day and day < cpr.birth_date(self.number):
             self.error(column, str(before_birth) % {"cpr": cpr.masked(self.number)})
 
     def choice(

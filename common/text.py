@@ -12,7 +12,10 @@ def fold(text: str) -> str:
     whichever way either was typed. Letters that are not a base letter with
     a mark stay (æ, ø); å, a with a ring, becomes a.
     """
-    decomposed = unicodedata.normalize("NFKD", (text or "").strip().casefold())
+    folded = (text or "").strip().casefold()
+    if folded.isascii():  # nothing to decompose: most names, at a tenth of the time
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return unicodedata.normalize(
         "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     )

@@ -36,13 +36,27 @@ counted from the data every time.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.db import connection, transaction
 
 from integration import report_days
-from integration.models import Case, CaseStanding, StandingDay, User
+from integration.models import (
+    Case,
+    CaseFact,
+    CaseStanding,
+    DanishCourse,
+    EmploymentSpell,
+    LadderPlacement,
+    StandingDay,
+    User,
+)
 from integration.report_selectors import _check
+
+# What a case's row reads besides its citizen and case (``report_days.flagged``):
+# these spells, when they are active on the row's day.
+SPELLS = (DanishCourse, LadderPlacement, EmploymentSpell)
+Spell = tuple[dt.date, dt.date | None]  # start, end (None: ongoing)
 
 _ROWS = CaseStanding._meta.db_table
 _COLUMNS = "case_id, team_id, residence_basis, adult, step, course, work, employed"
@@ -89,9 +103,31 @@ def _lock_for_rows() -> dt.date | None:
     return day()
 
 
-def refresh(citizen_ids: Iterable[int]) -> None:
+def new_spells(facts: Iterable[CaseFact], citizen_of: Mapping[int, int]) -> dict[int, list[Spell]]:
+    """New facts as ``refresh`` narrows by them: by citizen (``citizen_of``
+    their case), the spells among them that a row reads. A fact of another
+    kind moves no row."""
+    found: dict[int, list[Spell]] = {}
+    for fact in facts:
+        if isinstance(fact, SPELLS):
+            spell = (fact.start_date, fact.end_date)
+            found.setdefault(citizen_of[fact.case_id], []).append(spell)
+    return found
+
+
+def _active(spells: Iterable[Spell], on: dt.date) -> bool:
+    """Whether one of the spells is active on the day (as ``report_days`` reads them)."""
+    return any(start <= on and (end is None or end >= on) for start, end in spells)
+
+
+def refresh(citizen_ids: Iterable[int], *, added: Mapping[int, list[Spell]] | None = None) -> None:
     """Make the rows of these citizens' cases again, in the caller's
-    transaction, from the data as it sees it now."""
+    transaction, from the data as it sees it now.
+
+    ``added``: the change only added facts, and these are the spells among
+    them by citizen (``new_spells``); only the citizens with one active on
+    the rows' day are made again. A monthly employment extract of past
+    months moves no row, and makes none again."""
     if not enabled():
         return
     citizen_ids = list(citizen_ids)
@@ -101,10 +137,20 @@ def refresh(citizen_ids: Iterable[int]) -> None:
         on = _lock_for_rows()
         if on is None:
             return
-        case_ids = list(
-            Case.objects.filter(citizen_id__in=citizen_ids).values_list("pk", flat=True)
-        )
-        CaseStanding.objects.filter(case_id__in=case_ids).delete()
+        if added is not None:
+            # The day is read under the lock: a make for a new day has
+            # committed before it, or waits for this transaction.
+            citizen_ids = [pk for pk in citizen_ids if _active(added.get(pk, ()), on)]
+            if not citizen_ids:
+                return
+        # Arrays, not the 10,000 parameters each an import would send: the two
+        # statements took 78 ms for 10,000 citizens, 44 as arrays (size L).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Case._meta.db_table} WHERE citizen_id = ANY(%s)", [citizen_ids]
+            )
+            case_ids = [pk for (pk,) in cursor.fetchall()]
+            cursor.execute(f"DELETE FROM {_ROWS} WHERE case_id = ANY(%s)", [case_ids])
         if case_ids:
             _insert(on, case_ids)
 

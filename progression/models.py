@@ -155,7 +155,8 @@ class Round(models.Model):
     # The id of the form that created the round: a second submit of the same
     # form finds this round instead of making another.
     submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    history = HistoricalRecords()
+    # Looked up by id and case (integration.models.Citizen.history says why).
+    history = HistoricalRecords(no_db_index=["uuid", "questionnaire", "created_by", "submission"])
 
     class Meta:
         ordering = ["-measured_on"]
@@ -209,7 +210,8 @@ class Measurement(models.Model):
     # settings.PROGRESSION_MIN_ANSWERED of them.
     index_answered = models.PositiveSmallIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # Looked up by id and round (integration.models.Citizen.history says why).
+    history = HistoricalRecords(no_db_index=["questionnaire", "provider", "entered_by"])
 
     class Meta:
         verbose_name = _("measurement")

@@ -40,11 +40,16 @@ class Case(models.Model):
     citizen = models.OneToOneField(
         Citizen, verbose_name=_("citizen"), on_delete=models.PROTECT, related_name="case"
     )
+    # Both found by the urgency indexes below, which begin with them; an index
+    # of each alone would only slow every new case.
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases"
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     caseworker = optional_reference(
-        settings.AUTH_USER_MODEL, verbose_name=_("caseworker"), related_name="cases"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caseworker"),
+        related_name="cases",
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN
@@ -66,7 +71,8 @@ class Case(models.Model):
     # kept by services.case_set_open_topics so the caseload can mark them.
     open_topics = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # Looked up by id alone: see Citizen.history.
+    history = HistoricalRecords(no_db_index=["uuid", "citizen", "team", "caseworker"])
 
     class Meta:
         verbose_name = _("case")

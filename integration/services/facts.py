@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from integration import kept_figures, report_cache
+from integration import kept_figures, report_cache, standing
 from integration.models import Case, CaseFact, ProviderOrganisation, User
 from integration.services.access_log import log_change
 from integration.services.cases import case_refresh_deadlines
@@ -24,6 +24,9 @@ def fact_save(
     set_history_user(fact, actor)
     label = fact._meta.verbose_name
     first_day = kept_figures.first_day_of([fact], stored=[fact.pk] if fact.pk else [])
+    # A new fact moves the case's standing only if it is a spell active on
+    # its day; a changed one may have been (``integration.standing``).
+    added = standing.new_spells([fact], {case.pk: case.citizen_id}) if fact.pk is None else None
     if fact.pk is None:
         fact.created_by = actor
         fact.save()
@@ -42,7 +45,9 @@ def fact_save(
     # the case's deadlines stay cached (``integration.report_cache``).
     moved = case_refresh_deadlines(case=case)
     parts = report_cache.changed_parts([type(fact)], deadlines_moved=moved)
-    log_change(actor, case.citizen, what, cases_from=first_day, cases_parts=parts)
+    log_change(
+        actor, case.citizen, what, cases_from=first_day, cases_parts=parts, added_spells=added
+    )
     return fact
 
 

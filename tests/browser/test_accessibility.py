@@ -212,7 +212,8 @@ def _load_world() -> World:
     from progression import services as progression_services
     from progression.models import Round
 
-    demo.seed(password=PASSWORD)
+    # The archive's papers are never opened here; one archived review is made below.
+    demo.seed(password=PASSWORD, archive=False)
     users = {u.username: u for u in User.objects.filter(username__in=ROLE_PAGES)}
     team = users["caseworker_a"].team
     today = timezone.localdate()
@@ -257,6 +258,15 @@ def _load_world() -> World:
         figures={"narratives": narratives},
         min_cell=settings.REPORT_MIN_CELL,
         created_by=users["manager"],
+    )
+    # And one monthly follow-up, of the month before, so the list holds both kinds.
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    services.archive_save(
+        period=ReportPeriod.monthly(last_month_end.replace(day=1) - dt.timedelta(days=1)),
+        pdf=b"%PDF-1.7\n",
+        figures={},
+        min_cell=settings.REPORT_MIN_CELL,
+        created_by=users["secretariat"],
     )
     jobs = [
         ReportJob.objects.create(

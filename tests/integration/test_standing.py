@@ -2,9 +2,10 @@
 ladder and programme exactly as counting the data does.
 
 On random histories of writes through the services (ladder steps, courses,
-employment, cases closed and reopened, arrival dates, residence bases and
-teams changed), with the standing made for a random day, made again for
-another, and made again by a change that does not say whose data it changed:
+employment, one at a time and several at once, cases closed and reopened,
+arrival dates, residence bases and teams changed), with the standing made
+for a random day, made again for another, and made again by a change that
+does not say whose data it changed:
 after every step the standing's counts, under every narrowing, equal
 ``report_days`` counting live. And the dashboard's counts of that day are
 summed from it, not counted.
@@ -24,14 +25,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integration import kept_figures, report_days, services, standing
-from integration.models import CaseStanding, LadderPlacement, LadderStep, StandingDay
+from integration.models import (
+    CaseStanding,
+    DanishCourse,
+    EmploymentSpell,
+    HealthAssessment,
+    LadderPlacement,
+    LadderStep,
+    StandingDay,
+)
 from tests.factories import make_case
 from tests.integration.test_kept_figures import (
     DAYS,
+    _fact,
     _wipe,
     _write,
     day_st,
     people_st,
+    spell_st,
     write_st,
 )
 
@@ -87,10 +98,32 @@ def _write_unsaid(cases) -> None:
         )
 
 
+def _write_bulk(facts, cases, provider) -> None:
+    """Spells added to several cases at once, as an import adds them."""
+    made = []
+    for kind, n, start, end in facts:
+        fact = _fact(kind, start, end)
+        fact.case_id = cases[n % len(cases)].pk
+        if kind == "course":
+            fact.provider = provider
+        made.append(fact)
+    services.facts_create_bulk(actor=None, facts=made)
+
+
 step_st = st.one_of(
     write_st,
     st.tuples(st.just("make"), day_st),
     st.tuples(st.just("unsaid")),
+    st.tuples(
+        st.just("bulk"),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["ladder", "employment", "course"]), st.integers(0, 2)
+            ).flatmap(lambda t: spell_st.map(lambda s: (*t, *s))),
+            min_size=1,
+            max_size=4,
+        ),
+    ),
 )
 
 
@@ -112,6 +145,8 @@ def test_the_standing_counts_equal_live_counts_on_any_history(
     for step in steps:
         if step[0] == "make":
             standing.make(step[1])
+        elif step[0] == "bulk":
+            _write_bulk(step[1], cases, provider_org)
         elif step[0] == "unsaid":
             # Written straight to the table, as no service writes: only a
             # change that does not say whose data it changed makes it right.
@@ -120,6 +155,50 @@ def test_the_standing_counts_equal_live_counts_on_any_history(
         else:
             _write(step, cases, teams, provider_org)
         _assert_standing_equals_live(teams)
+
+
+def test_new_spells_make_again_only_the_cases_they_move(
+    postgresql, team_a, provider_org, monkeypatch
+):
+    """Standing on 31 March 2024: spells of February, of April and a health
+    offer move no case's row; a spell running on the 31st, or ending then,
+    makes its own case's row again, and no other."""
+    _wipe_standing()
+    on = dt.date(2024, 3, 31)
+    cases = [make_case(team=team_a, arrival=dt.date(2024, 1, 10)) for _ in range(4)]
+    standing.make(on)
+    made_again = []
+    insert = standing._insert
+    monkeypatch.setattr(
+        standing,
+        "_insert",
+        lambda day, case_ids=None: made_again.append(case_ids) or insert(day, case_ids),
+    )
+
+    def add(*facts):
+        for fact, case in zip(facts, cases, strict=False):
+            fact.case_id = case.pk
+        services.facts_create_bulk(actor=None, facts=facts)
+
+    february = (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    add(
+        EmploymentSpell(
+            category="ordinary_employment", start_date=february[0], end_date=february[1]
+        ),
+        LadderPlacement(step=LadderStep.ORDINARY, start_date=dt.date(2024, 4, 1)),
+        HealthAssessment(offered_on=dt.date(2024, 3, 31)),
+    )
+    assert made_again == []
+    add(
+        EmploymentSpell(category="ordinary_employment", start_date=dt.date(2024, 3, 1)),
+        DanishCourse(module="DU2", provider=provider_org, start_date=february[0], end_date=on),
+    )
+    assert made_again == [[cases[0].pk, cases[1].pk]]
+    services.fact_save(
+        actor=None, case=cases[2], fact=LadderPlacement(step=LadderStep.ORDINARY, start_date=on)
+    )
+    assert made_again[1:] == [[cases[2].pk]]
+    _assert_standing_equals_live({"a": team_a, "b": team_a})
 
 
 def test_worked_by_hand(postgresql, team_a, team_b):
