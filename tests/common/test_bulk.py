@@ -49,6 +49,28 @@ def test_inserted_rows_read_back_exactly_with_defaults_and_keys(path, team_a):
 
 
 @pytest.mark.django_db
+def test_repeated_values_of_a_column_read_back_as_given(path, team_a):
+    """COPY writes each distinct value of a column once: values that repeat,
+    alternate with NULL or differ only in case read back row by row."""
+    case = make_case(team=team_a)
+    terms = ["a", AWKWARD, "a", "", AWKWARD, "A"]
+    citizens = [case.citizen_id, None, case.citizen_id, None, None, case.citizen_id]
+    rows = [
+        {"user_id": None, "username": "(system)", "action": "view", "citizen_id": citizen,
+         "search_term": term, "what": "", "path": ""}
+        for citizen, term in zip(citizens, terms, strict=True)
+    ]  # fmt: skip
+
+    bulk.insert(AccessLog, rows)
+
+    stored = {
+        log.pk: (log.citizen_id, log.search_term)
+        for log in AccessLog.objects.filter(pk__in=[row["id"] for row in rows])
+    }
+    assert [stored[row["id"]] for row in rows] == list(zip(citizens, terms, strict=True))
+
+
+@pytest.mark.django_db
 def test_instances_get_their_keys_history_and_defaults(path):
     households = [Household(reference=f"H-{i}") for i in range(3)]
 
