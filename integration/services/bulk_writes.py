@@ -172,6 +172,7 @@ def facts_create_bulk(
     moved = False
     if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):
         moved = _refresh_deadlines(case_ids)
+    created = [fact for group in by_model.values() for fact in group]
     if case_ids:
         first_days = [kept_figures.first_day_of(group) for group in by_model.values()]
         citizens = _citizens_of(case_ids, citizen_of)
@@ -182,11 +183,9 @@ def facts_create_bulk(
             what=log_what,
             cases_from=kept_figures.first_day(*first_days),
             cases_parts=report_cache.changed_parts(by_model, deadlines_moved=moved),
-            added_spells=standing.new_spells(
-                (fact for group in by_model.values() for fact in group), citizens
-            ),
+            added_spells=standing.new_spells(created, citizens),
         )
-    return [fact for group in by_model.values() for fact in group]
+    return created
 
 
 @transaction.atomic

@@ -24,10 +24,11 @@ def fact_save(
     set_history_user(fact, actor)
     label = fact._meta.verbose_name
     first_day = kept_figures.first_day_of([fact], stored=[fact.pk] if fact.pk else [])
-    # A new fact moves the case's standing only if it is a spell active on
-    # its day; a changed one may have been (``integration.standing``).
-    added = standing.new_spells([fact], {case.pk: case.citizen_id}) if fact.pk is None else None
+    added = None  # a changed fact may have been a spell of the standing's day
     if fact.pk is None:
+        # A new fact moves the case's standing only if it is a spell active
+        # on its day (``integration.standing``).
+        added = standing.new_spells([fact], {case.pk: case.citizen_id})
         fact.created_by = actor
         fact.save()
         what = f"{label} added"
