@@ -18,18 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common import cpr
+from common import bulk, cpr
 from common.countries import parse_country
 from common.csvimport import (
     ImportReport,
     RowChecker,
     RowError,
-    chunks,
     max_length,
     read_report_table,
     unknown_citizen,
     write_failed,
 )
+from common.lookups import among
 from integration import services
 from integration.models import (
     AccessAction,
@@ -175,6 +175,7 @@ def _log_named(user: User | None, what: str, **citizens: list) -> None:
         )
 
 
+@bulk.collector_paused()
 def import_citizens(
     data: bytes | str,
     *,
@@ -331,10 +332,8 @@ def _existing_spells(
     names = [field.attname for field in EmploymentSpell._meta.concrete_fields]
     at = {name: i for i, name in enumerate(names)}
     key = [at["case_id"], at["start_date"], at["end_date"], at["category"]]
-    for part in chunks(case_ids):
-        stored = EmploymentSpell.objects.filter(
-            case_id__in=part, start_date__range=(min(starts), max(starts))
-        ).values_list(*names)
+    spells = EmploymentSpell.objects.filter(start_date__range=(min(starts), max(starts)))
+    for stored in among(spells.values_list(*names), "case_id", case_ids):
         for values in stored:
             case_id, start, end, category = (values[i] for i in key)
             known.add((case_id, start, end, category))
@@ -344,6 +343,7 @@ def _existing_spells(
     return known, ongoing
 
 
+@bulk.collector_paused()
 def import_employment(
     data: bytes | str,
     *,

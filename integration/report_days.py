@@ -250,6 +250,7 @@ def flagged(
     residence_basis: str | None = None,
     case_ids: list[int] | None = None,
     with_step: bool = False,
+    spells: bool = True,
 ) -> tuple[str, list]:
     """The common table expressions that end in ``flagged``: each citizen in
     the programme on each of ``days`` (sorted), one row per day and case with
@@ -257,7 +258,10 @@ def flagged(
     whether the citizen was an adult, in a Danish course, at work or in an
     internship (ladder steps 1–5), and employed or self-supporting that day;
     ``with_step``, also the ladder ``step`` (``ladder_on_days``: None, no
-    placement)."""
+    placement).
+
+    ``spells=False`` is for cases that have none yet (``case_ids`` just
+    made): no spell table is read, and every flag and step is empty."""
     days_sql, params = _days(days)
     population, population_params = _population(
         days,
@@ -266,45 +270,46 @@ def flagged(
         residence_basis=residence_basis,
         case_ids=case_ids,
     )
-    steps, step_params = _placeholders(WORK_OR_INTERNSHIP_STEPS)
-    categories, category_params = _placeholders(str(c) for c in EMPLOYED_OR_SELF_SUPPORTING)
-    course = _active_on_days(DanishCourse._meta.db_table, "course")
-    work = _active_on_days(LadderPlacement._meta.db_table, "work", f"AND spell.step IN ({steps})")
-    employed = _active_on_days(
-        EmploymentSpell._meta.db_table, "employed", f"AND spell.category IN ({categories})"
-    )
-    in_range = [days[-1], days[0]]
-    params = [
-        *params,
-        *population_params,
-        *in_range,
-        *in_range,
-        *step_params,
-        *in_range,
-        *category_params,
-    ]
-    latest, step_column, step_join = "", "", ""
-    if with_step:
-        latest = f", {_latest_step()}"
-        params += in_range
-        step_column = ", latest.step"
-        step_join = """LEFT OUTER JOIN latest
-                ON latest.n = population.n AND latest.case_id = population.case_id"""
+    params += population_params
+    ctes = [days_sql, population]
+    flags = ["FALSE AS course", "FALSE AS work", "FALSE AS employed"]
+    step = "NULL::integer AS step"
+    joins = []
+    if spells:
+        steps, step_params = _placeholders(WORK_OR_INTERNSHIP_STEPS)
+        categories, category_params = _placeholders(str(c) for c in EMPLOYED_OR_SELF_SUPPORTING)
+        in_range = [days[-1], days[0]]
+        ctes += [
+            _active_on_days(DanishCourse._meta.db_table, "course"),
+            _active_on_days(LadderPlacement._meta.db_table, "work", f"AND spell.step IN ({steps})"),
+            _active_on_days(
+                EmploymentSpell._meta.db_table,
+                "employed",
+                f"AND spell.category IN ({categories})",
+            ),
+        ]
+        params += [*in_range, *in_range, *step_params, *in_range, *category_params]
+        names = ["course", "work", "employed"]
+        flags = [f"{name}.n IS NOT NULL AS {name}" for name in names]
+        if with_step:
+            ctes.append(_latest_step())
+            params += in_range
+            step = "latest.step"
+            names.append("latest")
+        joins = [
+            f"LEFT OUTER JOIN {name} "
+            f"ON {name}.n = population.n AND {name}.case_id = population.case_id"
+            for name in names
+        ]
+    step_column = f", {step}" if with_step else ""
     sql = f"""
-        {days_sql}, {population}, {course}, {work}, {employed}{latest},
+        {", ".join(ctes)},
         flagged AS (
             SELECT population.n, population.case_id, population.team_id,
                    population.residence_basis,
                    population.birth_date <= population.cutoff AS adult,
-                   course.n IS NOT NULL AS course,
-                   work.n IS NOT NULL AS work,
-                   employed.n IS NOT NULL AS employed{step_column}
+                   {", ".join(flags)}{step_column}
             FROM population
-            LEFT OUTER JOIN course
-                ON course.n = population.n AND course.case_id = population.case_id
-            LEFT OUTER JOIN work ON work.n = population.n AND work.case_id = population.case_id
-            LEFT OUTER JOIN employed
-                ON employed.n = population.n AND employed.case_id = population.case_id
-            {step_join}
+            {" ".join(joins)}
         )"""
     return sql, params

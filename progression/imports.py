@@ -22,16 +22,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from common import cpr
+from common import bulk, cpr
 from common.csvimport import (
     ImportReport,
     RowChecker,
     RowError,
-    chunks,
     read_report_table,
     unknown_citizen,
     write_failed,
 )
+from common.lookups import among
 from integration.models import User
 from integration.selectors import case_refs_by_cpr
 from progression import selectors, services
@@ -113,17 +113,19 @@ def _check_row(check: RowChecker, *, today: dt.date) -> _ScoreRow | None:
 
 def _stored(case_ids: list[int]) -> tuple[dict[tuple, Round], dict[tuple, Measurement]]:
     """The rounds of these cases by (case id, date) and their measurements by
-    (round id, rater): two queries per 500 cases."""
+    (round id, rater)."""
     rounds: dict[tuple, Round] = {}
     measurements: dict[tuple, Measurement] = {}
-    for chunk in chunks(case_ids):
-        for round_ in Round.objects.filter(case_id__in=chunk):
+    for stored in among(Round.objects.all(), "case_id", case_ids):
+        for round_ in stored:
             rounds[(round_.case_id, round_.measured_on)] = round_
-        for measurement in Measurement.objects.filter(round__case_id__in=chunk):
+    for stored in among(Measurement.objects.all(), "round__case_id", case_ids):
+        for measurement in stored:
             measurements[(measurement.round_id, measurement.rater)] = measurement
     return rounds, measurements
 
 
+@bulk.collector_paused()
 def import_measurements(
     data: bytes | str,
     *,

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from common.csvimport import chunks
+from common.lookups import among
 from integration.models import (
     Case,
     Citizen,
@@ -43,12 +44,9 @@ def citizen_names_in(text: str) -> list[str]:
 
 
 def cases_by_cpr(numbers: Iterable[str]) -> dict[str, Case]:
-    numbers = sorted(set(numbers))
     cases: dict[str, Case] = {}
-    for chunk in chunks(numbers):
-        qs = Case.objects.filter(citizen__cpr__in=chunk).select_related(
-            "citizen", "citizen__household"
-        )
+    stored = Case.objects.select_related("citizen", "citizen__household")
+    for qs in among(stored, "citizen__cpr", sorted(set(numbers))):
         cases.update((case.citizen.cpr, case) for case in qs)
     return cases
 
@@ -65,12 +63,9 @@ class CaseRef:
 def case_refs_by_cpr(numbers: Iterable[str]) -> dict[str, CaseRef]:
     """The cases of these CPR numbers as plain values: for 10,000 numbers a
     tenth of the time that building Case and Citizen instances takes."""
-    numbers = sorted(set(numbers))
     refs: dict[str, CaseRef] = {}
-    for chunk in chunks(numbers):
-        rows = Case.objects.filter(citizen__cpr__in=chunk).values_list(
-            "citizen__cpr", "pk", "citizen_id", "citizen__arrival_date"
-        )
+    stored = Case.objects.values_list("citizen__cpr", "pk", "citizen_id", "citizen__arrival_date")
+    for rows in among(stored, "citizen__cpr", sorted(set(numbers))):
         refs.update((number, CaseRef(*values)) for number, *values in rows)
     return refs
 

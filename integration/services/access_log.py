@@ -30,6 +30,7 @@ def access_log_write(
     cases_from: dt.date | None = None,
     cases_parts: Iterable[str] | None = None,
     added_spells: Mapping[int, list[standing.Spell]] | None = None,
+    new_cases: Iterable[int] | None = None,
 ) -> None:
     """Add one row per citizen shown or changed (or one row for a search).
 
@@ -44,7 +45,9 @@ def access_log_write(
     case data it changed (``integration.report_cache.READS``; None: any).
     ``added_spells`` says the change only added facts, with the spells among
     them by citizen (``standing.new_spells``), so that only the cases'
-    standing they can move is made again.
+    standing they can move is made again. ``new_cases`` says it made these
+    cases, and their citizens, and nothing else: their standing is added
+    (``standing.add``).
     """
     # "(system)" cannot be a username (Django allows no brackets), so it never
     # mistakes an import or command for a person.
@@ -81,7 +84,9 @@ def access_log_write(
         if only_scores_on is None:
             # The standing of the cases changed (``integration.standing``).
             changed = {row["citizen_id"] for row in rows} - {None}
-            if changed:
+            if new_cases is not None:
+                standing.add(new_cases)
+            elif changed:
                 standing.refresh(changed, added=added_spells)
             else:
                 standing.make_again()

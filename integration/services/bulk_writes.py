@@ -128,6 +128,7 @@ def cases_create_bulk(
             citizens=citizens,
             what=log_what,
             cases_from=min(citizen.arrival_date for citizen in citizens),
+            new_cases=[case["id"] for case in cases],
         )
     return [case["id"] for case in cases]
 

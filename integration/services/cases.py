@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from common import bulk
 from common.csvimport import chunks
+from common.lookups import among
 from integration import deadlines
 from integration.models import (
     ALLOWED_TRANSITIONS,
@@ -159,7 +160,7 @@ def case_create(
         changed_by=actor,
     )
     case_refresh_deadlines(case=case)
-    log_change(actor, citizen, "case created", cases_from=arrival_date)
+    log_change(actor, citizen, "case created", cases_from=arrival_date, new_cases=[case.pk])
     return case
 
 
@@ -183,8 +184,8 @@ def households_get_or_create(
     """The households with these references, creating the missing ones."""
     wanted = sorted({r.strip() for r in references if r and r.strip()})
     found: dict[str, Household] = {}
-    for chunk in chunks(wanted):
-        found.update((h.reference, h) for h in Household.objects.filter(reference__in=chunk))
+    for households in among(Household.objects.all(), "reference", wanted):
+        found.update((h.reference, h) for h in households)
     new = [Household(reference=r) for r in wanted if r not in found]
     for household in new:
         household.full_clean(validate_unique=False)

@@ -1,6 +1,7 @@
 """The bulk writes of the imports store exactly what one-by-one saves would."""
 
 import datetime as dt
+import gc
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -49,9 +50,12 @@ def test_inserted_rows_read_back_exactly_with_defaults_and_keys(path, team_a):
 
 
 @pytest.mark.django_db
-def test_repeated_values_of_a_column_read_back_as_given(path, team_a):
-    """COPY writes each distinct value of a column once: values that repeat,
-    alternate with NULL or differ only in case read back row by row."""
+@pytest.mark.parametrize("block", [4, bulk.COPY_BLOCK])
+def test_repeated_values_of_a_column_read_back_as_given(path, team_a, block, monkeypatch):
+    """COPY writes each distinct value of a column once, a block of rows at a
+    time: values that repeat, within a block and across blocks, alternate
+    with NULL or differ only in case read back row by row."""
+    monkeypatch.setattr(bulk, "COPY_BLOCK", block)
     case = make_case(team=team_a)
     terms = ["a", AWKWARD, "a", "", AWKWARD, "A"]
     citizens = [case.citizen_id, None, case.citizen_id, None, None, case.citizen_id]
@@ -202,3 +206,30 @@ def test_full_clean_many_cleans_each_value_once_and_sets_what_it_cleaned(monkeyp
 
     assert sorted(calls) == ["ordinary_education", "ordinary_employment"]
     assert {spell.start_date for spell in spells} == {dt.date(2026, 4, 1), dt.date(2026, 5, 1)}
+
+
+def test_the_collector_is_paused_within_and_as_it_was_after():
+    assert gc.isenabled()
+    with bulk.collector_paused():
+        assert not gc.isenabled()
+        with bulk.collector_paused():  # a job within a job
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+    @bulk.collector_paused()
+    def refused():
+        assert not gc.isenabled()
+        raise ValueError("a bad file")
+
+    with pytest.raises(ValueError):
+        refused()
+    assert gc.isenabled()
+
+    gc.disable()  # paused by someone else: left paused
+    try:
+        with bulk.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -3,7 +3,8 @@ ladder and programme exactly as counting the data does.
 
 On random histories of writes through the services (ladder steps, courses,
 employment, one at a time and several at once, cases closed and reopened,
-arrival dates, residence bases and teams changed), with the standing made
+arrival dates, residence bases and teams changed, new cases one at a time and
+several at once), with the standing made
 for a random day, made again for another, and made again by a change that
 does not say whose data it changed:
 after every step the standing's counts, under every narrowing, equal
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 
 from integration import kept_figures, report_days, services, standing
 from integration.models import (
+    Case,
     CaseStanding,
     DanishCourse,
     EmploymentSpell,
@@ -34,7 +36,7 @@ from integration.models import (
     LadderStep,
     StandingDay,
 )
-from tests.factories import make_case
+from tests.factories import make_case, replacement_cpr
 from tests.integration.test_kept_figures import (
     DAYS,
     _fact,
@@ -98,6 +100,32 @@ def _write_unsaid(cases) -> None:
         )
 
 
+def _arrive(people, cases, team) -> None:
+    """New cases after the standing was made: the first through
+    ``case_create``, the rest at once, as an import makes them. Later steps
+    write to them too."""
+    (arrival, birth), *others = people
+    cases.append(make_case(team=team, arrival=arrival, birth=birth))
+    if not others:
+        return
+    made = services.cases_create_bulk(
+        actor=None,
+        entries=[
+            {
+                "team": team,
+                "cpr": replacement_cpr(birth),
+                "first_name": "Amal",
+                "last_name": f"Arrived{n}",
+                "nationality": "SY",
+                "residence_basis": "refugee",
+                "arrival_date": arrival,
+            }
+            for n, (arrival, birth) in enumerate(others)
+        ],
+    )
+    cases.extend(Case.objects.filter(pk__in=made).order_by("pk"))
+
+
 def _write_bulk(facts, cases, provider) -> None:
     """Spells added to several cases at once, as an import adds them."""
     made = []
@@ -114,6 +142,7 @@ step_st = st.one_of(
     write_st,
     st.tuples(st.just("make"), day_st),
     st.tuples(st.just("unsaid")),
+    st.tuples(st.just("arrive"), people_st),
     st.tuples(
         st.just("bulk"),
         st.lists(
@@ -147,6 +176,8 @@ def test_the_standing_counts_equal_live_counts_on_any_history(
             standing.make(step[1])
         elif step[0] == "bulk":
             _write_bulk(step[1], cases, provider_org)
+        elif step[0] == "arrive":
+            _arrive(step[1], cases, team_b)
         elif step[0] == "unsaid":
             # Written straight to the table, as no service writes: only a
             # change that does not say whose data it changed makes it right.
@@ -198,6 +229,55 @@ def test_new_spells_make_again_only_the_cases_they_move(
         actor=None, case=cases[2], fact=LadderPlacement(step=LadderStep.ORDINARY, start_date=on)
     )
     assert made_again[1:] == [[cases[2].pk]]
+    _assert_standing_equals_live({"a": team_a, "b": team_a})
+
+
+def test_new_cases_are_added_without_reading_spells(postgresql, team_a, monkeypatch):
+    """Standing on 31 March 2024, an import makes three cases: an adult and a
+    child who arrived on 1 March, and an adult arriving on 15 April. The
+    first two get a row each (no step, no course, no work), read without a
+    spell table; the third is not in the programme on the 31st."""
+    _wipe_standing()
+    on = dt.date(2024, 3, 31)
+    make_case(team=team_a, arrival=dt.date(2024, 1, 10))
+    standing.make(on)
+    inserted = []
+    insert = standing._insert
+    monkeypatch.setattr(
+        standing,
+        "_insert",
+        lambda day, case_ids=None, **how: inserted.append(how) or insert(day, case_ids, **how),
+    )
+    people = [
+        (dt.date(2024, 3, 1), dt.date(1990, 1, 1)),
+        (dt.date(2024, 3, 1), dt.date(2015, 5, 5)),
+        (dt.date(2024, 4, 15), dt.date(1990, 1, 1)),
+    ]
+    made = services.cases_create_bulk(
+        actor=None,
+        entries=[
+            {
+                "team": team_a,
+                "cpr": replacement_cpr(birth),
+                "first_name": "Amal",
+                "last_name": "New",
+                "nationality": "SY",
+                "residence_basis": "family_reunified",
+                "arrival_date": arrival,
+            }
+            for arrival, birth in people
+        ],
+    )
+    assert inserted == [{"spells": False}]
+    rows = CaseStanding.objects.filter(case_id__in=made).order_by("case_id")
+    assert [
+        (r.case_id, r.adult, r.step, r.course, r.work, r.employed, r.residence_basis)
+        for r in rows
+    ] == [
+        (made[0], True, None, False, False, False, "family_reunified"),
+        (made[1], False, None, False, False, False, "family_reunified"),
+    ]
+    assert CaseStanding.objects.count() == 3
     _assert_standing_equals_live({"a": team_a, "b": team_a})
 
 
