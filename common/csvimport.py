@@ -316,6 +316,10 @@ _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DANISH_DATE = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})")
 
 
+# A file's dates repeat (a DREAM extract has a few hundred in 20,000 cells):
+# cached, checking a 10,000-row extract took 32 ms instead of 50. A refused
+# text raises, and is not cached.
+@functools.lru_cache(maxsize=4096)
 def parse_date(text: str) -> dt.date:
     """A date written YYYY-MM-DD or DD-MM-YYYY; raises ValueError with a reason."""
     if m := _ISO_DATE.fullmatch(text):

@@ -161,14 +161,16 @@ def facts_create_bulk(
         if fact.pk is not None:
             raise ValueError("facts_create_bulk only adds new facts.")
         by_model.setdefault(type(fact), []).append(fact)
+    user_id = actor_id(actor)
     for group in by_model.values():
         # As cases_create_bulk: the uuid is the model's own.
         bulk.full_clean_many(group, exclude=["case", "uuid"])
         for fact in group:
-            fact.created_by = actor
+            # The id: the relation's descriptor took 3 µs a fact.
+            fact.created_by_id = user_id
     case_ids: set[int] = set()
     for group in by_model.values():
-        bulk.create_with_history(group, user_id=actor_id(actor))
+        bulk.create_with_history(group, user_id=user_id)
         case_ids.update(fact.case_id for fact in group)
     moved = False
     if any(issubclass(model, _DEADLINE_FACTS) for model in by_model):

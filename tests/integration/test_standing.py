@@ -271,8 +271,7 @@ def test_new_cases_are_added_without_reading_spells(postgresql, team_a, monkeypa
     assert inserted == [{"spells": False}]
     rows = CaseStanding.objects.filter(case_id__in=made).order_by("case_id")
     assert [
-        (r.case_id, r.adult, r.step, r.course, r.work, r.employed, r.residence_basis)
-        for r in rows
+        (r.case_id, r.adult, r.step, r.course, r.work, r.employed, r.residence_basis) for r in rows
     ] == [
         (made[0], True, None, False, False, False, "family_reunified"),
         (made[1], False, None, False, False, False, "family_reunified"),
