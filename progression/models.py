@@ -15,10 +15,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from common.constraints import between
-from integration.models import Case, ProviderOrganisation, user_reference
+from integration.models import Case, ProviderOrganisation, history_records, user_reference
 
 ITEM_COUNT = 13
 INDEX_ITEMS = range(1, 13)  # item 13 is the citizen's self-assessment, not in the index
@@ -156,7 +155,7 @@ class Round(models.Model):
     # form finds this round instead of making another.
     submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # Looked up by id and case (integration.models.Citizen.history says why).
-    history = HistoricalRecords(no_db_index=["uuid", "questionnaire", "created_by", "submission"])
+    history = history_records(no_db_index=["uuid", "questionnaire", "created_by", "submission"])
 
     class Meta:
         ordering = ["-measured_on"]
@@ -211,7 +210,7 @@ class Measurement(models.Model):
     index_answered = models.PositiveSmallIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Looked up by id and round (integration.models.Citizen.history says why).
-    history = HistoricalRecords(no_db_index=["questionnaire", "provider", "entered_by"])
+    history = history_records(no_db_index=["questionnaire", "provider", "entered_by"])
 
     class Meta:
         verbose_name = _("measurement")
@@ -275,7 +274,7 @@ class DialogueTopic(models.Model):
         _("closed because"), max_length=10, choices=Closed.choices, blank=True
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ["item_number"]

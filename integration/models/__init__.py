@@ -29,7 +29,7 @@ from .facts import (
     Repatriation,
     ScreeningVisit,
 )
-from .fields import user_reference
+from .fields import history_records, user_reference
 from .figures import CaseStanding, FiguresChange, FiguresRead, KeptFigures, StandingDay
 from .notes import NOTE_EDIT_WINDOW, NOTE_MAX_LENGTH, JournalNote
 from .org import ProviderKind, ProviderOrganisation, Team, User
@@ -82,5 +82,6 @@ __all__ = [
     "Sex",
     "Team",
     "User",
+    "history_records",
     "user_reference",
 ]

@@ -5,11 +5,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from integration.deadlines import DeadlineKind
 
-from .fields import optional_reference
+from .fields import history_records, optional_reference, user_reference
 from .org import Team
 from .people import Citizen
 
@@ -72,7 +71,7 @@ class Case(models.Model):
     open_topics = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Looked up by id alone: see Citizen.history.
-    history = HistoricalRecords(no_db_index=["uuid", "citizen", "team", "caseworker"])
+    history = history_records(no_db_index=["uuid", "citizen", "team", "caseworker"])
 
     class Meta:
         verbose_name = _("case")
@@ -114,9 +113,7 @@ class CaseStatusChange(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     changed_on = models.DateField(_("date"))
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    changed_by = user_reference()
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,12 +11,11 @@ from django.db import models
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from common.constraints import between
 
 from .case import Case
-from .fields import optional_reference, user_reference
+from .fields import history_records, optional_reference, user_reference
 from .org import ProviderOrganisation
 
 
@@ -27,7 +26,7 @@ class CaseFact(models.Model):
     created_by = user_reference(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # Looked up by id and case: see Citizen.history.
-    history = HistoricalRecords(inherit=True, no_db_index=["uuid", "created_by"])
+    history = history_records(inherit=True, no_db_index=["uuid", "created_by"])
 
     # The field that dates this fact on the case timeline, and the field its
     # one-line text names after the kind of fact (none: the kind alone).

@@ -5,13 +5,12 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from common import cpr
 from common.dates import add_months
 from common.text import fold
 
-from .fields import optional_reference
+from .fields import history_records, optional_reference
 
 ADULT_AGE = 18
 
@@ -36,7 +35,7 @@ class Household(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     # History is looked up by id alone: see Citizen.history.
-    history = HistoricalRecords(no_db_index=["uuid", "reference"])
+    history = history_records(no_db_index=["uuid", "reference"])
 
     class Meta:
         verbose_name = _("household")
@@ -89,7 +88,7 @@ class Citizen(models.Model):
     # a score's by its round), never by the other fields a model indexes:
     # their indexes in the history tables only slowed every write (an import
     # of 10,000 citizens: 136 ms for the citizens' history, 62 ms without).
-    history = HistoricalRecords(
+    history = history_records(
         excluded_fields=["search_name"], no_db_index=["uuid", "cpr", "household"]
     )
 
