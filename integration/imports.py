@@ -405,7 +405,7 @@ def import_employment(
     known, ongoing = _existing_spells(
         sorted({case.pk for _row, case in rows}), {row.start for row, _case in rows}
     )
-    new: list[EmploymentSpell] = []
+    added: list[dict[str, Any]] = []
     ends: list[tuple[_SpellRow, EmploymentSpell]] = []
     for row, case in rows:
         key = (case.pk, row.start, row.end, row.category)
@@ -416,20 +416,21 @@ def import_employment(
             ends.append((row, open_spells.pop()))
             report.updated += 1
         else:
-            new.append(
-                EmploymentSpell(
-                    case_id=case.pk,
-                    start_date=row.start,
-                    end_date=row.end,
-                    category=row.category,
-                    source=EmploymentSource.DREAM,
-                )
+            added.append(
+                {
+                    "case_id": case.pk,
+                    "start_date": row.start,
+                    "end_date": row.end,
+                    "category": row.category,
+                    "source": EmploymentSource.DREAM.value,
+                }
             )
             report.created += 1
         known.add(key)
     if not commit:
         return report
 
+    new = bulk.new_objects(EmploymentSpell, added)
     try:
         with transaction.atomic():
             what = f"employment import {filename}"

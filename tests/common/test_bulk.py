@@ -2,12 +2,13 @@
 
 import datetime as dt
 import gc
+import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from common import bulk
-from integration.models import AccessLog, Case, CaseStatus, Citizen, Household
+from integration.models import AccessLog, Case, CaseStatus, Citizen, EmploymentSpell, Household
 from tests.factories import make_case
 
 
@@ -233,3 +234,26 @@ def test_the_collector_is_paused_within_and_as_it_was_after():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_new_objects_are_what_the_model_makes_of_the_same_values():
+    rows = [
+        {"case_id": 7, "start_date": dt.date(2024, 2, 1), "end_date": None, "category": "wage_subsidy"},
+        {"case_id": 8, "start_date": dt.date(2024, 3, 1), "end_date": dt.date(2024, 4, 30),
+         "category": "ordinary_employment", "source": "dream", "version": 3},
+    ]  # fmt: skip
+    made = bulk.new_objects(EmploymentSpell, rows)
+    expected = [EmploymentSpell(**row) for row in rows]
+    names = [f.attname for f in EmploymentSpell._meta.concrete_fields if f.attname != "uuid"]
+    assert [[getattr(o, n) for n in names] for o in made] == [
+        [getattr(o, n) for n in names] for o in expected
+    ]
+    assert all(o._state.adding and o.pk is None for o in made)
+    # A default made anew for each object, as the model makes it.
+    assert made[0].uuid != made[1].uuid
+    assert all(isinstance(o.uuid, uuid.UUID) for o in made)
+
+
+def test_new_objects_refuse_a_field_the_model_does_not_have():
+    with pytest.raises(TypeError, match="no field named shoe_size"):
+        bulk.new_objects(EmploymentSpell, [{"case_id": 7, "shoe_size": 44}])
