@@ -238,7 +238,8 @@ def test_the_collector_is_paused_within_and_as_it_was_after():
 
 def test_new_objects_are_what_the_model_makes_of_the_same_values():
     rows = [
-        {"case_id": 7, "start_date": dt.date(2024, 2, 1), "end_date": None, "category": "wage_subsidy"},
+        {"case_id": 7, "start_date": dt.date(2024, 2, 1), "end_date": None,
+         "category": "wage_subsidy"},
         {"case_id": 8, "start_date": dt.date(2024, 3, 1), "end_date": dt.date(2024, 4, 30),
          "category": "ordinary_employment", "source": "dream", "version": 3},
     ]  # fmt: skip
