@@ -100,15 +100,9 @@ def _write_unsaid(cases) -> None:
         )
 
 
-def _arrive(people, cases, team) -> None:
-    """New cases after the standing was made: the first through
-    ``case_create``, the rest at once, as an import makes them. Later steps
-    write to them too."""
-    (arrival, birth), *others = people
-    cases.append(make_case(team=team, arrival=arrival, birth=birth))
-    if not others:
-        return
-    made = services.cases_create_bulk(
+def _create_bulk(people, team, residence_basis: str) -> list[int]:
+    """Cases for (arrival, birth) pairs at once, as an import makes them."""
+    return services.cases_create_bulk(
         actor=None,
         entries=[
             {
@@ -117,12 +111,23 @@ def _arrive(people, cases, team) -> None:
                 "first_name": "Amal",
                 "last_name": f"Arrived{n}",
                 "nationality": "SY",
-                "residence_basis": "refugee",
+                "residence_basis": residence_basis,
                 "arrival_date": arrival,
             }
-            for n, (arrival, birth) in enumerate(others)
+            for n, (arrival, birth) in enumerate(people)
         ],
     )
+
+
+def _arrive(people, cases, team) -> None:
+    """New cases after the standing was made: the first through
+    ``case_create``, the rest at once, as an import makes them. Later steps
+    write to them too."""
+    (arrival, birth), *others = people
+    cases.append(make_case(team=team, arrival=arrival, birth=birth))
+    if not others:
+        return
+    made = _create_bulk(others, team, "refugee")
     cases.extend(Case.objects.filter(pk__in=made).order_by("pk"))
 
 
@@ -253,21 +258,7 @@ def test_new_cases_are_added_without_reading_spells(postgresql, team_a, monkeypa
         (dt.date(2024, 3, 1), dt.date(2015, 5, 5)),
         (dt.date(2024, 4, 15), dt.date(1990, 1, 1)),
     ]
-    made = services.cases_create_bulk(
-        actor=None,
-        entries=[
-            {
-                "team": team_a,
-                "cpr": replacement_cpr(birth),
-                "first_name": "Amal",
-                "last_name": "New",
-                "nationality": "SY",
-                "residence_basis": "family_reunified",
-                "arrival_date": arrival,
-            }
-            for arrival, birth in people
-        ],
-    )
+    made = _create_bulk(people, team_a, "family_reunified")
     assert inserted == [{"spells": False}]
     rows = CaseStanding.objects.filter(case_id__in=made).order_by("case_id")
     assert [
