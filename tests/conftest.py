@@ -30,6 +30,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_collection_finish(session):
+    """Seed the demo database that tests marked ``demo_database`` copy in the
+    background from now on, where PostgreSQL is there to hold it
+    (``tests.common.postgres``): its 20-30 s then run beside other tests."""
+    if session.config.option.collectonly:
+        return
+    if any(item.get_closest_marker("demo_database") for item in session.items):
+        from tests.common import postgres
+
+        postgres.start_seeded_template()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: no dashboard figures, no sign-in counts.

@@ -10,8 +10,10 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,18 +27,21 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "restored-and-running-1"
 
 
+def _problem(url: str) -> str | None:
+    """Why ``url`` is not a PostgreSQL server that answers, or None."""
+    if urlsplit(url).scheme not in ("postgres", "postgresql"):
+        return "DATABASE_URL is not a PostgreSQL database"
+    try:
+        psycopg2.connect(url_for(url, "postgres"), connect_timeout=3).close()
+    except psycopg2.OperationalError as exc:
+        return f"PostgreSQL does not answer: {exc}"
+    return None
+
+
 def server_url() -> str:
     """DATABASE_URL when it is PostgreSQL and answers; otherwise skip (fail under CI)."""
     url = os.environ.get("DATABASE_URL", "")
-    problem = None
-    if urlsplit(url).scheme not in ("postgres", "postgresql"):
-        problem = "DATABASE_URL is not a PostgreSQL database"
-    else:
-        try:
-            psycopg2.connect(url_for(url, "postgres"), connect_timeout=3).close()
-        except psycopg2.OperationalError as exc:
-            problem = f"PostgreSQL does not answer: {exc}"
-    if problem:
+    if problem := _problem(url):
         if os.environ.get("CI") == "true":
             pytest.fail(f"{problem}; CI must run this test.")
         pytest.skip(problem)
@@ -105,34 +110,82 @@ def manage(*args: str, env: dict[str, str], check: bool = True, timeout: int = 3
     return run([sys.executable, "manage.py", *args], env, check=check, timeout=timeout)
 
 
-def migrate_and_seed(db_url: str, var_dir: Path) -> dict[str, str]:
-    """A migrated database with the demo municipality; returns the app's environment."""
-    env = app_env(db_url, var_dir)
-    manage("migrate", "--noinput", "-v", "0", env=env)
-    manage("seed_demo", "--password", PASSWORD, env=env)
-    return env
-
-
-# The demo database each server's tests copy, seeded once a session.
+# The demo database each server's tests copy, seeded once a session. Its
+# migrating and seeding (20-30 s) run in a process of their own from the
+# start of the session (``start_seeded_template``, called by
+# tests/conftest.py when a test marked ``demo_database`` is to run), beside
+# the tests before the first that copies it.
 _seeded_templates: dict[str, str] = {}
+_seeding: dict[str, tuple[str, subprocess.Popen, Path]] = {}
+SEED_TIMEOUT = 600
+_SEED_SCRIPT = """
+import subprocess, sys
+for args in (["migrate", "--noinput", "-v", "0"], ["seed_demo", "--password", sys.argv[1]]):
+    subprocess.run([sys.executable, "manage.py", *args], check=True)
+"""
+
+
+def start_seeded_template(server: str | None = None) -> None:
+    """Begin migrating and seeding the demo template of ``server`` (None:
+    DATABASE_URL's, if it is a PostgreSQL server that answers) in another
+    process; ``create_seeded_database`` waits for it."""
+    if server is None:
+        server = os.environ.get("DATABASE_URL", "")
+        if _problem(server):
+            return
+    if server in _seeded_templates or server in _seeding:
+        return
+    template = f"{name_prefix(server)}_demo_template"
+    var_dir = Path(tempfile.mkdtemp(prefix="demo_template_"))
+    env = app_env(create_database(server, template), var_dir)
+    log = var_dir / "seed.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _SEED_SCRIPT, PASSWORD],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    _seeding[server] = (template, process, log)
+
+    def clean_up() -> None:
+        process.kill()
+        process.wait()
+        drop_database(server, template)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+    atexit.register(clean_up)
+
+
+def _seeded_template(server: str) -> str:
+    """The demo template of ``server``, once its seeding has ended well."""
+    if server not in _seeded_templates:
+        start_seeded_template(server)
+        template, process, log = _seeding.pop(server)
+        try:
+            returncode = process.wait(timeout=SEED_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"Seeding the demo database took over {SEED_TIMEOUT} s.")
+        if returncode != 0:
+            pytest.fail(f"Seeding the demo database failed:\n{log.read_text()[-3000:]}")
+        _seeded_templates[server] = template
+    return _seeded_templates[server]
 
 
 def create_seeded_database(server: str, name: str, var_dir: Path) -> tuple[str, dict[str, str]]:
     """A database of its own with the demo municipality, and the app's
     environment on it: a copy (``CREATE DATABASE ... TEMPLATE``) of one
-    migrated and seeded the first time a test asks, which took some 20 s of
-    each test that needed one. The copy is dropped by the caller, the
-    template when the session ends."""
-    if server not in _seeded_templates:
-        template = f"{name_prefix(server)}_demo_template"
-        migrate_and_seed(create_database(server, template), var_dir / "template")
-        atexit.register(drop_database, server, template)
-        _seeded_templates[server] = template
+    migrated and seeded once a session, which took some 20 s of each test
+    that needed one. The copy is dropped by the caller, the template when
+    the session ends."""
+    template = _seeded_template(server)
     drop_database(server, name)
     with connected(url_for(server, "postgres")) as conn, conn.cursor() as cur:
         cur.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(_seeded_templates[server])
+                sql.Identifier(name), sql.Identifier(template)
             )
         )
     db_url = url_for(server, name)

@@ -14,7 +14,10 @@ from psycopg2 import sql
 
 from tests.common import postgres
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("make") is None, reason="needs make"),
+    pytest.mark.demo_database,
+]
 
 # Renders one page in a process of its own, as a signed-in user, against the
 # database of DATABASE_URL; prints the status and the HTML as JSON.
