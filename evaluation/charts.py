@@ -35,6 +35,8 @@ from common.pdf import REPORT_BASE_URL
 LADDER_COLOURS = ["#0b3d91", "#0072b2", "#56b4e9", "#009e73", "#e69f00", "#d55e00", "#bbbbbb"]
 SERIES_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000"]
 HIDDEN_HATCH = "////"
+# A bar of a stacked chart, as a share of the space a month has.
+BAR_WIDTH = 0.7
 
 # The report's font, as static files (the same the PDF's @font-face loads).
 FONT_FAMILY = "Rapport Sans"
@@ -245,6 +247,35 @@ def drawn_apart() -> Iterator[ChartProcess | None]:
         process.close()
 
 
+def _bar_segments(ax, x: Sequence[int], bottom: Sequence[float], heights: Sequence[float], **style):
+    """One series of a stacked bar chart, ``heights`` on ``bottom``, as a
+    single collection of rectangles; the legend's handle for it.
+
+    ``ax.bar`` makes an artist per bar, and each one updates the axes'
+    limits and is drawn on its own: a year's ladder (7 series of 13 months)
+    cost 40 ms of its 120 ms that way. The caller sets the limits once. The
+    bars stand on 0, which autoscaling keeps (as ``ax.bar``'s do).
+    """
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    half = BAR_WIDTH / 2
+    rectangles = [
+        [(i - half, b), (i - half, b + h), (i + half, b + h), (i + half, b)]
+        for i, b, h in zip(x, bottom, heights, strict=True)
+        if h
+    ]
+    segments = PolyCollection(rectangles, **style)
+    segments.sticky_edges.y.append(0)
+    ax.add_collection(segments, autolim=False)
+    return Patch(
+        facecolor=style["facecolors"],
+        edgecolor=style.get("edgecolors", "none"),
+        hatch=style.get("hatch"),
+        linewidth=style.get("linewidths", 0),
+    )
+
+
 def ladder_months_svg(
     months: Sequence[str],
     steps: Sequence[tuple[str, Sequence[int | None]]],
@@ -257,29 +288,42 @@ def ladder_months_svg(
     with _figure(FULL_WIDTH, 2.9) as (fig, ax):
         x = list(range(len(months)))
         bottom = [0] * len(months)
+        handles, labels = [], []
         for (label, values), colour in zip(steps, LADDER_COLOURS, strict=False):
             heights = [v or 0 for v in values]
-            ax.bar(x, heights, bottom=bottom, color=colour, width=0.7, label=label)
+            handles.append(
+                _bar_segments(ax, x, bottom, heights, facecolors=colour, edgecolors="none")
+            )
+            labels.append(label)
             bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
         if any(h for h in hidden if h):
             heights = [h or 0 for h in hidden]
-            ax.bar(
-                x,
-                heights,
-                bottom=bottom,
-                width=0.7,
-                color="white",
-                edgecolor="#666666",
-                hatch=HIDDEN_HATCH,
-                linewidth=0.5,
-                label=_("Small counts, hidden"),
+            handles.append(
+                _bar_segments(
+                    ax,
+                    x,
+                    bottom,
+                    heights,
+                    facecolors="white",
+                    edgecolors="#666666",
+                    hatch=HIDDEN_HATCH,
+                    linewidths=0.5,
+                )
             )
+            labels.append(_("Small counts, hidden"))
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        if x:
+            # With nothing to count (a new municipality), an axis up to 1
+            # rather than a column of zeros.
+            half = BAR_WIDTH / 2
+            ax.update_datalim([(-half, 0), (x[-1] + half, max(bottom) or 1)])
+            ax.autoscale_view()
         ax.set_xticks(x, list(months), rotation=0)
         ax.set_ylabel(_("Persons"))
         ax.yaxis.get_major_locator().set_params(integer=True)
         _comma_axis(ax.yaxis, 0)
         _tidy(ax)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         return _svg(fig)
 
 

@@ -353,6 +353,44 @@ def test_a_count_axis_of_a_thousand_or_more_has_dotted_ticks():
     assert not [t for t in ticks if re.fullmatch(r"\d{4,}", t)]
 
 
+def test_a_ladder_with_no_one_on_it_has_an_axis_from_0_to_1():
+    """A new municipality's first month: no column of zeros (and no "-0")."""
+    svg = charts.ladder_months_svg(
+        ["2026-09", "2026-10"], [("1. Ordinært arbejde", [0, 0])], [0, 0]
+    )
+
+    ticks = re.findall(r">\s*(-?[\d.,]+)\s*<", svg)
+    assert ticks == ["0", "1"]
+
+
+def _rectangles(svg: str, group: str) -> list[tuple[float, float]]:
+    """(top, bottom) of each path in an SVG group, in the SVG's y (down)."""
+    body = svg.split(f'<g id="{group}">', 1)[1].split("</g>", 1)[0]
+    spans = []
+    for path in re.findall(r'<path d="([^"]+)"', body):
+        ys = [float(y) for y in re.findall(r"[ML] [\d.]+ ([\d.]+)", path)]
+        spans.append((min(ys), max(ys)))
+    return spans
+
+
+def test_the_ladders_bars_are_stacked_and_as_high_as_the_counts():
+    svg = charts.ladder_months_svg(
+        ["2026-09", "2026-10"], [("1. Trin", [10, 20]), ("2. Trin", [5, 0])], [0, 0]
+    )
+
+    first, second = _rectangles(svg, "PolyCollection_1"), _rectangles(svg, "PolyCollection_2")
+    # Step 1 in both months, on the same base; step 2's zero is not drawn.
+    assert len(first) == 2 and len(second) == 1
+    (top_1, base_1), (top_2, base_2) = first
+    assert base_1 == pytest.approx(base_2)
+    unit = (base_1 - top_1) / 10
+    assert base_2 - top_2 == pytest.approx(20 * unit)
+    # Step 2 stands on step 1 of September, 5 high.
+    top, base = second[0]
+    assert base == pytest.approx(top_1)
+    assert base - top == pytest.approx(5 * unit)
+
+
 def test_quotations_are_printed_with_danish_quotation_marks():
     figures = review_by_hand()
     figures["narratives"]["introduction"]["text"] = 'Borgerne kalder det "godt" og “trygt”.'
