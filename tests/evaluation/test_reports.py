@@ -1045,9 +1045,9 @@ def test_report_list_queries_stay_flat(client_as, secretariat, archived, django_
         )
     # 1 session, 2 user, 3-4 the user's own and group permissions, 5-6 the
     # archive of each kind (PDFs deferred, makers joined, sizes computed in
-    # SQL), 7 the user's group (the role in the menu), 8-10 the session saved
-    # in a savepoint. The same however many versions are archived.
-    with django_assert_num_queries(10):
+    # SQL), 7 the user's group (the role in the menu). The same however many
+    # versions are archived.
+    with django_assert_num_queries(7):
         assert client.get(reverse("evaluation:report_list")).status_code == 200
 
 
