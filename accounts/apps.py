@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from accounts.access import connect_signals
         from accounts.roles import sync_role_groups
 
         # After every app's migrate, so that permissions of apps listed later exist.
         post_migrate.connect(sync_role_groups, dispatch_uid="sync_role_groups")
+        connect_signals()

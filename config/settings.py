@@ -167,7 +167,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "integration.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the permissions kept in the cache (accounts.access).
+    "accounts.backends.RoleBackend",
     # Does nothing without OIDC_ISSUER.
     "accounts.oidc.OIDCBackend",
 ]

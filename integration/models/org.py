@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import access_of
 from accounts.roles import Role
 
 from .fields import optional_reference
@@ -108,7 +109,10 @@ class User(AbstractUser):
         """The user's role, or None for a user in no role group."""
         if not self.is_active:
             return None
-        names = {group.name for group in self.groups.all()}
+        if "groups" in getattr(self, "_prefetched_objects_cache", {}):
+            names = {group.name for group in self.groups.all()}
+        else:
+            names = access_of(self).groups
         for role in Role:
             if role.value in names:
                 return role.value

@@ -353,11 +353,11 @@ def test_log_page_query_count_does_not_grow_with_rows(
 ):
     _fill_log(n, [case.citizen, other_case.citizen])
     client = client_for(administrator)
-    # 1 session, 2 user, 3 the user's own permissions, 4 its groups'
-    # permissions, 5 count of rows, 6 the page of rows joined to their
-    # citizens, 7 the user's groups (the role, for the menu). The session is
-    # written at most once a minute (accounts.sessions), not here.
-    with django_assert_max_num_queries(7):
+    # 1 session, 2 user, 3-4 the user's groups and permissions (a first
+    # request's; later from the cache), 5 count of rows, 6 the page of rows
+    # joined to their citizens. The session is written at most once a minute
+    # (accounts.sessions), not here.
+    with django_assert_max_num_queries(6):
         response = client.get(LOG_URL)
     # Plus the two "case created" rows of the fixtures.
     assert response.context["page"].paginator.count == n + 2
@@ -371,9 +371,9 @@ def test_log_page_filtered_to_a_citizen_has_bounded_queries(
 ):
     _fill_log(2 * n, [case.citizen, other_case.citizen])
     client = client_for(administrator)
-    # The seven of the unfiltered page, plus the citizen looked up by UUID and
+    # The six of the unfiltered page, plus the citizen looked up by UUID and
     # the insert of the administrator's own log row.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = client.get(LOG_URL, {"citizen": str(case.citizen.uuid)})
     assert response.context["page"].paginator.count == n + 1
 

@@ -325,17 +325,17 @@ def test_second_request_is_served_from_the_cache(
     population, manager, client_as, django_assert_max_num_queries
 ):
     client = client_as(manager, language="en")
-    # Every request: the session, the user, the user's and the groups'
-    # permissions, the user's groups (the menu): 5. The session is written at
-    # most once a minute (accounts.sessions), not here.
+    # Every request: the session and the user; on the first, the user's
+    # groups and permissions too (later from the cache, accounts.access): 4.
+    # The session is written at most once a minute (accounts.sessions).
     # Cold, 22 more: the teams for the filter (1); in the programme (1);
     # arrivals (1) and by month (1); 96-hour placements (2); deadlines by team
     # (1); the ladder at each of the 12 month ends (12); progression by month
     # (1); the cohort counts (1); open dialogue topics (1).
-    with django_assert_max_num_queries(27) as cold:
+    with django_assert_max_num_queries(26) as cold:
         get(client)
-    # Warm: nothing but the 5; every figure and chart comes from the cache.
-    with django_assert_max_num_queries(5) as warm:
+    # Warm: the session and the user; every figure and chart comes from the cache.
+    with django_assert_max_num_queries(2) as warm:
         get(client)
     assert len(warm.captured_queries) < len(cold.captured_queries)
 

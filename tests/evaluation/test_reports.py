@@ -1043,11 +1043,11 @@ def test_report_list_queries_stay_flat(client_as, secretariat, archived, django_
         services.archive_save(
             period=ReportPeriod.parse("monthly", "2026-09"), pdf=b"%PDF", figures={}, min_cell=5
         )
-    # 1 session, 2 user, 3-4 the user's own and group permissions, 5-6 the
-    # archive of each kind (PDFs deferred, makers joined, sizes computed in
-    # SQL), 7 the user's group (the role in the menu). The same however many
+    # 1 session, 2 user, 3-4 the user's groups and permissions (a first
+    # request's; later from the cache), 5-6 the archive of each kind (PDFs
+    # deferred, makers joined, sizes computed in SQL). The same however many
     # versions are archived.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(reverse("evaluation:report_list")).status_code == 200
 
 

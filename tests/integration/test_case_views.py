@@ -543,15 +543,15 @@ def _cases(n, team, caseworker, provider):
 # What the caseload costs, whatever the number of cases:
 #  1. the session
 #  2. the user
-#  3. the user's own permissions   (has_perm, by the permission_required decorator)
-#  4. the user's groups' permissions
-#  5. the user's groups            (User.role, for the default scope and the menu)
-#  6. COUNT of the filtered cases  (the paginator)
-#  7. one page of cases with citizen, caseworker and team joined and the
+#  3. the user's groups           (User.role, for the default scope and the menu)
+#  4. the user's permissions      (has_perm): these two only on a first
+#     request, later from the cache (accounts.access)
+#  5. COUNT of the filtered cases  (the paginator)
+#  6. one page of cases with citizen, caseworker and team joined and the
 #     current ladder step as a subquery
-#  8. INSERT of one access-log row per case shown (one bulk insert)
+#  7. INSERT of one access-log row per case shown (one bulk insert)
 # The session is written at most once a minute (accounts.sessions), not here.
-CASELOAD_QUERIES = 8
+CASELOAD_QUERIES = 7
 
 
 @pytest.mark.parametrize("n_cases", [3, 30])
@@ -568,17 +568,17 @@ def test_caseload_query_count_does_not_grow_with_the_cases(
 # What the case page costs, with a fact of every kind that joins another table:
 #  1. the session
 #  2. the user
-#  3-4. the user's own and groups' permissions (cases_visible_to: view_case)
+#  3-4. the user's groups and permissions (cases_visible_to: view_case); on
+#        a first request only, later from the cache (accounts.access)
 #  5. the case with citizen, team, caseworker and household joined
 #  6-16. one query per fact kind (11 kinds); placements and courses with their
 #        provider joined, absences with their course and its provider
 #  17. the journal notes with their authors joined
 #  18. INSERT of the access-log row
-#  19. the user's groups (User.role, in cases_editable_by)
-#  20. may this user edit this case (EXISTS)
-#  21. the other members of the household
-#  22. the status changes (the timeline)
-CASE_PAGE_QUERIES = 22
+#  19. may this user edit this case (EXISTS)
+#  20. the other members of the household
+#  21. the status changes (the timeline)
+CASE_PAGE_QUERIES = 21
 
 
 def test_case_page_query_count_is_pinned(
