@@ -34,9 +34,11 @@ from urllib.parse import urlencode, urlsplit
 
 import psycopg2
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import DatabaseError, OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.common import postgres
 
@@ -60,10 +62,21 @@ SCORES = {
 # --- the page a user meets -------------------------------------------------------
 
 
+def _renewal_due(client) -> None:
+    """The session was last saved two minutes ago: this request saves it
+    (accounts.sessions renews it at most once a minute)."""
+    Session.objects.filter(pk=client.session.session_key).update(
+        expire_date=timezone.now()
+        + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        - dt.timedelta(minutes=2)
+    )
+
+
 def test_losing_the_database_while_the_session_is_saved_shows_the_unavailable_page(
     client_as, caseworker_a
 ):
     client = client_as(caseworker_a, language="en", raise_request_exception=False)
+    _renewal_due(client)
     lost = OperationalError("server closed the connection unexpectedly")
 
     with mock.patch.object(Session, "save", side_effect=lost):
@@ -78,6 +91,7 @@ def test_losing_the_database_while_the_session_is_saved_shows_the_unavailable_pa
 
 def test_a_session_deleted_by_a_concurrent_sign_out_is_still_a_bad_request(client_as, caseworker_a):
     client = client_as(caseworker_a, language="en", raise_request_exception=False)
+    _renewal_due(client)
     # What Django's ORM raises when the session row it updates is gone.
     gone = DatabaseError("Forced update did not affect any rows.")
 
