@@ -80,8 +80,11 @@ def _move_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
-def access_changed(**_kwargs) -> None:
-    """Every kept entry is out of date: now, and again when the change commits."""
+def access_changed(action: str = "", **_kwargs) -> None:
+    """Every kept entry is out of date: now, and again when the change commits
+    (a many-to-many change signals before and after: only after counts)."""
+    if action.startswith("pre_"):
+        return
     _move_version()
     transaction.on_commit(_move_version)
 
