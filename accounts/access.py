@@ -63,6 +63,18 @@ def access_of(user) -> Access:
     return access
 
 
+def user_access(user) -> Access:
+    """``access_of(user)``, read once for a user object: a request's user is
+    asked for its permissions (``backends.RoleBackend``) and its role
+    (``User.role``), and one cache read serves both, as Django keeps a user
+    object's permissions once read."""
+    try:
+        return user._access
+    except AttributeError:
+        user._access = access_of(user)
+        return user._access
+
+
 def read_access(user) -> Access:
     """The groups and permissions of a user, from the database (two queries)."""
     from django.contrib.auth.models import Permission

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.backends import ModelBackend
 
-from accounts.access import access_of
+from accounts.access import user_access
 
 
 class RoleBackend(ModelBackend):
@@ -20,5 +20,5 @@ class RoleBackend(ModelBackend):
         ):
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            user_obj._perm_cache = set(access_of(user_obj).permissions)
+            user_obj._perm_cache = set(user_access(user_obj).permissions)
         return user_obj._perm_cache

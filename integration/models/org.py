@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import access_of
+from accounts.access import user_access
 from accounts.roles import Role
 
 from .fields import optional_reference
@@ -112,7 +112,7 @@ class User(AbstractUser):
         if "groups" in getattr(self, "_prefetched_objects_cache", {}):
             names = {group.name for group in self.groups.all()}
         else:
-            names = access_of(self).groups
+            names = user_access(self).groups
         for role in Role:
             if role.value in names:
                 return role.value

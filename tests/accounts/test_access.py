@@ -115,3 +115,19 @@ def test_a_superuser_has_every_permission(django_user_model):
 
     assert root.has_perm("evaluation.view_dashboard")
     assert root.has_perm("integration.delete_case")
+
+
+def test_a_request_reads_the_kept_access_once_for_permissions_and_role(
+    caseworker_a, client_as, monkeypatch
+):
+    client = client_as(caseworker_a)
+    assert client.get(CASELOAD).status_code == 200  # kept
+    reads = []
+    real = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(keys) or real(keys))
+
+    assert client.get(CASELOAD).status_code == 200
+
+    assert [keys for keys in reads if access.VERSION_KEY in keys] == [
+        [access.VERSION_KEY, f"accounts:access:{caseworker_a.uuid}"]
+    ]
