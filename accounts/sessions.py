@@ -34,20 +34,23 @@ class SessionStore(db.SessionStore):
                 raise exc.__context__ from None
             raise
 
+    # The end stored in the database when the session was read; None for a
+    # session not read from there (a new one).
+    stored_until: dt.datetime | None = None
+
     def load(self) -> dict:
         stored = self._get_session_from_db()
         self.stored_until = stored.expire_date if stored else None
         return self.decode(stored.session_data) if stored else {}
 
     def renewal_due(self) -> bool:
-        """True when the stored end is more than RENEW_AFTER_SECONDS older
-        than a save now would make it (False for a session not in the
-        database: a new one is saved when something is put in it)."""
-        until = getattr(self, "stored_until", None)
-        if until is None:
+        """True when a save now would move the stored end by
+        RENEW_AFTER_SECONDS or more (False for a session not in the database:
+        a new one is saved when something is put in it)."""
+        if self.stored_until is None:
             return False
         fresh = timezone.now() + dt.timedelta(seconds=self.get_expiry_age())
-        return fresh - until >= dt.timedelta(seconds=RENEW_AFTER_SECONDS)
+        return fresh - self.stored_until >= dt.timedelta(seconds=RENEW_AFTER_SECONDS)
 
 
 class SessionRenewalMiddleware:
@@ -61,8 +64,6 @@ class SessionRenewalMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        session = getattr(request, "session", None)
-        renewal_due = getattr(session, "renewal_due", None)
-        if session is not None and session.accessed and renewal_due is not None and renewal_due():
-            session.modified = True
+        if request.session.accessed and request.session.renewal_due():
+            request.session.modified = True
         return response
