@@ -30,11 +30,23 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, the tests that copy the demo database run in one
+    worker (``--dist loadgroup``), which seeds it once."""
+    for item in items:
+        if item.get_closest_marker("demo_database"):
+            item.add_marker(pytest.mark.xdist_group("demo_database"))
+
+
 def pytest_collection_finish(session):
     """Seed the demo database that tests marked ``demo_database`` copy in the
     background from now on, where PostgreSQL is there to hold it
-    (``tests.common.postgres``): its 20-30 s then run beside other tests."""
-    if session.config.option.collectonly:
+    (``tests.common.postgres``): its 20-30 s then run beside other tests.
+
+    Not in a pytest-xdist worker: every worker collects every test, but only
+    one runs these, and the other keeps the second core busy meanwhile; the
+    first of them seeds it."""
+    if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if any(item.get_closest_marker("demo_database") for item in session.items):
         from tests.common import postgres
@@ -47,7 +59,9 @@ def _fresh_cache():
     """Each test starts with an empty cache: no dashboard figures, no sign-in counts.
 
     On a shared Redis (REDIS_URL, as CI runs) each test gets keys of its own
-    prefix, deleted afterwards, instead of a flush of the whole database."""
+    prefix, deleted afterwards, instead of a flush of the whole database; and
+    a test's ``cache.clear()`` deletes only those, so that it cannot empty the
+    cache under a test that runs beside it in another pytest-xdist worker."""
     from django.core.cache import cache
 
     if not settings.REDIS_URL:
@@ -56,13 +70,19 @@ def _fresh_cache():
         return
     prefix = f"test-{uuid.uuid4().hex}"
     cache.key_prefix = prefix
-    try:
-        yield
-    finally:
+
+    def clear_own_keys() -> None:
         client = cache._cache.get_client(write=True)  # Django's RedisCache client
         keys = list(client.scan_iter(match=f"{prefix}:*"))
         if keys:
             client.delete(*keys)
+
+    cache.clear = clear_own_keys
+    try:
+        yield
+    finally:
+        clear_own_keys()
+        del cache.clear
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ missing browser is a failure.
 """
 
 import datetime as dt
+import fcntl
 import json
 import os
 import shutil
@@ -65,17 +66,22 @@ OIDC_CLIENT_SECRET = "integration-test-secret-not-for-production"
 
 
 def _npm_ci(node_dir: Path) -> None:
-    """``npm ci`` when node_modules is missing or older than the lock file."""
+    """``npm ci`` when node_modules is missing or older than the lock file.
+
+    Under a lock on the folder: pytest-xdist workers may get here together,
+    and two ``npm ci`` in one folder delete each other's files."""
     installed = node_dir / "node_modules" / ".package-lock.json"
     lock = node_dir / "package-lock.json"
-    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    subprocess.run(
-        [shutil.which("npm"), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=node_dir,
-        check=True,
-        timeout=300,
-    )
+    with open(node_dir / ".npm-ci.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+            return
+        subprocess.run(
+            [shutil.which("npm"), "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=node_dir,
+            check=True,
+            timeout=300,
+        )
 
 
 def _free_port() -> int:

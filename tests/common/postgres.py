@@ -54,8 +54,12 @@ def url_for(server: str, name: str) -> str:
 
 
 def name_prefix(server: str) -> str:
-    """Databases of these tests are named after the suite's own database."""
-    return urlsplit(server).path.lstrip("/") or "integration"
+    """Databases of these tests are named after the suite's own database, and
+    after the pytest-xdist worker that makes them (each worker has its own,
+    as pytest-django gives each its own test database)."""
+    name = urlsplit(server).path.lstrip("/") or "integration"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{name}_{worker}" if worker else name
 
 
 @contextmanager

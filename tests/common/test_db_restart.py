@@ -408,6 +408,7 @@ def whole(round_: dict) -> bool:
     reason="restarts PostgreSQL: set RUN_DB_RESTART=1 (.ci/run does)",
 )
 @pytest.mark.demo_database
+@pytest.mark.alone
 def test_app_survives_a_postgresql_restart_under_load(app):
     server, db_url, port = app
     version, cluster = cluster_of(server)
