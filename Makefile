@@ -55,15 +55,16 @@ lint: install-dev
 	$(BIN)/lint-imports
 
 # The suite runs in one pytest-xdist worker per core (TEST_WORKERS=0: in this
-# process); the tests that copy the demo database go to one worker, which seeds
-# it once. Tests marked `alone` restart PostgreSQL, so they run afterwards by
-# themselves (pytest's status 5 is "none of them selected").
+# process), a file's tests in one worker: a module's fixtures (the seeded demo
+# database of the backup tests, say) are made once. Tests marked `alone`
+# restart PostgreSQL, so they run afterwards by themselves (pytest's status 5
+# is "none of them selected").
 TEST_WORKERS ?= auto
 test: install-dev lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not alone" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" $(PYTEST_ARGS)
 	$(BIN)/pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # PostgreSQL only. A backup needs the app installed, not reinstalled: an

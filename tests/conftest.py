@@ -30,22 +30,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist, the tests that copy the demo database run in one
-    worker (``--dist loadgroup``), which seeds it once."""
-    for item in items:
-        if item.get_closest_marker("demo_database"):
-            item.add_marker(pytest.mark.xdist_group("demo_database"))
-
-
 def pytest_collection_finish(session):
     """Seed the demo database that tests marked ``demo_database`` copy in the
     background from now on, where PostgreSQL is there to hold it
     (``tests.common.postgres``): its 20-30 s then run beside other tests.
 
     Not in a pytest-xdist worker: every worker collects every test, but only
-    one runs these, and the other keeps the second core busy meanwhile; the
-    first of them seeds it."""
+    the one that gets their file runs them (``--dist loadfile``), and the
+    other keeps the second core busy meanwhile; the first of them seeds it."""
     if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if any(item.get_closest_marker("demo_database") for item in session.items):
