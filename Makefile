@@ -55,8 +55,10 @@ lint: install-dev
 	$(BIN)/lint-imports
 
 # The suite runs in one pytest-xdist worker per core (TEST_WORKERS=0: in this
-# process), a file's tests in one worker: a module's fixtures (the seeded demo
-# database of the backup tests, say) are made once. Tests marked `alone`
+# process). `--dist load` hands out tests in pytest-django's order, which puts
+# the tests that empty the database (transaction=True) after those that need
+# what the migrations wrote: each worker meets them in that order too (a
+# worker that steals or takes whole files may not). Tests marked `alone`
 # restart PostgreSQL, so they run afterwards by themselves (pytest's status 5
 # is "none of them selected").
 TEST_WORKERS ?= auto
@@ -64,7 +66,7 @@ test: install-dev lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load -m "not alone" $(PYTEST_ARGS)
 	$(BIN)/pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # PostgreSQL only. A backup needs the app installed, not reinstalled: an

@@ -36,8 +36,8 @@ def pytest_collection_finish(session):
     (``tests.common.postgres``): its 20-30 s then run beside other tests.
 
     Not in a pytest-xdist worker: every worker collects every test, but only
-    the one that gets their file runs them (``--dist loadfile``), and the
-    other keeps the second core busy meanwhile; the first of them seeds it."""
+    the one that is handed them runs them, and the other keeps the second
+    core busy meanwhile; the first of them seeds it."""
     if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if any(item.get_closest_marker("demo_database") for item in session.items):
