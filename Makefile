@@ -58,16 +58,18 @@ lint: install-dev
 # process). `--dist load` hands out tests in pytest-django's order, which puts
 # the tests that empty the database (transaction=True) after those that need
 # what the migrations wrote: each worker meets them in that order too (a
-# worker that steals or takes whole files may not). Tests marked `alone`
-# restart PostgreSQL, so they run afterwards by themselves (pytest's status 5
-# is "none of them selected").
+# worker that steals or takes whole files may not). The workers leave out the
+# tests marked `alone`, which restart PostgreSQL; they run afterwards by
+# themselves (pytest's status 5 is "none of them selected").
 TEST_WORKERS ?= auto
 test: install-dev lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist load -m "not alone" $(PYTEST_ARGS)
-	$(BIN)/pytest -m alone $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
+ifneq ($(TEST_WORKERS),0)
+	TESTS_ALONE=1 $(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
+endif
 
 # PostgreSQL only. A backup needs the app installed, not reinstalled: an
 # operator's backup must not wait for (or fail on) a package download.

@@ -30,6 +30,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``alone`` restart PostgreSQL under every other test: a
+    pytest-xdist worker leaves them out, and ``make test`` runs them
+    afterwards by themselves (``TESTS_ALONE=1`` keeps only them)."""
+    only_alone = os.environ.get("TESTS_ALONE") == "1"
+    if not only_alone and not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    keep, leave_out = [], []
+    for item in items:
+        wanted = bool(item.get_closest_marker("alone")) == only_alone
+        (keep if wanted else leave_out).append(item)
+    if leave_out:
+        config.hook.pytest_deselected(items=leave_out)
+        items[:] = keep
+
+
 def pytest_collection_finish(session):
     """Seed the demo database that tests marked ``demo_database`` copy in the
     background from now on, where PostgreSQL is there to hold it
