@@ -69,8 +69,10 @@ def _fresh_cache():
     On a shared Redis (REDIS_URL, as CI runs) each test gets keys of its own
     prefix, deleted afterwards, instead of a flush of the whole database; and
     a test's ``cache.clear()`` deletes only those, so that it cannot empty the
-    cache under a test that runs beside it in another pytest-xdist worker."""
-    from django.core.cache import cache
+    cache under a test that runs beside it in another pytest-xdist worker.
+    Threads the test starts (the papers' counts side by side) open their own
+    connections to the cache, with the same prefix."""
+    from django.core.cache import cache, caches
 
     if not settings.REDIS_URL:
         cache.clear()
@@ -78,6 +80,9 @@ def _fresh_cache():
         return
     prefix = f"test-{uuid.uuid4().hex}"
     cache.key_prefix = prefix
+    options = caches.settings["default"]
+    previous_prefix = options.get("KEY_PREFIX", "")
+    options["KEY_PREFIX"] = prefix
 
     def clear_own_keys() -> None:
         client = cache._cache.get_client(write=True)  # Django's RedisCache client
@@ -91,6 +96,7 @@ def _fresh_cache():
     finally:
         clear_own_keys()
         del cache.clear
+        options["KEY_PREFIX"] = previous_prefix
 
 
 @pytest.fixture
