@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.roles import Role
-from common import cpr
+from common import addresses, cpr
 from common.countries import country_name
 from integration import deadlines, selectors, services
 from integration.forms import (
@@ -175,18 +175,24 @@ def _display(fact, name: str) -> str:
     return str(value)
 
 
-def _sections(facts: dict[str, list]) -> list[dict]:
-    """One table per kind of fact, with its columns and its rows' shown values."""
+def _sections(case: Case, facts: dict[str, list]) -> list[dict]:
+    """One table per kind of fact, with its columns, and its rows' shown values
+    and edit addresses."""
     sections = []
     for kind, form_class in FACT_FORMS.items():
         meta = form_class._meta
+        edit_address = addresses.by_uuid("integration:fact_edit", case.uuid, kind)
         sections.append(
             {
                 "kind": kind,
                 "title": meta.model._meta.verbose_name_plural,
                 "fields": [meta.model._meta.get_field(f) for f in meta.fields],
                 "rows": [
-                    {"uuid": f.uuid, "values": [_display(f, name) for name in meta.fields]}
+                    {
+                        "uuid": f.uuid,
+                        "values": [_display(f, name) for name in meta.fields],
+                        "edit_url": edit_address(f.uuid),
+                    }
                     for f in facts[kind]
                 ],
             }
@@ -264,7 +270,7 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
             "show_full_cpr": show_full_cpr,
             **_header(case, citizen, facts, today),
             "timeline": _timeline(case, facts, notes),
-            "sections": _sections(facts),
+            "sections": _sections(case, facts),
             "household": household,
             "can_edit": can_edit,
             "is_open": case.status == CaseStatus.OPEN,

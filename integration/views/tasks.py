@@ -4,8 +4,10 @@ first, then the next DEADLINE_SOON_DAYS by day, then the to-dos with no date."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from common import addresses
 from integration import selectors, services
 from integration.forms import TaskFilterForm
 from integration.models import AccessAction, Team, User
@@ -28,6 +31,10 @@ class TaskGroup:
     heading: str
     day: dt.date | None
     tasks: list[selectors.Task]
+
+    def rows(self, case_address: Callable[[UUID], str]) -> list[tuple[selectors.Task, str]]:
+        """Each task with the address of its case page."""
+        return [(task, case_address(task.case_uuid)) for task in self.tasks]
 
 
 def show_choices(user: User, teams: list[Team]) -> list[tuple[str, str]]:
@@ -90,11 +97,12 @@ def task_list(request: HttpRequest) -> HttpResponse:
             what="task list",
         )
     groups = group_tasks(tasks, today)
+    case_address = addresses.by_uuid("integration:case_detail")
     return render(
         request,
         "integration/tasks.html",
         {
-            "groups": groups,
+            "groups": [(group, group.rows(case_address)) for group in groups],
             "choices": choices,
             "show": show,
             "show_caseworker": show != "mine",
