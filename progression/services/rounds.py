@@ -296,7 +296,12 @@ def round_save(
             earlier = Round.objects.filter(submission=submission, case=case).first()
             if earlier is not None:
                 return earlier
-        if Round.objects.filter(case=case, measured_on=measured_on).exists():
+        taken = Round.objects.filter(case=case, measured_on=measured_on).first()
+        if taken is not None:
+            # The same form's first submit may have committed since the
+            # submission was looked for: then this is its round.
+            if submission is not None and taken.submission == submission:
+                return taken
             raise _date_taken()
         round_ = Round(
             case=case,

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.test import override_settings
 from django.urls import reverse
 
@@ -194,6 +195,58 @@ def test_double_submit_of_the_same_form_makes_one_round(client_as, caseworker_a,
     assert first.url == second.url
     assert Round.objects.filter(case=case).count() == 1
     assert Measurement.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_second_submit_that_misses_the_first_until_its_date_check_lands_on_it(
+    caseworker_a, case, monkeypatch
+):
+    """The race the concurrency test meets now and then: the first submit
+    commits after the second looked for its submission and before it looked
+    at the date. The second lands on the first's round, not on "date taken"."""
+    submission = uuid.uuid4()
+    scores = {Rater.CASEWORKER: all_items(3)}
+    first = services.round_save(
+        actor=caseworker_a,
+        case=case,
+        measured_on=DAY,
+        scores=scores,
+        complete=True,
+        submission=submission,
+    )
+    looked_for_submission = []
+    real_first = QuerySet.first
+
+    def first_not_yet_committed(queryset):
+        # The lookup by submission does not see the first round yet.
+        if "submission" in str(queryset.query) and not looked_for_submission:
+            looked_for_submission.append(True)
+            return None
+        return real_first(queryset)
+
+    monkeypatch.setattr(QuerySet, "first", first_not_yet_committed)
+    second = services.round_save(
+        actor=caseworker_a,
+        case=case,
+        measured_on=DAY,
+        scores=scores,
+        complete=True,
+        submission=submission,
+    )
+    assert looked_for_submission == [True]
+    assert second.pk == first.pk
+    assert Round.objects.filter(case=case).count() == 1
+    # Another form for the same day is still told the date is taken.
+    with pytest.raises(ValidationError) as refused:
+        services.round_save(
+            actor=caseworker_a,
+            case=case,
+            measured_on=DAY,
+            scores=scores,
+            complete=True,
+            submission=uuid.uuid4(),
+        )
+    assert list(refused.value.message_dict) == ["measured_on"]
 
 
 @pytest.mark.django_db
