@@ -204,16 +204,19 @@ def test_a_second_submit_that_misses_the_first_until_its_date_check_lands_on_it(
     """The race the concurrency test meets now and then: the first submit
     commits after the second looked for its submission and before it looked
     at the date. The second lands on the first's round, not on "date taken"."""
+
+    def submit(submission: uuid.UUID) -> Round:
+        return services.round_save(
+            actor=caseworker_a,
+            case=case,
+            measured_on=DAY,
+            scores={Rater.CASEWORKER: all_items(3)},
+            complete=True,
+            submission=submission,
+        )
+
     submission = uuid.uuid4()
-    scores = {Rater.CASEWORKER: all_items(3)}
-    first = services.round_save(
-        actor=caseworker_a,
-        case=case,
-        measured_on=DAY,
-        scores=scores,
-        complete=True,
-        submission=submission,
-    )
+    first = submit(submission)
     looked_for_submission = []
     real_first = QuerySet.first
 
@@ -225,27 +228,13 @@ def test_a_second_submit_that_misses_the_first_until_its_date_check_lands_on_it(
         return real_first(queryset)
 
     monkeypatch.setattr(QuerySet, "first", first_not_yet_committed)
-    second = services.round_save(
-        actor=caseworker_a,
-        case=case,
-        measured_on=DAY,
-        scores=scores,
-        complete=True,
-        submission=submission,
-    )
+    second = submit(submission)
     assert looked_for_submission == [True]
     assert second.pk == first.pk
     assert Round.objects.filter(case=case).count() == 1
     # Another form for the same day is still told the date is taken.
     with pytest.raises(ValidationError) as refused:
-        services.round_save(
-            actor=caseworker_a,
-            case=case,
-            measured_on=DAY,
-            scores=scores,
-            complete=True,
-            submission=uuid.uuid4(),
-        )
+        submit(uuid.uuid4())
     assert list(refused.value.message_dict) == ["measured_on"]
 
 
