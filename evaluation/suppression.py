@@ -33,6 +33,10 @@ def _subtract(row: dict[int, Fraction], factor: Fraction, other: dict[int, Fract
             row.pop(i, None)
 
 
+# How many times at most the bounds are narrowed along every line.
+BOUND_PASSES = 100
+
+
 class Problem:
     """Published numbers tied by equations ``sum(cells) - total == 0``.
 
@@ -102,19 +106,30 @@ class Problem:
                 hi.append(math.inf)
         # Each pass can only narrow; a pass limit keeps a slow creep finite (the
         # bounds stay correct, just possibly wider than they could be).
-        for _pass in range(100):
+        for _pass in range(BOUND_PASSES):
             changed = False
             for cells, total in self.lines:
                 # total = sum(cells)
                 new = (max(lo[total], _sum(lo, cells)), min(hi[total], _sum(hi, cells)))
                 if new != (lo[total], hi[total]):
                     (lo[total], hi[total]), changed = new, True
-                # cell = total - sum(other cells)
+                # cell = total - sum(other cells): the other cells' sum is the
+                # line's less the cell's own (a line of the country table has
+                # 40 cells, and summing the others anew for each cell was 0,2 s
+                # of the review). The line's sums are taken before its cells
+                # narrow: a cell narrowed by this line cannot narrow another
+                # through it (its new bound is the total less the others', so
+                # the other's candidate stays beyond its own bound).
+                lo_sum = sum(lo[j] for j in cells)  # lower bounds are finite
+                hi_finite = sum(hi[j] for j in cells if hi[j] != math.inf)
+                hi_unbounded = sum(1 for j in cells if hi[j] == math.inf)
                 for i in cells:
-                    others = [j for j in cells if j != i]
-                    others_hi = _sum(hi, others)
-                    cand_lo = lo[total] - others_hi if others_hi != math.inf else -math.inf
-                    cand_hi = hi[total] - _sum(lo, others)
+                    unbounded = hi[i] == math.inf
+                    if hi_unbounded - unbounded:
+                        cand_lo = -math.inf
+                    else:
+                        cand_lo = lo[total] - (hi_finite - (0 if unbounded else hi[i]))
+                    cand_hi = hi[total] - (lo_sum - lo[i])
                     new = (max(lo[i], cand_lo), min(hi[i], cand_hi))
                     if new != (lo[i], hi[i]):
                         (lo[i], hi[i]), changed = new, True
