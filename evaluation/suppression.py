@@ -88,8 +88,8 @@ class Problem:
             else:
                 return
 
-    def _bounds(self) -> list[tuple[float, float]]:
-        """What a reader knows of each number, narrowed along the lines to a fixpoint."""
+    def _start_bounds(self) -> tuple[list[float], list[float]]:
+        """What a reader knows of each number from its own printed form alone."""
         lo: list[float] = []
         hi: list[float] = []
         for value, hidden, primary, floor in zip(
@@ -104,6 +104,11 @@ class Problem:
             else:
                 lo.append(floor if self.blind else max(floor, self.min_cell))
                 hi.append(math.inf)
+        return lo, hi
+
+    def _bounds(self) -> list[tuple[float, float]]:
+        """What a reader knows of each number, narrowed along the lines to a fixpoint."""
+        lo, hi = self._start_bounds()
         # Each pass can only narrow; a pass limit keeps a slow creep finite (the
         # bounds stay correct, just possibly wider than they could be).
         for _pass in range(BOUND_PASSES):

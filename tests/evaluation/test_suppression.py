@@ -88,7 +88,8 @@ def _bounds_summing_the_others_anew(
     problem: Problem, passes: int = suppression.BOUND_PASSES
 ) -> list[tuple[float, float]]:
     """``_bounds`` as first written, each cell's other cells summed anew for
-    every cell: the oracle the kept sums must agree with exactly."""
+    every cell: the oracle that taking each line's sums once must agree with
+    exactly. Its loop repeats the product's first lines on purpose."""
 
     def total_of(bounds, indices):
         return (
@@ -97,19 +98,7 @@ def _bounds_summing_the_others_anew(
             else sum(bounds[i] for i in indices)
         )
 
-    lo, hi = [], []
-    for value, hidden, primary, floor in zip(
-        problem.values, problem.hidden, problem.primary, problem.floors, strict=True
-    ):
-        if not hidden:
-            lo.append(value)
-            hi.append(value)
-        elif primary and not problem.blind:
-            lo.append(floor)
-            hi.append(problem.min_cell - 1)
-        else:
-            lo.append(floor if problem.blind else max(floor, problem.min_cell))
-            hi.append(math.inf)
+    lo, hi = problem._start_bounds()
     for _pass in range(passes):
         changed = False
         for cells, total in problem.lines:
