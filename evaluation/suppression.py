@@ -14,15 +14,6 @@ def is_small(value: int, *, min_cell: int) -> bool:
     return min_cell > 1 and value < min_cell
 
 
-def _sum(bounds: list[float], indices: list[int]) -> float:
-    total = 0
-    for i in indices:
-        if bounds[i] == math.inf:
-            return math.inf
-        total += bounds[i]
-    return total
-
-
 def _subtract(row: dict[int, Fraction], factor: Fraction, other: dict[int, Fraction]) -> None:
     """``row -= factor * other``, in place, keeping only entries that are not 0."""
     for i, x in other.items():
@@ -114,8 +105,16 @@ class Problem:
         for _pass in range(BOUND_PASSES):
             changed = False
             for cells, total in self.lines:
+                # The line's sums, taken once: lower bounds are finite, upper
+                # ones may not be.
+                lo_sum = sum(lo[j] for j in cells)
+                hi_finite = sum(hi[j] for j in cells if hi[j] != math.inf)
+                hi_unbounded = sum(1 for j in cells if hi[j] == math.inf)
                 # total = sum(cells)
-                new = (max(lo[total], _sum(lo, cells)), min(hi[total], _sum(hi, cells)))
+                new = (
+                    max(lo[total], lo_sum),
+                    min(hi[total], math.inf if hi_unbounded else hi_finite),
+                )
                 if new != (lo[total], hi[total]):
                     (lo[total], hi[total]), changed = new, True
                 # cell = total - sum(other cells): the other cells' sum is the
@@ -125,9 +124,6 @@ class Problem:
                 # narrow: a cell narrowed by this line cannot narrow another
                 # through it (its new bound is the total less the others', so
                 # the other's candidate stays beyond its own bound).
-                lo_sum = sum(lo[j] for j in cells)  # lower bounds are finite
-                hi_finite = sum(hi[j] for j in cells if hi[j] != math.inf)
-                hi_unbounded = sum(1 for j in cells if hi[j] == math.inf)
                 for i in cells:
                     unbounded = hi[i] == math.inf
                     if hi_unbounded - unbounded:
